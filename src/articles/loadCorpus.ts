@@ -1,0 +1,194 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Article, CorpusProblem, RelatedLink } from './article.ts';
+import { parseArticle, type ParseOutcome } from './parseArticle.ts';
+
+export const ARTICLE_EXTENSIONS = ['.md', '.markdown', '.txt'] as const;
+export const DEFAULT_MAX_FILE_BYTES = 512 * 1024;
+/** Bump when parsing or the Article shape changes: old cache entries are then ignored. */
+const PARSE_CACHE_VERSION = 3;
+
+export interface LoadCorpusOptions {
+  /** Folder for the parse cache; null disables it. */
+  cacheDir?: string | null;
+  maxFileBytes?: number;
+  /** Keep curated related lists in memory (default false: read them on demand with readRelatedLinks). */
+  keepRelated?: boolean;
+}
+
+export interface LoadedCorpus {
+  articles: Article[];
+  problems: CorpusProblem[];
+  /** Changes whenever any article file changes: keys caches built from the articles. */
+  fingerprint: string;
+  stats: { files: number; parsed: number; fromCache: number };
+}
+
+interface FileEntry {
+  relPath: string;
+  absPath: string;
+  size: number;
+  mtimeMs: number;
+}
+
+interface CachedParse {
+  size: number;
+  mtimeMs: number;
+  outcome: ParseOutcome;
+}
+
+interface ParseCacheFile {
+  version: number;
+  maxFileBytes: number;
+  entries: Record<string, CachedParse>;
+}
+
+function isArticleFile(name: string): boolean {
+  const lower = name.toLowerCase();
+  return ARTICLE_EXTENSIONS.some((ext) => lower.endsWith(ext));
+}
+
+/** Every article file under `dir`, hidden files and folders skipped, in a stable order. */
+export function listArticleFiles(dir: string): FileEntry[] {
+  const entries: FileEntry[] = [];
+  const names = fs.readdirSync(dir, { recursive: true, encoding: 'utf8' });
+  for (const relPath of names) {
+    if (!isArticleFile(relPath) || relPath.split(path.sep).some((part) => part.startsWith('.'))) continue;
+    const absPath = path.join(dir, relPath);
+    const stat = fs.statSync(absPath, { throwIfNoEntry: false });
+    if (!stat?.isFile()) continue;
+    entries.push({ relPath: relPath.split(path.sep).join('/'), absPath, size: stat.size, mtimeMs: stat.mtimeMs });
+  }
+  return entries.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
+}
+
+function readParseCache(file: string | null, maxFileBytes: number): Map<string, CachedParse> {
+  if (!file) return new Map();
+  try {
+    const cache = JSON.parse(fs.readFileSync(file, 'utf8')) as ParseCacheFile;
+    if (cache.version !== PARSE_CACHE_VERSION || cache.maxFileBytes !== maxFileBytes) return new Map();
+    return new Map(Object.entries(cache.entries));
+  } catch {
+    return new Map();
+  }
+}
+
+function writeParseCache(file: string, entries: Map<string, CachedParse>, maxFileBytes: number): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const payload: ParseCacheFile = { version: PARSE_CACHE_VERSION, maxFileBytes, entries: Object.fromEntries(entries) };
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, JSON.stringify(payload));
+  fs.renameSync(temp, file); // atomic: a crash never leaves a half-written cache
+}
+
+/** A parse outcome as cached: related lists are left out (read on demand), see Article.related. */
+function slimOutcome(outcome: ParseOutcome): ParseOutcome {
+  return outcome.ok ? { ...outcome, article: { ...outcome.article, related: [] } } : outcome;
+}
+
+/** The curated related list of one article, read again from its file (null if it no longer parses). */
+export function readRelatedLinks(dir: string, article: Pick<Article, 'path'>): RelatedLink[] | null {
+  try {
+    const outcome = parseArticle(fs.readFileSync(path.join(dir, article.path), 'utf8'), article.path);
+    return outcome.ok ? outcome.article.related : null;
+  } catch {
+    return null;
+  }
+}
+
+function parseFile(file: FileEntry, maxFileBytes: number): ParseOutcome {
+  if (file.size > maxFileBytes) {
+    return {
+      ok: false,
+      reason: `file is ${Math.ceil(file.size / 1024)} KiB, over the ${Math.floor(maxFileBytes / 1024)} KiB limit for one article`,
+    };
+  }
+  let source: string;
+  try {
+    source = fs.readFileSync(file.absPath, 'utf8');
+  } catch (error) {
+    return { ok: false, reason: `file could not be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}` };
+  }
+  if (source.includes('\u0000')) return { ok: false, reason: 'file is binary, not text' };
+  return parseArticle(source, file.relPath);
+}
+
+/**
+ * Load every article file in `dir`. One bad file never stops the rest: it becomes a problem with its
+ * path and reason. Parsing is the expensive part, so parse results are cached per file (keyed by size
+ * and mtime) and only changed files are parsed again.
+ */
+export function loadCorpus(dir: string, options: LoadCorpusOptions = {}): LoadedCorpus {
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const cacheFile = options.cacheDir ? path.join(options.cacheDir, 'parsed-articles.json') : null;
+  const files = listArticleFiles(dir);
+  const previous = readParseCache(cacheFile, maxFileBytes);
+  const next = new Map<string, CachedParse>();
+  const fingerprint = createHash('sha1').update(`v${PARSE_CACHE_VERSION}|${maxFileBytes}`);
+  let parsed = 0;
+
+  const problems: CorpusProblem[] = [];
+  const articles: Article[] = [];
+  const byId = new Map<string, Article>();
+  for (const file of files) {
+    fingerprint.update(`${file.relPath}\u0000${file.size}\u0000${file.mtimeMs}\n`);
+    const cached = previous.get(file.relPath);
+    let outcome: ParseOutcome;
+    if (cached && cached.size === file.size && cached.mtimeMs === file.mtimeMs) {
+      outcome = cached.outcome;
+    } else {
+      outcome = parseFile(file, maxFileBytes);
+      parsed++;
+    }
+    next.set(file.relPath, { size: file.size, mtimeMs: file.mtimeMs, outcome: slimOutcome(outcome) });
+
+    if (!outcome.ok) {
+      problems.push({ path: file.relPath, reason: outcome.reason, severity: 'rejected' });
+      continue;
+    }
+    for (const warning of outcome.warnings) problems.push({ path: file.relPath, reason: warning, severity: 'warning' });
+    // A copy: duplicates merge topics into it, and the cached outcome must stay as the file says.
+    const article = {
+      ...outcome.article,
+      topics: [...outcome.article.topics],
+      topicKeys: [...outcome.article.topicKeys],
+      related: options.keepRelated ? outcome.article.related : [],
+    };
+    const first = byId.get(article.id);
+    if (first) {
+      mergeDuplicate(first, article);
+      problems.push({
+        path: file.relPath,
+        reason: `same URL as ${first.path}; merged into that article (its fields win, topics are combined)`,
+        severity: 'warning',
+      });
+      continue;
+    }
+    byId.set(article.id, article);
+    articles.push(article);
+  }
+
+  if (cacheFile && (parsed > 0 || next.size !== previous.size)) {
+    try {
+      writeParseCache(cacheFile, next, maxFileBytes);
+    } catch (error) {
+      problems.push({ path: cacheFile, reason: `parse cache not saved: ${String(error)}`, severity: 'warning' });
+    }
+  }
+  return {
+    articles,
+    problems,
+    fingerprint: fingerprint.digest('hex').slice(0, 16),
+    stats: { files: files.length, parsed, fromCache: files.length - parsed },
+  };
+}
+
+/** Two files, one URL: keep the first file's fields and add the second's topics. */
+function mergeDuplicate(into: Article, other: Article): void {
+  other.topicKeys.forEach((key, i) => {
+    if (into.topicKeys.includes(key)) return;
+    into.topicKeys.push(key);
+    into.topics.push(other.topics[i] ?? key);
+  });
+}

@@ -1,0 +1,170 @@
+import matter from 'gray-matter';
+import yaml from 'js-yaml';
+import type { z } from 'zod';
+import type { Article, ArticleImage, RelatedLink } from './article.ts';
+import { articleIdFromUrl, isHttpUrl, normalizeUrl, topicDisplay, topicKey } from './normalize.ts';
+import { frontMatterSchema, imageSchema, LIMITS, relatedEntrySchema, type FrontMatter } from './schema.ts';
+
+/** Search reads the lead of a body; the link carries the rest. Keeps caches and memory small. */
+export const INDEXED_BODY_CHARS = 4_000;
+
+export type ParseOutcome =
+  | { ok: true; article: Article; warnings: string[] }
+  | { ok: false; reason: string };
+
+function refuseExecutableFrontMatter(): never {
+  throw new Error('executable front matter is not allowed');
+}
+
+/**
+ * gray-matter would `eval` front matter that opens with `---js` / `---javascript` (any case). We only
+ * accept files whose first line is exactly `---`, and every engine but YAML throws as a second fence.
+ * YAML goes through js-yaml 4's default schema: no `!!js/function`, `__proto__` stays a plain key.
+ */
+const MATTER_OPTIONS = {
+  language: 'yaml',
+  engines: {
+    yaml: (source: string) => yaml.load(source, { schema: yaml.DEFAULT_SCHEMA }) as object,
+    js: refuseExecutableFrontMatter,
+    javascript: refuseExecutableFrontMatter,
+    coffee: refuseExecutableFrontMatter,
+    coffeescript: refuseExecutableFrontMatter,
+    cson: refuseExecutableFrontMatter,
+  },
+} as const;
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => {
+      const field = issue.path.join('.') || 'front matter';
+      const message = issue.code === 'invalid_type' ? `has the wrong type (${issue.message})` : issue.message;
+      return `${field} ${message}`;
+    })
+    .join('; ');
+}
+
+function describeYamlError(error: unknown): string {
+  if (error instanceof RangeError) return 'front matter is nested too deeply to read';
+  if (error instanceof yaml.YAMLException) return `front matter is not valid YAML: ${error.reason} (line ${error.mark.line + 1})`;
+  return `front matter could not be read: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+/** Parse one article file's text. Never throws: a bad file yields a reason a person can act on. */
+export function parseArticle(source: string, path: string): ParseOutcome {
+  const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
+  const firstLine = text.slice(0, 200).split('\n', 1)[0]?.replace(/\r$/, '') ?? '';
+  if (firstLine !== '---') {
+    const shown = firstLine.length > 40 ? firstLine.slice(0, 40) + '…' : firstLine;
+    return {
+      ok: false,
+      reason: `the first line must be exactly "---" to open the front matter (found ${JSON.stringify(shown)})`,
+    };
+  }
+
+  let data: unknown;
+  let body: string;
+  try {
+    const parsed = matter(text, MATTER_OPTIONS);
+    data = parsed.data;
+    body = parsed.content;
+  } catch (error) {
+    return { ok: false, reason: describeYamlError(error) };
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    return { ok: false, reason: 'front matter is not a mapping of fields (title: …, webUrl: …)' };
+  }
+
+  const result = frontMatterSchema.safeParse(data);
+  if (!result.success) return { ok: false, reason: describeIssues(result.error) };
+  return buildArticle(result.data, body, path);
+}
+
+function pickUrl(front: FrontMatter): { url: string; normalized: string } | null {
+  for (const candidate of [front.webUrl, front.originalUrl]) {
+    if (!candidate) continue;
+    const normalized = normalizeUrl(candidate);
+    if (normalized) return { url: candidate.trim(), normalized };
+  }
+  return null;
+}
+
+function buildArticle(front: FrontMatter, rawBody: string, path: string): ParseOutcome {
+  const url = pickUrl(front);
+  if (!url) {
+    const given = front.webUrl ?? front.originalUrl;
+    return {
+      ok: false,
+      reason: given
+        ? `webUrl ${JSON.stringify(given.slice(0, 80))} is not an absolute http(s) URL`
+        : 'webUrl is missing (an http(s) webUrl or originalUrl is required)',
+    };
+  }
+  const warnings: string[] = [];
+  const body = rawBody.trim();
+  if (body.length > LIMITS.body) warnings.push(`body is over ${LIMITS.body} characters; only the start is searched`);
+
+  const topics: string[] = [];
+  const topicKeys: string[] = [];
+  for (const raw of front.topics ?? []) {
+    const key = topicKey(raw);
+    if (!key || topicKeys.includes(key)) continue;
+    topicKeys.push(key);
+    topics.push(topicDisplay(raw));
+  }
+
+  const images: ArticleImage[] = [];
+  for (const raw of (front.images ?? []).slice(0, LIMITS.images)) {
+    const parsed = imageSchema.safeParse(raw);
+    if (parsed.success && isHttpUrl(parsed.data.url)) {
+      images.push({ url: parsed.data.url, width: parsed.data.width, height: parsed.data.height });
+    }
+  }
+
+  const related: RelatedLink[] = [];
+  let droppedRelated = 0;
+  for (const raw of (front.related ?? []).slice(0, LIMITS.related)) {
+    const parsed = relatedEntrySchema.safeParse(raw);
+    if (!parsed.success || !isHttpUrl(parsed.data.webUrl) || !parsed.data.title.trim()) {
+      droppedRelated++;
+      continue;
+    }
+    related.push({
+      title: parsed.data.title.trim(),
+      webUrl: parsed.data.webUrl,
+      excerpt: parsed.data.excerpt?.trim() || undefined,
+      providerName: parsed.data.provider?.name?.trim() || undefined,
+      publishedAt: parsed.data.publishedDateTime,
+    });
+  }
+  if (droppedRelated) warnings.push(`${droppedRelated} related entr${droppedRelated === 1 ? 'y' : 'ies'} without a title or http(s) webUrl skipped`);
+
+  const host = new URL(url.url).hostname.replace(/^www\./, '');
+  const heat = front.heat !== undefined && front.heat >= 0 ? front.heat : null;
+  return {
+    ok: true,
+    warnings,
+    article: {
+      id: articleIdFromUrl(url.normalized),
+      title: front.title,
+      excerpt: front.excerpt ?? '',
+      body: body.slice(0, INDEXED_BODY_CHARS),
+      webUrl: url.url,
+      publishedAt: front.publishedDateTime ?? null,
+      provider: {
+        name: front.provider?.name?.trim() || host,
+        domain: front.provider?.domain?.trim() || host,
+      },
+      topics,
+      topicKeys,
+      images,
+      quality: front.quality ?? null,
+      heat,
+      published: front.published ?? true,
+      type: front.type ?? 'article',
+      related,
+      relatedCount: related.length,
+      path,
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import { DAY_MS } from '../search/ranking.ts';
+import type { Library } from '../search/library.ts';
+import type { Recommendation, ResultPage, TopicCount } from '../search/types.ts';
+import type { CommandLine } from './commandLine.ts';
+
+export const HELP_TEXT = [
+  'Commands (a leading / is optional):',
+  '  search <text> [--topic T] [--limit N]   articles matching your words',
+  '  topic <name> [--limit N]                 the best articles in a topic',
+  '  topics                                   every topic with its article count',
+  '  related <id|url|title> [--limit N]       related reading for an article',
+  '  trending [day|week|month] [--limit N]    the most popular recent articles',
+  '  digest [--date YYYY-MM-DD] [--topic T]   the daily digest for a day',
+  '  help                                     this list',
+  '  quit                                     leave',
+  '--limit is 1–25 (default 5). Add --json for one line of JSON per command.',
+].join('\n');
+
+export type LocalOutcome =
+  | { command: string; results: Recommendation[]; notice?: string; title?: string }
+  | { command: string; topics: TopicCount[] }
+  | { command: string; text: string }
+  | { command: string; error: string }
+  | { command: 'quit' };
+
+function parseLimit(value: string | true | undefined): number | string {
+  if (value === undefined) return 5;
+  const limit = Number(value);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 25) return '--limit must be a whole number from 1 to 25.';
+  return limit;
+}
+
+function fromPage(command: string, page: ResultPage, title?: string): LocalOutcome {
+  return { command, results: page.results, notice: page.notice, title };
+}
+
+/** Parse `--date` as a UTC calendar day; the digest for a day covers its 24 hours. */
+function parseDay(value: string): number | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!match) return null;
+  const ms = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
+  return new Date(ms).toISOString().slice(0, 10) === value ? ms : null;
+}
+
+/** Run one terminal command against the library. Never throws for anything a user types. */
+export function runLocalCommand(library: Library, line: CommandLine, now = Date.now()): LocalOutcome {
+  const command = line.name;
+  const text = line.words.join(' ').trim();
+  const limit = parseLimit(line.flags.get('limit'));
+  if (typeof limit === 'string') return { command, error: limit };
+  const topicFlag = line.flags.get('topic');
+  const topic = typeof topicFlag === 'string' && topicFlag.trim() ? topicFlag : undefined;
+
+  switch (command) {
+    case 'search':
+      if (!text) return { command, error: 'Usage: search <text> [--topic T] [--limit N]' };
+      return fromPage(command, library.search(text, { topic, limit, now }), `Search: ${text}`);
+    case 'topic':
+      if (!text) return { command, error: 'Usage: topic <name>. `topics` lists them.' };
+      return fromPage(command, library.topic(text, { limit, now }), `Topic: ${text}`);
+    case 'topics':
+      return { command, topics: library.topics() };
+    case 'related': {
+      if (!text) return { command, error: 'Usage: related <id|url|title>' };
+      const page = library.related(text, { limit });
+      return fromPage(command, page, page.article ? `Related to: ${page.article.title}` : undefined);
+    }
+    case 'trending': {
+      const period = (text || 'week').toLowerCase();
+      if (period !== 'day' && period !== 'week' && period !== 'month') {
+        return { command, error: 'Usage: trending [day|week|month]' };
+      }
+      return fromPage(command, library.trending(period, { limit, now }), `Trending this ${period}`);
+    }
+    case 'digest':
+      return runDigest(library, line, topic, now);
+    case 'help':
+      return { command, text: HELP_TEXT };
+    case 'quit':
+    case 'exit':
+      return { command: 'quit' };
+    default:
+      return { command, error: `Unknown command "${command.slice(0, 40)}". Type \`help\` for the list.` };
+  }
+}
+
+function runDigest(library: Library, line: CommandLine, topic: string | undefined, now: number): LocalOutcome {
+  const dateFlag = line.flags.get('date');
+  let until = now;
+  if (typeof dateFlag === 'string') {
+    const day = parseDay(dateFlag);
+    if (day === null) return { command: 'digest', error: '--date must be a day written YYYY-MM-DD, e.g. 2020-05-01.' };
+    until = day + DAY_MS;
+  }
+  const topics = topic ? [topic] : undefined;
+  let articles = library.selectDigest({ since: until - DAY_MS, until, limit: 5, topics });
+  let notice: string | undefined;
+  if (articles.length === 0 && dateFlag === undefined) {
+    const newest = library.newest();
+    if (newest?.publishedAt) {
+      until = newest.publishedAt + 1;
+      articles = library.selectDigest({ since: until - DAY_MS, until, limit: 5, topics });
+      notice = `Nothing new in the last 24 hours; showing the 24 hours up to the newest article (${new Date(until).toISOString().slice(0, 10)}).`;
+    }
+  }
+  if (articles.length === 0) notice = 'Nothing to put in that digest: no live articles in that day.';
+  const day = new Date(until - 1).toISOString().slice(0, 10);
+  return {
+    command: 'digest',
+    title: `Digest for ${day}${topic ? ` · ${topic}` : ''}`,
+    notice,
+    results: articles.map((article, i) => ({
+      kind: 'article',
+      article,
+      why: `#${i + 1} by heat that day${article.heat ? ` (heat ${article.heat.toLocaleString('en-US')})` : ''}`,
+      score: article.heat ?? 0,
+    })),
+  };
+}

@@ -1,0 +1,131 @@
+import type { QueryWord } from './analyzer.ts';
+import type { TextIndexData } from './textIndex.ts';
+import type { TermMatch, Vocabulary } from './vocabulary.ts';
+
+export interface WordPlan {
+  word: QueryWord;
+  matches: TermMatch[];
+}
+
+export interface ScoredDocs {
+  /** Docs that matched at least one word, in no order. */
+  docs: Uint32Array;
+  /** Per doc (indexed by doc number): summed weighted impact. Valid for `docs` only. */
+  scores: Float32Array;
+  /** Per doc: bit j set when query word j matched. */
+  masks: Uint32Array;
+}
+
+/**
+ * Accumulates impacts over posting lists. The arrays are allocated once per index and only the
+ * touched entries are cleared, so a query costs in proportion to the postings it reads.
+ */
+export class Scorer {
+  private readonly scores: Float32Array;
+  private readonly masks: Uint32Array;
+  private touched: Uint32Array;
+
+  constructor(private readonly index: TextIndexData) {
+    this.scores = new Float32Array(index.docCount);
+    this.masks = new Uint32Array(index.docCount);
+    this.touched = new Uint32Array(Math.min(index.docCount, 1024));
+  }
+
+  plan(words: QueryWord[], vocabulary: Vocabulary, prefixLast: boolean): WordPlan[] {
+    return words.map((word, i) => ({
+      word,
+      matches: vocabulary.expand(word, { prefix: prefixLast && i === words.length - 1 }),
+    }));
+  }
+
+  /**
+   * Score every doc matching any planned word. For each word, a doc counts the first (best-weighted)
+   * of the word's terms it contains, so a typo guess never adds to an exact match of the same word.
+   * The result is valid until the next call.
+   */
+  run(plans: WordPlan[]): ScoredDocs {
+    const { postingStart, postingDocs, postingImpact } = this.index;
+    let count = 0;
+    plans.forEach((plan, j) => {
+      const bit = 1 << j;
+      for (const match of plan.matches) {
+        for (let p = postingStart[match.termId]!, end = postingStart[match.termId + 1]!; p < end; p++) {
+          const doc = postingDocs[p]!;
+          const mask = this.masks[doc]!;
+          if (mask & bit) continue;
+          if (mask === 0) {
+            if (count === this.touched.length) {
+              const bigger = new Uint32Array(Math.min(this.index.docCount, this.touched.length * 4));
+              bigger.set(this.touched);
+              this.touched = bigger;
+            }
+            this.touched[count++] = doc;
+            this.scores[doc] = 0;
+          }
+          this.masks[doc] = mask | bit;
+          this.scores[doc]! += postingImpact[p]! * match.weight;
+        }
+      }
+    });
+    return { docs: this.touched.subarray(0, count), scores: this.scores, masks: this.masks };
+  }
+
+  /** Forget the last run (cheap: only touched docs). Call after reading `run`'s result. */
+  reset(docs: Uint32Array): void {
+    for (const doc of docs) this.masks[doc] = 0;
+  }
+}
+
+/** Which field bits a term has in a doc (binary search: postings ascend by doc). 0 when absent. */
+export function fieldsOf(index: TextIndexData, termId: number, doc: number): number {
+  let lo = index.postingStart[termId]!;
+  let hi = index.postingStart[termId + 1]!;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const value = index.postingDocs[mid]!;
+    if (value === doc) return index.postingFields[mid]!;
+    if (value < doc) lo = mid + 1;
+    else hi = mid;
+  }
+  return 0;
+}
+
+export function popcount(value: number): number {
+  let v = value - ((value >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0xf0f0f0f) * 0x1010101) >>> 24;
+}
+
+/** The best `k` of `items` by `score` (descending), without sorting everything. */
+export function topK<T>(items: Iterable<T>, k: number, score: (item: T) => number): T[] {
+  if (k <= 0) return [];
+  const heap: Array<{ item: T; score: number }> = [];
+  const siftDown = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let min = i;
+      if (l < heap.length && heap[l]!.score < heap[min]!.score) min = l;
+      if (r < heap.length && heap[r]!.score < heap[min]!.score) min = r;
+      if (min === i) return;
+      [heap[i], heap[min]] = [heap[min]!, heap[i]!];
+      i = min;
+    }
+  };
+  for (const item of items) {
+    const s = score(item);
+    if (heap.length < k) {
+      heap.push({ item, score: s });
+      for (let i = heap.length - 1; i > 0; ) {
+        const parent = (i - 1) >>> 1;
+        if (heap[parent]!.score <= heap[i]!.score) break;
+        [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+        i = parent;
+      }
+    } else if (s > heap[0]!.score) {
+      heap[0] = { item, score: s };
+      siftDown(0);
+    }
+  }
+  return heap.sort((a, b) => b.score - a.score).map((entry) => entry.item);
+}

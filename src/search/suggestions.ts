@@ -1,0 +1,107 @@
+import type { Article } from '../articles/article.ts';
+import { topicKey } from '../articles/normalize.ts';
+import { splitWords } from './analyzer.ts';
+import { topK } from './scorer.ts';
+import type { Suggestion } from './types.ts';
+
+const MAX_CHOICE = 100;
+/** Prefixes this short match too many titles to rank on demand: their answers are precomputed. */
+const TABLE_PREFIX_LENGTH = 2;
+const TABLE_SIZE = 25;
+
+/** Discord allows 1–100 characters: cut at a word boundary and mark the cut. */
+export function fitChoice(text: string, max = MAX_CHOICE): string {
+  const clean = text.replace(/\s+/g, ' ').trim();
+  if (clean.length <= max) return clean;
+  const cut = clean.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return (space > max * 0.6 ? cut.slice(0, space) : cut) + '…';
+}
+
+type TitleSearch = (typed: string, limit: number) => Article[];
+
+/**
+ * Autocomplete answers, all from memory. One- and two-letter prefixes are answered from a table
+ * built at start (the most popular live titles with a word starting so), longer ones by the search
+ * engine with the last word treated as unfinished.
+ */
+export class SuggestionIndex {
+  private readonly prefixTable = new Map<string, Article[]>();
+  private readonly popular: Article[];
+  private readonly topicList: Array<{ key: string; name: string; count: number; words: string[] }>;
+
+  constructor(articles: readonly Article[], live: Uint8Array, topics: Array<[string, { name: string; docs: number[] }]>) {
+    const heat = (article: Article) => article.heat ?? 0;
+    const buckets = new Map<string, Article[]>();
+    articles.forEach((article, doc) => {
+      if (!live[doc]) return;
+      const prefixes = new Set<string>();
+      for (const word of splitWords(article.title)) {
+        for (let n = 1; n <= TABLE_PREFIX_LENGTH && n <= word.length; n++) prefixes.add(word.slice(0, n));
+      }
+      for (const prefix of prefixes) {
+        let bucket = buckets.get(prefix);
+        if (!bucket) buckets.set(prefix, (bucket = []));
+        bucket.push(article);
+      }
+    });
+    for (const [prefix, bucket] of buckets) this.prefixTable.set(prefix, topK(bucket, TABLE_SIZE, heat));
+    this.popular = topK(
+      articles.filter((_, doc) => live[doc]),
+      TABLE_SIZE,
+      heat,
+    );
+    this.topicList = topics
+      .map(([key, entry]) => ({ key, name: entry.name, count: entry.docs.length, words: key.split(' ') }))
+      .sort((a, b) => b.count - a.count);
+  }
+
+  topics(typed: string, limit: number): Suggestion[] {
+    const key = topicKey(typed);
+    const scored = this.topicList.flatMap((topic) => {
+      if (!key) return [{ topic, tier: 0 }];
+      if (topic.key.startsWith(key)) return [{ topic, tier: 0 }];
+      if (topic.words.some((word) => word.startsWith(key))) return [{ topic, tier: 1 }];
+      if (topic.key.includes(key)) return [{ topic, tier: 2 }];
+      return [];
+    });
+    scored.sort((a, b) => a.tier - b.tier || b.topic.count - a.topic.count);
+    return scored.slice(0, limit).map(({ topic }) => ({
+      name: fitChoice(`${topic.name} (${topic.count})`),
+      value: fitChoice(topic.name),
+      kind: 'topic' as const,
+    }));
+  }
+
+  articles(typed: string, limit: number, search: TitleSearch): Suggestion[] {
+    const words = splitWords(typed);
+    let found: Article[];
+    if (words.length === 0) found = this.popular;
+    else if (words.length === 1 && words[0]!.length <= TABLE_PREFIX_LENGTH) found = this.prefixTable.get(words[0]!) ?? [];
+    else found = search(typed, limit);
+    return found.slice(0, limit).map((article) => ({
+      name: fitChoice(article.title),
+      value: article.id,
+      kind: 'article' as const,
+    }));
+  }
+
+  /** The text as typed first (Enter searches it), then matching topics, then matching titles. */
+  queries(typed: string, limit: number, search: TitleSearch): Suggestion[] {
+    const text = fitChoice(typed);
+    const choices: Suggestion[] = [];
+    const seen = new Set<string>();
+    const add = (choice: Suggestion) => {
+      if (choices.length >= limit || seen.has(choice.value.toLowerCase())) return;
+      seen.add(choice.value.toLowerCase());
+      choices.push(choice);
+    };
+    if (text) add({ name: text, value: text, kind: 'query' });
+    for (const topic of this.topics(typed, 5)) add({ ...topic, kind: 'topic' });
+    for (const title of this.articles(typed, limit, search)) {
+      const name = fitChoice(title.name);
+      add({ name, value: name.replace(/…$/, ''), kind: 'query' });
+    }
+    return choices;
+  }
+}
