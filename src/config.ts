@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
 const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord id (17–20 digits)');
-const positiveNumber = (fallback: number) => z.coerce.number().positive('must be a positive number').default(fallback);
+const positiveNumber = (fallback: number) =>
+  z.coerce.number().positive('must be a positive number').default(fallback);
 
 /** Every environment variable Broadsheet reads. `.env.example` lists the same names. */
 export const configSchema = z.object({
@@ -17,7 +18,11 @@ export const configSchema = z.object({
   ARTICLES_DIR: z.string().default('seeds'),
   DATA_DIR: z.string().default('data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  MAX_ARTICLE_BYTES: z.coerce.number().int().min(1024, 'must be at least 1024').default(512 * 1024),
+  MAX_ARTICLE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024, 'must be at least 1024')
+    .default(512 * 1024),
   DIGEST_CATCH_UP_HOURS: positiveNumber(6),
   DM_MESSAGES_PER_MINUTE: positiveNumber(6),
 });

@@ -19,11 +19,18 @@ function readConfig(): Config {
 function openLibrary(config: Config): LoadedLibrary {
   const articlesDir = path.resolve(config.ARTICLES_DIR);
   try {
-    return loadLibrary({ articlesDir, dataDir: path.resolve(config.DATA_DIR), maxFileBytes: config.MAX_ARTICLE_BYTES });
+    return loadLibrary({
+      articlesDir,
+      dataDir: path.resolve(config.DATA_DIR),
+      maxFileBytes: config.MAX_ARTICLE_BYTES,
+    });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a folder' : String(error);
-    process.stderr.write(`ARTICLES_DIR ${articlesDir} ${reason}. Point ARTICLES_DIR at a folder of article files.\n`);
+    const reason =
+      code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a folder' : String(error);
+    process.stderr.write(
+      `ARTICLES_DIR ${articlesDir} ${reason}. Point ARTICLES_DIR at a folder of article files.\n`,
+    );
     process.exit(1);
   }
 }

@@ -10,7 +10,10 @@ function main(): number {
   const dir = path.resolve(process.argv[2] ?? process.env.ARTICLES_DIR ?? 'seeds');
   let corpus;
   try {
-    corpus = loadCorpus(dir, { cacheDir: null, maxFileBytes: Number(process.env.MAX_ARTICLE_BYTES) || undefined });
+    corpus = loadCorpus(dir, {
+      cacheDir: null,
+      maxFileBytes: Number(process.env.MAX_ARTICLE_BYTES) || undefined,
+    });
   } catch (error) {
     process.stderr.write(`Cannot read ${dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}\n`);
     return 2;
@@ -18,7 +21,9 @@ function main(): number {
   const { articles, problems, stats } = corpus;
   const topics = new Set(articles.flatMap((article) => article.topicKeys.map(topicKey)));
   const providers = new Set(articles.map((article) => article.provider.domain.toLowerCase()));
-  const dates = articles.flatMap((article) => (article.publishedAt === null ? [] : [article.publishedAt])).sort((a, b) => a - b);
+  const dates = articles
+    .flatMap((article) => (article.publishedAt === null ? [] : [article.publishedAt]))
+    .sort((a, b) => a - b);
   const live = articles.filter((article) => article.published).length;
   const rejected = problems.filter((problem) => problem.severity === 'rejected');
   const day = (ms: number | undefined) => (ms === undefined ? '–' : new Date(ms).toISOString().slice(0, 10));

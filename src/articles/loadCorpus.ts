@@ -58,7 +58,12 @@ export function listArticleFiles(dir: string): FileEntry[] {
     const absPath = path.join(dir, relPath);
     const stat = fs.statSync(absPath, { throwIfNoEntry: false });
     if (!stat?.isFile()) continue;
-    entries.push({ relPath: relPath.split(path.sep).join('/'), absPath, size: stat.size, mtimeMs: stat.mtimeMs });
+    entries.push({
+      relPath: relPath.split(path.sep).join('/'),
+      absPath,
+      size: stat.size,
+      mtimeMs: stat.mtimeMs,
+    });
   }
   return entries.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
 }
@@ -76,7 +81,11 @@ function readParseCache(file: string | null, maxFileBytes: number): Map<string, 
 
 function writeParseCache(file: string, entries: Map<string, CachedParse>, maxFileBytes: number): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const payload: ParseCacheFile = { version: PARSE_CACHE_VERSION, maxFileBytes, entries: Object.fromEntries(entries) };
+  const payload: ParseCacheFile = {
+    version: PARSE_CACHE_VERSION,
+    maxFileBytes,
+    entries: Object.fromEntries(entries),
+  };
   const temp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(temp, JSON.stringify(payload));
   fs.renameSync(temp, file); // atomic: a crash never leaves a half-written cache
@@ -108,7 +117,10 @@ function parseFile(file: FileEntry, maxFileBytes: number): ParseOutcome {
   try {
     source = fs.readFileSync(file.absPath, 'utf8');
   } catch (error) {
-    return { ok: false, reason: `file could not be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}` };
+    return {
+      ok: false,
+      reason: `file could not be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    };
   }
   if (source.includes('\u0000')) return { ok: false, reason: 'file is binary, not text' };
   return parseArticle(source, file.relPath);
@@ -147,7 +159,8 @@ export function loadCorpus(dir: string, options: LoadCorpusOptions = {}): Loaded
       problems.push({ path: file.relPath, reason: outcome.reason, severity: 'rejected' });
       continue;
     }
-    for (const warning of outcome.warnings) problems.push({ path: file.relPath, reason: warning, severity: 'warning' });
+    for (const warning of outcome.warnings)
+      problems.push({ path: file.relPath, reason: warning, severity: 'warning' });
     // A copy: duplicates merge topics into it, and the cached outcome must stay as the file says.
     const article = {
       ...outcome.article,
@@ -173,7 +186,11 @@ export function loadCorpus(dir: string, options: LoadCorpusOptions = {}): Loaded
     try {
       writeParseCache(cacheFile, next, maxFileBytes);
     } catch (error) {
-      problems.push({ path: cacheFile, reason: `parse cache not saved: ${String(error)}`, severity: 'warning' });
+      problems.push({
+        path: cacheFile,
+        reason: `parse cache not saved: ${String(error)}`,
+        severity: 'warning',
+      });
     }
   }
   return {

@@ -8,9 +8,7 @@ import { frontMatterSchema, imageSchema, LIMITS, relatedEntrySchema, type FrontM
 /** Search reads the lead of a body; the link carries the rest. Keeps caches and memory small. */
 export const INDEXED_BODY_CHARS = 4_000;
 
-export type ParseOutcome =
-  | { ok: true; article: Article; warnings: string[] }
-  | { ok: false; reason: string };
+export type ParseOutcome = { ok: true; article: Article; warnings: string[] } | { ok: false; reason: string };
 
 function refuseExecutableFrontMatter(): never {
   throw new Error('executable front matter is not allowed');
@@ -46,7 +44,8 @@ function describeIssues(error: z.ZodError): string {
 
 function describeYamlError(error: unknown): string {
   if (error instanceof RangeError) return 'front matter is nested too deeply to read';
-  if (error instanceof yaml.YAMLException) return `front matter is not valid YAML: ${error.reason} (line ${error.mark.line + 1})`;
+  if (error instanceof yaml.YAMLException)
+    return `front matter is not valid YAML: ${error.reason} (line ${error.mark.line + 1})`;
   return `front matter could not be read: ${error instanceof Error ? error.message : String(error)}`;
 }
 
@@ -102,7 +101,8 @@ function buildArticle(front: FrontMatter, rawBody: string, path: string): ParseO
   }
   const warnings: string[] = [];
   const body = rawBody.trim();
-  if (body.length > LIMITS.body) warnings.push(`body is over ${LIMITS.body} characters; only the start is searched`);
+  if (body.length > LIMITS.body)
+    warnings.push(`body is over ${LIMITS.body} characters; only the start is searched`);
 
   const topics: string[] = [];
   const topicKeys: string[] = [];
@@ -137,7 +137,10 @@ function buildArticle(front: FrontMatter, rawBody: string, path: string): ParseO
       publishedAt: parsed.data.publishedDateTime,
     });
   }
-  if (droppedRelated) warnings.push(`${droppedRelated} related entr${droppedRelated === 1 ? 'y' : 'ies'} without a title or http(s) webUrl skipped`);
+  if (droppedRelated)
+    warnings.push(
+      `${droppedRelated} related entr${droppedRelated === 1 ? 'y' : 'ies'} without a title or http(s) webUrl skipped`,
+    );
 
   const host = new URL(url.url).hostname.replace(/^www\./, '');
   const heat = front.heat !== undefined && front.heat >= 0 ? front.heat : null;

@@ -12,7 +12,6 @@ export const LIMITS = {
   url: 2_048,
 } as const;
 
-
 /** YAML parses unquoted timestamps to Date; quoted ones stay strings. Accept both. */
 const instant = z.union([z.date(), z.string(), z.number()]).transform((value, ctx) => {
   const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(value);
@@ -38,27 +37,24 @@ const scalarText = (max: number) =>
     .transform((value) => String(value))
     .pipe(z.string().max(max, `is longer than ${max} characters`));
 
-const provider = z
-  .object({
-    name: scalarText(200).optional(),
-    domain: scalarText(200).optional(),
-  });
+const provider = z.object({
+  name: scalarText(200).optional(),
+  domain: scalarText(200).optional(),
+});
 
-const image = z
-  .object({
-    url: z.string().max(LIMITS.url),
-    width: finiteNumber.optional(),
-    height: finiteNumber.optional(),
-  });
+const image = z.object({
+  url: z.string().max(LIMITS.url),
+  width: finiteNumber.optional(),
+  height: finiteNumber.optional(),
+});
 
-const relatedEntry = z
-  .object({
-    title: scalarText(LIMITS.title),
-    webUrl: z.string().max(LIMITS.url),
-    excerpt: scalarText(LIMITS.excerpt).optional(),
-    publishedDateTime: instant.optional(),
-    provider: provider.optional(),
-  });
+const relatedEntry = z.object({
+  title: scalarText(LIMITS.title),
+  webUrl: z.string().max(LIMITS.url),
+  excerpt: scalarText(LIMITS.excerpt).optional(),
+  publishedDateTime: instant.optional(),
+  provider: provider.optional(),
+});
 
 /**
  * Front matter as ../shared/corpus/README.md describes it. Unknown fields (and `secured`) are ignored.

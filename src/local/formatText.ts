@@ -42,7 +42,10 @@ export function outcomeToJson(outcome: LocalOutcome): string {
     });
   }
   if ('topics' in outcome) {
-    return JSON.stringify({ command: outcome.command, results: outcome.topics.map(({ name, count }) => ({ name, count })) });
+    return JSON.stringify({
+      command: outcome.command,
+      results: outcome.topics.map(({ name, count }) => ({ name, count })),
+    });
   }
   if ('text' in outcome) return JSON.stringify({ command: outcome.command, text: outcome.text });
   if ('error' in outcome) return JSON.stringify({ command: outcome.command, error: outcome.error });
@@ -72,7 +75,10 @@ export function outcomeToText(outcome: LocalOutcome, color = false): string {
     const json = resultToJson(result);
     lines.push('');
     lines.push(`${i + 1}. ${bold(json.title)}`);
-    const meta = [json.provider, publishedDate(result.kind === 'article' ? result.article.publishedAt : result.link.publishedAt)];
+    const meta = [
+      json.provider,
+      publishedDate(result.kind === 'article' ? result.article.publishedAt : result.link.publishedAt),
+    ];
     if (json.heat !== null) meta.push(`heat ${json.heat.toLocaleString('en-US')}`);
     lines.push(`   ${meta.filter(Boolean).join(' · ')}`);
     const excerpt = result.kind === 'article' ? result.article.excerpt : (result.link.excerpt ?? '');

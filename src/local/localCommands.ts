@@ -26,7 +26,8 @@ export type LocalOutcome =
 function parseLimit(value: string | true | undefined): number | string {
   if (value === undefined) return 5;
   const limit = Number(value);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 25) return '--limit must be a whole number from 1 to 25.';
+  if (!Number.isInteger(limit) || limit < 1 || limit > 25)
+    return '--limit must be a whole number from 1 to 25.';
   return limit;
 }
 
@@ -84,12 +85,18 @@ export function runLocalCommand(library: Library, line: CommandLine, now = Date.
   }
 }
 
-function runDigest(library: Library, line: CommandLine, topic: string | undefined, now: number): LocalOutcome {
+function runDigest(
+  library: Library,
+  line: CommandLine,
+  topic: string | undefined,
+  now: number,
+): LocalOutcome {
   const dateFlag = line.flags.get('date');
   let until = now;
   if (typeof dateFlag === 'string') {
     const day = parseDay(dateFlag);
-    if (day === null) return { command: 'digest', error: '--date must be a day written YYYY-MM-DD, e.g. 2020-05-01.' };
+    if (day === null)
+      return { command: 'digest', error: '--date must be a day written YYYY-MM-DD, e.g. 2020-05-01.' };
     until = day + DAY_MS;
   }
   const topics = topic ? [topic] : undefined;

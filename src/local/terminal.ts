@@ -30,7 +30,10 @@ export async function runTerminal(library: Library, options: TerminalOptions): P
       return runLocalCommand(library, line);
     } catch (error) {
       // A bug must not end an interactive session; say so and carry on.
-      return { command: line.name, error: `Something went wrong: ${error instanceof Error ? error.message : String(error)}` };
+      return {
+        command: line.name,
+        error: `Something went wrong: ${error instanceof Error ? error.message : String(error)}`,
+      };
     }
   };
   const print = (outcome: LocalOutcome) => {

@@ -14,6 +14,7 @@ const SYMBOL_WORDS: Array<[RegExp, string]> = [
 ];
 
 const MAX_WORD_LENGTH = 40;
+// eslint-disable-next-line no-control-regex -- the whole ASCII range, control characters included
 const ASCII = /^[\x00-\x7f]*$/;
 const SYMBOL_HINT = /[+#]|\.net/;
 const APOSTROPHE = /['’]/;
@@ -21,7 +22,12 @@ const APOSTROPHE = /['’]/;
 /** Lower-cased, accent-folded words of a text, in order. */
 export function splitWords(text: string): string[] {
   // Fast paths: most text is ASCII without symbols, and these passes cost more than the split.
-  let folded = ASCII.test(text) ? text.toLowerCase() : text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
+  let folded = ASCII.test(text)
+    ? text.toLowerCase()
+    : text
+        .normalize('NFKD')
+        .replace(/\p{M}+/gu, '')
+        .toLowerCase();
   if (SYMBOL_HINT.test(folded)) {
     for (const [pattern, replacement] of SYMBOL_WORDS) folded = folded.replace(pattern, replacement);
   }

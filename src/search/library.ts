@@ -182,7 +182,11 @@ export class Library {
     const plans = allPlans.filter((plan) => plan.matches.length);
     const topicFilter = options.topic ? this.resolveTopic(options.topic) : undefined;
     if (options.topic && !topicFilter) {
-      return { results: [], total: 0, notice: `There is no topic ${quoted(options.topic)}. Try \`/topics\`.` };
+      return {
+        results: [],
+        total: 0,
+        notice: `There is no topic ${quoted(options.topic)}. Try \`/topics\`.`,
+      };
     }
     const since = options.period && options.period !== 'all' ? now - PERIOD_MS[options.period] : null;
 
@@ -200,7 +204,8 @@ export class Library {
       }
       // Results that match every word come first; a partial match only fills in after them.
       const rank = (doc: number) =>
-        popcount(masks[doc]!) * 1e6 + Math.min(searchScore(scores[doc]!, this.list[doc]!, this.maxHeat, now), 9e5);
+        popcount(masks[doc]!) * 1e6 +
+        Math.min(searchScore(scores[doc]!, this.list[doc]!, this.maxHeat, now), 9e5);
       const page = this.pageOfStories(accepted, offset, limit, rank);
       const results = page.map((doc) =>
         this.recommend(doc, this.explainMatch(doc, plans, masks[doc]!, topicFilter?.name), rank(doc)),
@@ -216,11 +221,17 @@ export class Library {
     }
   }
 
-  private searchNotice(query: string, found: number, missing: string[], partial: boolean): string | undefined {
+  private searchNotice(
+    query: string,
+    found: number,
+    missing: string[],
+    partial: boolean,
+  ): string | undefined {
     if (found === 0) {
       return `No articles match ${quoted(query.trim())}. Try fewer or different words, or a topic (\`/topics\`).`;
     }
-    if (missing.length) return `No article mentions ${missing.map(quoted).join(', ')}; showing the closest matches.`;
+    if (missing.length)
+      return `No article mentions ${missing.map(quoted).join(', ')}; showing the closest matches.`;
     if (partial) return 'No article matches every word; showing the closest.';
     return undefined;
   }
@@ -269,7 +280,11 @@ export class Library {
   topic(name: string, options: SearchOptions = {}): ResultPage {
     const found = this.resolveTopic(name);
     if (!found) {
-      return { results: [], total: 0, notice: `There is no topic ${quoted(name.trim())}. \`/topics\` lists them all.` };
+      return {
+        results: [],
+        total: 0,
+        notice: `There is no topic ${quoted(name.trim())}. \`/topics\` lists them all.`,
+      };
     }
     const now = options.now ?? Date.now();
     const docs = this.topicIndex.get(found.key)!.docs;
@@ -298,7 +313,9 @@ export class Library {
     const heat = (doc: number) => this.list[doc]!.heat ?? 0;
     const page = this.pageOfStories(docs, options.offset ?? 0, clampLimit(options.limit), heat);
     return {
-      results: page.map((doc) => this.recommend(doc, this.explainBrowse(doc, `trending this ${period}`), heat(doc))),
+      results: page.map((doc) =>
+        this.recommend(doc, this.explainBrowse(doc, `trending this ${period}`), heat(doc)),
+      ),
       total: docs.length,
       notice: docs.length ? notice : 'The library has no dated articles yet.',
     };
@@ -315,7 +332,9 @@ export class Library {
       return true;
     });
     const heat = (doc: number) => this.list[doc]!.heat ?? 0;
-    return this.pageOfStories(candidates, 0, Math.max(0, Math.floor(query.limit)), heat).map((doc) => this.list[doc]!);
+    return this.pageOfStories(candidates, 0, Math.max(0, Math.floor(query.limit)), heat).map(
+      (doc) => this.list[doc]!,
+    );
   }
 
   /** Live dated docs published in [since, until). */
@@ -345,7 +364,10 @@ export class Library {
    * Related reading: the curators' links first (deduplicated, never the article itself), then the
    * most similar corpus articles; one entry per story throughout.
    */
-  related(ref: string, options: { limit?: number; curated?: boolean } = {}): ResultPage & { article?: Article } {
+  related(
+    ref: string,
+    options: { limit?: number; curated?: boolean } = {},
+  ): ResultPage & { article?: Article } {
     const article = this.resolve(ref);
     if (!article) {
       return {
@@ -366,7 +388,10 @@ export class Library {
         if (!url || seenUrls.has(url)) continue;
         seenUrls.add(url);
         const inCorpus = this.byId.get(articleIdFromUrl(url));
-        const story = inCorpus !== undefined ? this.stories[inCorpus]! : storyIdOf({ title: link.title, provider: { name: link.providerName ?? '', domain: '' } });
+        const story =
+          inCorpus !== undefined
+            ? this.stories[inCorpus]!
+            : storyIdOf({ title: link.title, provider: { name: link.providerName ?? '', domain: '' } });
         if (seenStories.has(story)) continue;
         seenStories.add(story);
         if (inCorpus !== undefined && this.live[inCorpus]) {
@@ -376,10 +401,19 @@ export class Library {
         }
       }
     }
-    const similar = findSimilar(this.index, doc, (candidate) => {
-      if (!this.live[candidate] || candidate === doc) return false;
-      return !seenStories.has(this.stories[candidate]!) && !seenUrls.has(normalizeUrl(this.list[candidate]!.webUrl));
-    }, this.list, (limit - results.length) * 3 + 5);
+    const similar = findSimilar(
+      this.index,
+      doc,
+      (candidate) => {
+        if (!this.live[candidate] || candidate === doc) return false;
+        return (
+          !seenStories.has(this.stories[candidate]!) &&
+          !seenUrls.has(normalizeUrl(this.list[candidate]!.webUrl))
+        );
+      },
+      this.list,
+      (limit - results.length) * 3 + 5,
+    );
     for (const match of similar) {
       if (results.length >= limit) break;
       const story = this.stories[match.doc]!;
@@ -416,14 +450,20 @@ export class Library {
   }
 
   private titleMatches(typed: string, max: number): Article[] {
-    return this.searchAsYouType(typed, { limit: max })
-      .results.flatMap((result) => (result.kind === 'article' ? [result.article] : []));
+    return this.searchAsYouType(typed, { limit: max }).results.flatMap((result) =>
+      result.kind === 'article' ? [result.article] : [],
+    );
   }
 
   // ---- shared helpers ---------------------------------------------------------------------------
 
   /** Docs `offset .. offset+limit` of `docs` ranked by `rank`, keeping only each story's best. */
-  private pageOfStories(docs: Iterable<number>, offset: number, limit: number, rank: (doc: number) => number): number[] {
+  private pageOfStories(
+    docs: Iterable<number>,
+    offset: number,
+    limit: number,
+    rank: (doc: number) => number,
+  ): number[] {
     const wanted = offset + limit;
     let pool = Math.max(wanted * 2, 16);
     const all = Array.isArray(docs) ? docs : [...docs];

@@ -74,7 +74,11 @@ export function loadLibrary(options: LoadLibraryOptions): LoadedLibrary {
       try {
         saveIndex(indexFile, index, key);
       } catch (error) {
-        corpus.problems.push({ path: indexFile, reason: `index cache not saved: ${String(error)}`, severity: 'warning' });
+        corpus.problems.push({
+          path: indexFile,
+          reason: `index cache not saved: ${String(error)}`,
+          severity: 'warning',
+        });
       }
     }
   }

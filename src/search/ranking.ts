@@ -25,10 +25,14 @@ export function freshness(article: Article, now: number, halfLifeMs: number): nu
 }
 
 export function searchScore(text: number, article: Article, maxHeat: number, now: number): number {
-  return text * (1 + 0.25 * popularity(article, maxHeat) + 0.15 * freshness(article, now, SEARCH_HALF_LIFE_MS));
+  return (
+    text * (1 + 0.25 * popularity(article, maxHeat) + 0.15 * freshness(article, now, SEARCH_HALF_LIFE_MS))
+  );
 }
 
 export function browseScore(article: Article, maxHeat: number, now: number): number {
   const quality = article.quality === null ? 0 : Math.min(1, article.quality / 100);
-  return 0.6 * popularity(article, maxHeat) + 0.3 * freshness(article, now, BROWSE_HALF_LIFE_MS) + 0.1 * quality;
+  return (
+    0.6 * popularity(article, maxHeat) + 0.3 * freshness(article, now, BROWSE_HALF_LIFE_MS) + 0.1 * quality
+  );
 }

@@ -116,7 +116,7 @@ export function topK<T>(items: Iterable<T>, k: number, score: (item: T) => numbe
     const s = score(item);
     if (heap.length < k) {
       heap.push({ item, score: s });
-      for (let i = heap.length - 1; i > 0; ) {
+      for (let i = heap.length - 1; i > 0;) {
         const parent = (i - 1) >>> 1;
         if (heap[parent]!.score <= heap[i]!.score) break;
         [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];

@@ -79,8 +79,9 @@ function explainSimilarity(
   candidate: Article,
   candidateDoc: number,
 ): string {
-  const shared = candidate.topicKeys
-    .map((key, i) => (source.topicKeys.includes(key) ? candidate.topics[i] : undefined))
+  // Named as the source article spells them: that is the article the reader is looking at.
+  const shared = source.topicKeys
+    .map((key, i) => (candidate.topicKeys.includes(key) ? source.topics[i] : undefined))
     .filter((name): name is string => Boolean(name))
     .slice(0, 2);
   const words = queryTerms

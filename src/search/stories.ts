@@ -32,5 +32,8 @@ export function storyKey(title: string, providerName = ''): string {
 }
 
 export function storyIdOf(article: Pick<Article, 'title' | 'provider'>): string {
-  return createHash('sha1').update(storyKey(article.title, article.provider.name)).digest('base64url').slice(0, 10);
+  return createHash('sha1')
+    .update(storyKey(article.title, article.provider.name))
+    .digest('base64url')
+    .slice(0, 10);
 }

@@ -30,7 +30,11 @@ export class SuggestionIndex {
   private readonly popular: Article[];
   private readonly topicList: Array<{ key: string; name: string; count: number; words: string[] }>;
 
-  constructor(articles: readonly Article[], live: Uint8Array, topics: Array<[string, { name: string; docs: number[] }]>) {
+  constructor(
+    articles: readonly Article[],
+    live: Uint8Array,
+    topics: Array<[string, { name: string; docs: number[] }]>,
+  ) {
     const heat = (article: Article) => article.heat ?? 0;
     const buckets = new Map<string, Article[]>();
     articles.forEach((article, doc) => {
@@ -77,7 +81,8 @@ export class SuggestionIndex {
     const words = splitWords(typed);
     let found: Article[];
     if (words.length === 0) found = this.popular;
-    else if (words.length === 1 && words[0]!.length <= TABLE_PREFIX_LENGTH) found = this.prefixTable.get(words[0]!) ?? [];
+    else if (words.length === 1 && words[0]!.length <= TABLE_PREFIX_LENGTH)
+      found = this.prefixTable.get(words[0]!) ?? [];
     else found = search(typed, limit);
     return found.slice(0, limit).map((article) => ({
       name: fitChoice(article.title),

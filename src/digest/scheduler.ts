@@ -1,0 +1,276 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import { pino, type Logger } from 'pino';
+
+import {
+  refOf,
+  targetKey,
+  type DigestTargetRef,
+  type DigestTargetSettings,
+  type Store,
+} from '../store/types.ts';
+import { digestNonce } from './nonce.ts';
+import type { DigestRunner, RunReport } from './runner.ts';
+import { DAY_MS, HOUR_MS, formatLocal, nextDueAt } from './schedule.ts';
+
+/** A run missed while the bot was down is still posted if it is at most this late. */
+export const DEFAULT_CATCH_UP_MS = 6 * HOUR_MS;
+
+/** `DIGEST_CATCH_UP_HOURS` from the config, in ms (unset → 6 h). */
+export function catchUpMsFromConfig(config: { DIGEST_CATCH_UP_HOURS?: number | undefined }): number {
+  const hours = config.DIGEST_CATCH_UP_HOURS;
+  return hours === undefined ? DEFAULT_CATCH_UP_MS : Math.max(0, hours) * HOUR_MS;
+}
+
+export interface DigestSchedulerOptions {
+  store: Store;
+  runner: Pick<DigestRunner, 'runDue' | 'drain'>;
+  /** The scheduler's only notion of time; tests inject a fake clock. */
+  now: () => number;
+  catchUpMs?: number;
+  /** When node-cron wakes the scheduler; it only triggers a check, the store decides what is due. */
+  cronExpression?: string;
+  /** Targets run at the same time within one tick. */
+  concurrency?: number;
+  /** Targets fetched per query; a tick keeps fetching until nothing is due. */
+  batchSize?: number;
+  logger?: Logger;
+}
+
+export interface TickReport {
+  /** Targets whose next due time was computed (new or changed settings). */
+  scheduled: number;
+  runs: RunReport[];
+  /** Due times recorded as skipped because they were too late to catch up. */
+  skipped: { target: string; dueAt: number; reason: string }[];
+}
+
+function emptyReport(): TickReport {
+  return { scheduled: 0, runs: [], skipped: [] };
+}
+
+/**
+ * Decides when digests run. node-cron only provides the wake-up: its own matching skips DST gaps, drops
+ * late ticks and forgets downtime, so every tick asks the store what is due by `now()` and moves each
+ * target's `next_due_at` forward with `nextDueAt`, which also makes settings changes apply without restart.
+ */
+export class DigestScheduler {
+  readonly #store: Store;
+  readonly #runner: Pick<DigestRunner, 'runDue' | 'drain'>;
+  readonly #now: () => number;
+  readonly #catchUpMs: number;
+  readonly #cronExpression: string;
+  readonly #concurrency: number;
+  readonly #batchSize: number;
+  readonly #log: Logger;
+  #task: ScheduledTask | undefined;
+  #tickInFlight: Promise<TickReport> | undefined;
+  #stopped = false;
+
+  constructor(options: DigestSchedulerOptions) {
+    this.#store = options.store;
+    this.#runner = options.runner;
+    this.#now = options.now;
+    this.#catchUpMs = options.catchUpMs ?? DEFAULT_CATCH_UP_MS;
+    this.#cronExpression = options.cronExpression ?? '0 * * * * *';
+    this.#concurrency = Math.max(1, options.concurrency ?? 4);
+    this.#batchSize = Math.max(1, options.batchSize ?? 100);
+    this.#log = options.logger ?? pino({ level: 'silent' });
+  }
+
+  /**
+   * Resumes runs a previous process left claimed, runs everything due (catching up on downtime), then
+   * starts the ticker. Resolves when that first pass is done.
+   */
+  async start(): Promise<TickReport> {
+    if (this.#task) throw new Error('The digest scheduler is already started');
+    this.#stopped = false;
+    const report = await this.#exclusiveTick(async () => {
+      const recovered = await this.#recoverInterruptedRuns();
+      const ticked = await this.#tick();
+      return {
+        scheduled: ticked.scheduled,
+        runs: [...recovered.runs, ...ticked.runs],
+        skipped: [...recovered.skipped, ...ticked.skipped],
+      };
+    });
+    const log = this.#log;
+    this.#task = cron.createTask(this.#cronExpression, () => this.tick(), {
+      name: 'digest-ticker',
+      noOverlap: true,
+      // A dropped tick is harmless: the next one finds whatever is due in the store.
+      suppressMissedWarning: true,
+      logger: {
+        info: (message) => log.debug(message),
+        warn: (message) => log.warn(message),
+        error: (message, err) => log.error({ err: err ?? message }, 'node-cron error'),
+        debug: (message) => log.debug({ detail: message }, 'node-cron'),
+      },
+    });
+    await this.#task.start();
+    return report;
+  }
+
+  /** Stops the ticker and waits for the tick and the runs in flight. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    const task = this.#task;
+    this.#task = undefined;
+    if (task) await task.destroy();
+    await this.#tickInFlight?.catch(() => undefined);
+    await this.#runner.drain();
+  }
+
+  /** Runs what is due now. Concurrent calls share one tick. */
+  tick(): Promise<TickReport> {
+    if (this.#stopped) return Promise.resolve(emptyReport());
+    return this.#exclusiveTick(() => this.#tick());
+  }
+
+  /**
+   * Recomputes a target's next run from now, after its settings changed. The tick would also pick the
+   * change up (a changed time clears next_due_at), this only makes it immediate. Null when paused or gone.
+   */
+  async schedule(ref: DigestTargetRef): Promise<number | null> {
+    const target = await this.#store.getTarget(ref);
+    if (!target || target.paused) return null;
+    const next = nextDueAt(this.#now(), target.time, target.timeZone);
+    await this.#store.setNextDueAt(ref, next, target.nextDueAt);
+    return next;
+  }
+
+  #exclusiveTick(tick: () => Promise<TickReport>): Promise<TickReport> {
+    if (this.#tickInFlight) return this.#tickInFlight;
+    const running = tick()
+      .catch((error: unknown) => {
+        this.#log.error({ err: error }, 'digest tick failed');
+        return emptyReport();
+      })
+      .finally(() => {
+        this.#tickInFlight = undefined;
+      });
+    this.#tickInFlight = running;
+    return running;
+  }
+
+  async #tick(): Promise<TickReport> {
+    const report = emptyReport();
+    report.scheduled = await this.#scheduleUnscheduled();
+    // A target that fails to advance would be fetched again and again; each is handled once a tick.
+    const handled = new Set<string>();
+    for (;;) {
+      const now = this.#now();
+      const due = (await this.#store.listDueTargets(now, this.#batchSize + handled.size)).filter(
+        (target) => !handled.has(targetKey(refOf(target))),
+      );
+      if (due.length === 0 || this.#stopped) break;
+      for (const target of due) handled.add(targetKey(refOf(target)));
+      await forEachConcurrently(due, this.#concurrency, async (target) => {
+        try {
+          await this.#runDueTarget(target, now, report);
+        } catch (error) {
+          this.#log.error({ err: error, target: targetKey(refOf(target)) }, 'digest run failed unexpectedly');
+        }
+      });
+    }
+    return report;
+  }
+
+  async #scheduleUnscheduled(): Promise<number> {
+    const now = this.#now();
+    let scheduled = 0;
+    for (const target of await this.#store.listUnscheduledTargets(10_000)) {
+      const ref = refOf(target);
+      if (await this.#store.setNextDueAt(ref, nextDueAt(now, target.time, target.timeZone), null))
+        scheduled++;
+    }
+    return scheduled;
+  }
+
+  /**
+   * Handles a target whose next_due_at has passed. After downtime several due times may have passed: only
+   * the latest can still be caught up, and only if it is at most catchUpMs late. Each due time is run or
+   * recorded as skipped at most once (the run row is unique per target and due time).
+   */
+  async #runDueTarget(target: DigestTargetSettings, now: number, report: TickReport): Promise<void> {
+    const ref = refOf(target);
+    const key = targetKey(ref);
+    const storedDue = target.nextDueAt!;
+    const missed = missedDueTimes(storedDue, now, target.time, target.timeZone);
+    const latest = missed.pop()!;
+
+    for (const dueAt of missed) await this.#skip(ref, dueAt, now, target.timeZone, report);
+    if (now - latest > this.#catchUpMs) {
+      await this.#skip(ref, latest, now, target.timeZone, report);
+    } else {
+      report.runs.push(await this.#runner.runDue(ref, latest));
+    }
+
+    const next = nextDueAt(Math.max(latest, this.#now()), target.time, target.timeZone);
+    if (!(await this.#store.setNextDueAt(ref, next, storedDue))) {
+      this.#log.info({ target: key }, 'schedule changed during the run; keeping the new one');
+    }
+  }
+
+  async #skip(ref: DigestTargetRef, dueAt: number, now: number, timeZone: string, report: TickReport) {
+    const lateHours = ((now - dueAt) / HOUR_MS).toFixed(1);
+    const reason =
+      `Skipped the digest due ${formatLocal(dueAt, timeZone)}: the bot was offline and it was ${lateHours} h ` +
+      `late (the limit is ${(this.#catchUpMs / HOUR_MS).toFixed(1)} h).`;
+    const key = targetKey(ref);
+    if (await this.#store.recordSkippedRun(ref, dueAt, digestNonce(key, dueAt), reason, now)) {
+      report.skipped.push({ target: key, dueAt, reason });
+      this.#log.warn({ target: key, dueAt: new Date(dueAt).toISOString() }, 'missed digest skipped');
+    }
+  }
+
+  /** Runs left `claimed` by a process that died: resume them, or skip those too late to post. */
+  async #recoverInterruptedRuns(): Promise<TickReport> {
+    const report = emptyReport();
+    const now = this.#now();
+    for (const run of await this.#store.listInterruptedRuns(10_000)) {
+      const target = await this.#store.getTarget(run.target);
+      // Once a post may have reached Discord the run must be finished (the nonce makes it safe), or the
+      // message would exist without its articles recorded as sent.
+      const mayHavePosted = run.postStartedAt !== null;
+      const tooLate = now - run.dueAt > this.#catchUpMs;
+      if (!mayHavePosted && (!target || target.paused || tooLate)) {
+        const reason = !target
+          ? 'The digest target was removed while the run was interrupted.'
+          : target.paused
+            ? 'The digest was paused while the run was interrupted.'
+            : `Skipped the digest due ${formatLocal(run.dueAt, target.timeZone)}: the bot stopped mid-run and ` +
+              `restarted ${((now - run.dueAt) / HOUR_MS).toFixed(1)} h later.`;
+        await this.#store.finishRun({ runId: run.id, state: 'skipped', reason, now });
+        report.skipped.push({ target: targetKey(run.target), dueAt: run.dueAt, reason });
+        continue;
+      }
+      this.#log.info({ target: targetKey(run.target), runId: run.id }, 'resuming an interrupted digest run');
+      report.runs.push(await this.#runner.runDue(run.target, run.dueAt));
+    }
+    return report;
+  }
+}
+
+/**
+ * The due times from `storedDue` up to `now`, oldest first (at least `storedDue`). After a long outage only
+ * the last few days are listed one by one; anything older collapses into the first entry.
+ */
+export function missedDueTimes(storedDue: number, now: number, time: string, timeZone: string): number[] {
+  const dueTimes = [storedDue];
+  let cursor = storedDue;
+  if (now - storedDue > 7 * DAY_MS) cursor = nextDueAt(now - 3 * DAY_MS, time, timeZone);
+  else cursor = nextDueAt(storedDue, time, timeZone);
+  while (cursor <= now) {
+    dueTimes.push(cursor);
+    cursor = nextDueAt(cursor, time, timeZone);
+  }
+  return dueTimes;
+}
+
+async function forEachConcurrently<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(workers);
+}

@@ -1,0 +1,76 @@
+/**
+ * Schema migrations, applied in order at open; `PRAGMA user_version` records how many have run.
+ * Append only: never edit a migration that has shipped.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE guild_digests (
+    guild_id TEXT PRIMARY KEY,
+    channel_id TEXT NOT NULL,
+    time TEXT NOT NULL,
+    time_zone TEXT NOT NULL,
+    size INTEGER NOT NULL DEFAULT 5 CHECK (size BETWEEN 1 AND 10),
+    topics TEXT NOT NULL DEFAULT '[]',
+    min_quality INTEGER CHECK (min_quality IS NULL OR min_quality BETWEEN 0 AND 100),
+    mention_role_id TEXT,
+    paused INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
+    pause_reason TEXT,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    next_due_at INTEGER,
+    last_digest_at INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX guild_digests_due ON guild_digests (next_due_at) WHERE paused = 0;
+
+  CREATE TABLE subscriptions (
+    id INTEGER PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    topic_key TEXT NOT NULL,
+    time TEXT NOT NULL,
+    time_zone TEXT NOT NULL,
+    origin_channel_id TEXT NOT NULL,
+    paused INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
+    pause_reason TEXT,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    next_due_at INTEGER,
+    last_digest_at INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    UNIQUE (user_id, topic_key)
+  ) STRICT;
+  CREATE INDEX subscriptions_due ON subscriptions (next_due_at) WHERE paused = 0;
+
+  -- target is 'guild:<id>' or 'subscription:<id>'; UNIQUE(target, due_at) makes a claim happen once.
+  CREATE TABLE digest_runs (
+    id INTEGER PRIMARY KEY,
+    target TEXT NOT NULL,
+    due_at INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('claimed', 'posted', 'failed', 'empty', 'skipped')),
+    nonce TEXT NOT NULL CHECK (length(nonce) <= 25),
+    window_start INTEGER,
+    window_end INTEGER,
+    channel_id TEXT,
+    message_id TEXT,
+    articles TEXT NOT NULL DEFAULT '[]',
+    prepared_body TEXT,
+    error_reason TEXT,
+    claimed_at INTEGER NOT NULL,
+    post_started_at INTEGER,
+    finished_at INTEGER,
+    UNIQUE (target, due_at)
+  ) STRICT;
+  CREATE INDEX digest_runs_claimed ON digest_runs (claimed_at) WHERE state = 'claimed';
+
+  CREATE TABLE sent_articles (
+    target TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    story_id TEXT NOT NULL,
+    sent_at INTEGER NOT NULL,
+    run_id INTEGER REFERENCES digest_runs (id) ON DELETE CASCADE,
+    PRIMARY KEY (target, article_id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX sent_articles_run ON sent_articles (run_id);
+  `,
+];

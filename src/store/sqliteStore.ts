@@ -1,0 +1,548 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+import Database from 'better-sqlite3';
+
+import { MIGRATIONS } from './migrations.ts';
+import {
+  parseTargetKey,
+  targetKey,
+  type ClaimResult,
+  type DigestRun,
+  type DigestTargetRef,
+  type DigestTargetSettings,
+  type GuildDigestPatch,
+  type GuildDigestSettings,
+  type PreparedRun,
+  type RunClaim,
+  type RunFinish,
+  type RunFinishResult,
+  type RunState,
+  type SentArticle,
+  type SentHistory,
+  type Store,
+  type Subscription,
+  type SubscriptionInput,
+} from './types.ts';
+import { guildDigestSchema, StoreValidationError, subscriptionSchema, validate } from './validation.ts';
+
+export const DATABASE_FILE_NAME = 'broadsheet.db';
+
+const DEFAULT_DIGEST_SIZE = 5;
+
+interface ScheduleRow {
+  time: string;
+  time_zone: string;
+  paused: number;
+  pause_reason: string | null;
+  consecutive_failures: number;
+  next_due_at: number | null;
+  last_digest_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+interface GuildRow extends ScheduleRow {
+  guild_id: string;
+  channel_id: string;
+  size: number;
+  topics: string;
+  min_quality: number | null;
+  mention_role_id: string | null;
+}
+
+interface SubscriptionRow extends ScheduleRow {
+  id: number;
+  user_id: string;
+  topic: string;
+  topic_key: string;
+  origin_channel_id: string;
+}
+
+interface RunRow {
+  id: number;
+  target: string;
+  due_at: number;
+  state: RunState;
+  nonce: string;
+  window_start: number | null;
+  window_end: number | null;
+  channel_id: string | null;
+  message_id: string | null;
+  articles: string;
+  prepared_body: string | null;
+  error_reason: string | null;
+  claimed_at: number;
+  post_started_at: number | null;
+  finished_at: number | null;
+}
+
+function scheduleFields(row: ScheduleRow) {
+  return {
+    time: row.time,
+    timeZone: row.time_zone,
+    paused: row.paused === 1,
+    pauseReason: row.pause_reason,
+    consecutiveFailures: row.consecutive_failures,
+    nextDueAt: row.next_due_at,
+    lastDigestAt: row.last_digest_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toGuildDigest(row: GuildRow): GuildDigestSettings {
+  return {
+    kind: 'guild',
+    guildId: row.guild_id,
+    channelId: row.channel_id,
+    size: row.size,
+    topics: JSON.parse(row.topics) as string[],
+    minQuality: row.min_quality,
+    mentionRoleId: row.mention_role_id,
+    ...scheduleFields(row),
+  };
+}
+
+function toSubscription(row: SubscriptionRow): Subscription {
+  return {
+    kind: 'subscription',
+    id: row.id,
+    userId: row.user_id,
+    topic: row.topic,
+    topicKey: row.topic_key,
+    originChannelId: row.origin_channel_id,
+    ...scheduleFields(row),
+  };
+}
+
+function toRun(row: RunRow): DigestRun {
+  return {
+    id: row.id,
+    target: parseTargetKey(row.target),
+    dueAt: row.due_at,
+    state: row.state,
+    nonce: row.nonce,
+    windowStart: row.window_start,
+    windowEnd: row.window_end,
+    channelId: row.channel_id,
+    messageId: row.message_id,
+    articles: JSON.parse(row.articles) as SentArticle[],
+    preparedBody: row.prepared_body,
+    errorReason: row.error_reason,
+    claimedAt: row.claimed_at,
+    postStartedAt: row.post_started_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
+}
+
+/** The two tables that hold schedules share their schedule columns, so most statements come in pairs. */
+type ScheduleTable = 'guild_digests' | 'subscriptions';
+
+function tableOf(ref: DigestTargetRef): { table: ScheduleTable; id: string | number } {
+  return ref.kind === 'guild'
+    ? { table: 'guild_digests', id: ref.guildId }
+    : { table: 'subscriptions', id: ref.subscriptionId };
+}
+
+const ID_COLUMN: Record<ScheduleTable, string> = { guild_digests: 'guild_id', subscriptions: 'id' };
+
+function prepareScheduleStatements(db: Database.Database, table: ScheduleTable) {
+  const id = ID_COLUMN[table];
+  return {
+    setNextDueAt: db.prepare<[number, string | number, number | null], void>(
+      `UPDATE ${table} SET next_due_at = ? WHERE ${id} = ? AND next_due_at IS ?`,
+    ),
+    setPaused: db.prepare<{ id: string | number; paused: number; reason: string | null; now: number }, void>(
+      `UPDATE ${table} SET paused = @paused, pause_reason = @reason, updated_at = @now,
+         consecutive_failures = CASE WHEN @paused = 0 THEN 0 ELSE consecutive_failures END,
+         next_due_at = CASE WHEN @paused = 0 THEN NULL ELSE next_due_at END
+       WHERE ${id} = @id`,
+    ),
+    advanceLastDigest: db.prepare<{ id: string | number; windowEnd: number; resetFailures: number }, void>(
+      `UPDATE ${table} SET last_digest_at = max(coalesce(last_digest_at, @windowEnd), @windowEnd),
+         consecutive_failures = CASE WHEN @resetFailures = 1 THEN 0 ELSE consecutive_failures END
+       WHERE ${id} = @id`,
+    ),
+    countFailure: db.prepare<[string | number], void>(
+      `UPDATE ${table} SET consecutive_failures = consecutive_failures + 1 WHERE ${id} = ?`,
+    ),
+    pause: db.prepare<{ id: string | number; reason: string; now: number }, void>(
+      `UPDATE ${table} SET paused = 1, pause_reason = @reason, updated_at = @now WHERE ${id} = @id`,
+    ),
+    status: db.prepare<
+      [string | number],
+      Pick<ScheduleRow, 'paused' | 'pause_reason' | 'consecutive_failures'>
+    >(`SELECT paused, pause_reason, consecutive_failures FROM ${table} WHERE ${id} = ?`),
+    due: db.prepare<[number, number], ScheduleRow>(
+      `SELECT * FROM ${table} WHERE paused = 0 AND next_due_at <= ? ORDER BY next_due_at LIMIT ?`,
+    ),
+    unscheduled: db.prepare<[number], ScheduleRow>(
+      `SELECT * FROM ${table} WHERE paused = 0 AND next_due_at IS NULL LIMIT ?`,
+    ),
+  };
+}
+
+export interface SqliteStoreOptions {
+  /** How long a write waits for another connection's lock before failing. */
+  busyTimeoutMs?: number;
+}
+
+/** The SQLite implementation of `Store`: one file, WAL, migrations at open, prepared statements. */
+export class SqliteStore implements Store {
+  readonly #db: Database.Database;
+  readonly #schedules: Record<ScheduleTable, ReturnType<typeof prepareScheduleStatements>>;
+  readonly #sql;
+
+  /** Opens (creating if needed) `dataDir/broadsheet.db`. */
+  static openInDataDir(dataDir: string, options: SqliteStoreOptions = {}): SqliteStore {
+    fs.mkdirSync(dataDir, { recursive: true });
+    return new SqliteStore(path.join(dataDir, DATABASE_FILE_NAME), options);
+  }
+
+  constructor(filename: string, options: SqliteStoreOptions = {}) {
+    this.#db = new Database(filename);
+    const db = this.#db;
+    db.pragma('journal_mode = WAL');
+    db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+    db.pragma('foreign_keys = ON');
+    // FULL: a committed "posted" must survive power loss too, or a restart would post again.
+    db.pragma('synchronous = FULL');
+    applyMigrations(db);
+
+    this.#schedules = {
+      guild_digests: prepareScheduleStatements(db, 'guild_digests'),
+      subscriptions: prepareScheduleStatements(db, 'subscriptions'),
+    };
+    this.#sql = {
+      getGuild: db.prepare<[string], GuildRow>('SELECT * FROM guild_digests WHERE guild_id = ?'),
+      insertGuild: db.prepare(
+        `INSERT INTO guild_digests (guild_id, channel_id, time, time_zone, size, topics, min_quality,
+           mention_role_id, created_at, updated_at)
+         VALUES (@guildId, @channelId, @time, @timeZone, @size, @topics, @minQuality, @mentionRoleId, @now, @now)`,
+      ),
+      updateGuild: db.prepare(
+        `UPDATE guild_digests SET channel_id = @channelId, time = @time, time_zone = @timeZone, size = @size,
+           topics = @topics, min_quality = @minQuality, mention_role_id = @mentionRoleId, updated_at = @now,
+           next_due_at = CASE WHEN time = @time AND time_zone = @timeZone THEN next_due_at ELSE NULL END
+         WHERE guild_id = @guildId`,
+      ),
+      deleteGuild: db.prepare<[string], void>('DELETE FROM guild_digests WHERE guild_id = ?'),
+      getSubscription: db.prepare<[number], SubscriptionRow>('SELECT * FROM subscriptions WHERE id = ?'),
+      listSubscriptions: db.prepare<[string], SubscriptionRow>(
+        'SELECT * FROM subscriptions WHERE user_id = ? ORDER BY topic COLLATE NOCASE',
+      ),
+      upsertSubscription: db.prepare<Record<string, unknown>, SubscriptionRow>(
+        `INSERT INTO subscriptions (user_id, topic, topic_key, time, time_zone, origin_channel_id,
+           created_at, updated_at)
+         VALUES (@userId, @topic, @topicKey, @time, @timeZone, @originChannelId, @now, @now)
+         ON CONFLICT (user_id, topic_key) DO UPDATE SET topic = excluded.topic, time = excluded.time,
+           time_zone = excluded.time_zone, origin_channel_id = excluded.origin_channel_id,
+           updated_at = excluded.updated_at,
+           next_due_at = CASE WHEN time = excluded.time AND time_zone = excluded.time_zone
+             THEN next_due_at ELSE NULL END
+         RETURNING *`,
+      ),
+      deleteSubscription: db.prepare<[number], void>('DELETE FROM subscriptions WHERE id = ?'),
+      deleteHistory: db.prepare<[string], void>('DELETE FROM sent_articles WHERE target = ?'),
+      deleteRuns: db.prepare<[string], void>('DELETE FROM digest_runs WHERE target = ?'),
+      insertRun: db.prepare(
+        `INSERT INTO digest_runs (target, due_at, state, nonce, window_start, window_end, claimed_at)
+         VALUES (@target, @dueAt, 'claimed', @nonce, @windowStart, @windowEnd, @now)
+         ON CONFLICT (target, due_at) DO NOTHING`,
+      ),
+      insertSkippedRun: db.prepare(
+        `INSERT INTO digest_runs (target, due_at, state, nonce, error_reason, claimed_at, finished_at)
+         VALUES (@target, @dueAt, 'skipped', @nonce, @reason, @now, @now)
+         ON CONFLICT (target, due_at) DO NOTHING`,
+      ),
+      getRunById: db.prepare<[number], RunRow>('SELECT * FROM digest_runs WHERE id = ?'),
+      getRun: db.prepare<[string, number], RunRow>(
+        'SELECT * FROM digest_runs WHERE target = ? AND due_at = ?',
+      ),
+      latestRun: db.prepare<[string], RunRow>(
+        'SELECT * FROM digest_runs WHERE target = ? ORDER BY due_at DESC, id DESC LIMIT 1',
+      ),
+      latestRunInStates: db.prepare<[string, string], RunRow>(
+        `SELECT * FROM digest_runs WHERE target = ? AND state IN (SELECT value FROM json_each(?))
+         ORDER BY due_at DESC, id DESC LIMIT 1`,
+      ),
+      interruptedRuns: db.prepare<[number], RunRow>(
+        "SELECT * FROM digest_runs WHERE state = 'claimed' ORDER BY claimed_at, id LIMIT ?",
+      ),
+      prepareRun: db.prepare(
+        `UPDATE digest_runs SET channel_id = coalesce(@channelId, channel_id), articles = @articles,
+           prepared_body = @body
+         WHERE id = @runId AND state = 'claimed'`,
+      ),
+      markPostStarted: db.prepare(
+        `UPDATE digest_runs SET channel_id = @channelId, post_started_at = coalesce(post_started_at, @now)
+         WHERE id = @runId AND state = 'claimed'`,
+      ),
+      finishRun: db.prepare(
+        `UPDATE digest_runs SET state = @state, channel_id = coalesce(@channelId, channel_id),
+           message_id = @messageId, error_reason = @reason, finished_at = @now
+         WHERE id = @runId AND state = 'claimed'`,
+      ),
+      insertSent: db.prepare(
+        `INSERT INTO sent_articles (target, article_id, story_id, sent_at, run_id)
+         VALUES (@target, @articleId, @storyId, @now, @runId)
+         ON CONFLICT (target, article_id) DO NOTHING`,
+      ),
+      sentArticles: db.prepare<[string], { article_id: string; story_id: string }>(
+        'SELECT article_id, story_id FROM sent_articles WHERE target = ?',
+      ),
+    };
+  }
+
+  async getGuildDigest(guildId: string): Promise<GuildDigestSettings | null> {
+    const row = this.#sql.getGuild.get(guildId);
+    return row ? toGuildDigest(row) : null;
+  }
+
+  async saveGuildDigest(patch: GuildDigestPatch, now: number): Promise<GuildDigestSettings> {
+    return this.#db
+      .transaction(() => {
+        const existing = this.#sql.getGuild.get(patch.guildId);
+        const current = existing ? toGuildDigest(existing) : undefined;
+        if (!current && (!patch.channelId || !patch.time || !patch.timeZone)) {
+          throw new StoreValidationError(
+            'Invalid digest settings: a new digest needs a channel, a time and a time zone',
+          );
+        }
+        const merged = validate(
+          guildDigestSchema,
+          {
+            size: DEFAULT_DIGEST_SIZE,
+            topics: [],
+            minQuality: null,
+            mentionRoleId: null,
+            ...(current && {
+              channelId: current.channelId,
+              time: current.time,
+              timeZone: current.timeZone,
+              size: current.size,
+              topics: current.topics,
+              minQuality: current.minQuality,
+              mentionRoleId: current.mentionRoleId,
+            }),
+            ...withoutUndefined(patch),
+          },
+          'digest settings',
+        );
+        const params = { ...merged, topics: JSON.stringify(merged.topics), now };
+        if (current) this.#sql.updateGuild.run(params);
+        else this.#sql.insertGuild.run(params);
+        return toGuildDigest(this.#sql.getGuild.get(patch.guildId)!);
+      })
+      .immediate();
+  }
+
+  async setGuildDigestPaused(
+    guildId: string,
+    paused: boolean,
+    reason: string | null,
+    now: number,
+  ): Promise<GuildDigestSettings | null> {
+    this.#schedules.guild_digests.setPaused.run({ id: guildId, paused: paused ? 1 : 0, reason, now });
+    return this.getGuildDigest(guildId);
+  }
+
+  async deleteGuildDigest(guildId: string): Promise<boolean> {
+    const key = targetKey({ kind: 'guild', guildId });
+    return this.#db
+      .transaction(() => {
+        this.#sql.deleteHistory.run(key);
+        this.#sql.deleteRuns.run(key);
+        return this.#sql.deleteGuild.run(guildId).changes > 0;
+      })
+      .immediate();
+  }
+
+  async saveSubscription(input: SubscriptionInput, now: number): Promise<Subscription> {
+    const valid = validate(subscriptionSchema, input, 'subscription');
+    return toSubscription(this.#sql.upsertSubscription.get({ ...valid, now })!);
+  }
+
+  async getSubscription(id: number): Promise<Subscription | null> {
+    const row = this.#sql.getSubscription.get(id);
+    return row ? toSubscription(row) : null;
+  }
+
+  async listSubscriptions(userId: string): Promise<Subscription[]> {
+    return this.#sql.listSubscriptions.all(userId).map(toSubscription);
+  }
+
+  async setSubscriptionPaused(
+    id: number,
+    paused: boolean,
+    reason: string | null,
+    now: number,
+  ): Promise<Subscription | null> {
+    this.#schedules.subscriptions.setPaused.run({ id, paused: paused ? 1 : 0, reason, now });
+    return this.getSubscription(id);
+  }
+
+  async deleteSubscription(id: number): Promise<boolean> {
+    const key = targetKey({ kind: 'subscription', subscriptionId: id });
+    return this.#db
+      .transaction(() => {
+        this.#sql.deleteHistory.run(key);
+        this.#sql.deleteRuns.run(key);
+        return this.#sql.deleteSubscription.run(id).changes > 0;
+      })
+      .immediate();
+  }
+
+  async getTarget(ref: DigestTargetRef): Promise<DigestTargetSettings | null> {
+    return ref.kind === 'guild' ? this.getGuildDigest(ref.guildId) : this.getSubscription(ref.subscriptionId);
+  }
+
+  async listDueTargets(now: number, limit: number): Promise<DigestTargetSettings[]> {
+    const guilds = (this.#schedules.guild_digests.due.all(now, limit) as GuildRow[]).map(toGuildDigest);
+    const subscriptions = (this.#schedules.subscriptions.due.all(now, limit) as SubscriptionRow[]).map(
+      toSubscription,
+    );
+    return [...guilds, ...subscriptions].sort((a, b) => a.nextDueAt! - b.nextDueAt!).slice(0, limit);
+  }
+
+  async listUnscheduledTargets(limit: number): Promise<DigestTargetSettings[]> {
+    const guilds = (this.#schedules.guild_digests.unscheduled.all(limit) as GuildRow[]).map(toGuildDigest);
+    const subscriptions = (this.#schedules.subscriptions.unscheduled.all(limit) as SubscriptionRow[]).map(
+      toSubscription,
+    );
+    return [...guilds, ...subscriptions].slice(0, limit);
+  }
+
+  async setNextDueAt(ref: DigestTargetRef, nextDueAt: number, expected: number | null): Promise<boolean> {
+    const { table, id } = tableOf(ref);
+    return this.#schedules[table].setNextDueAt.run(nextDueAt, id, expected).changes > 0;
+  }
+
+  async claimRun(claim: RunClaim): Promise<ClaimResult> {
+    const key = targetKey(claim.target);
+    return this.#db
+      .transaction(() => {
+        const created = this.#sql.insertRun.run({ ...claim, target: key }).changes > 0;
+        return { run: toRun(this.#sql.getRun.get(key, claim.dueAt)!), created };
+      })
+      .immediate();
+  }
+
+  async prepareRun(prepared: PreparedRun): Promise<void> {
+    this.#sql.prepareRun.run({ ...prepared, articles: JSON.stringify(prepared.articles) });
+  }
+
+  async markPostStarted(runId: number, channelId: string, now: number): Promise<void> {
+    this.#sql.markPostStarted.run({ runId, channelId, now });
+  }
+
+  async finishRun(finish: RunFinish): Promise<RunFinishResult> {
+    return this.#db
+      .transaction((): RunFinishResult => {
+        const row = this.#sql.getRunById.get(finish.runId);
+        if (!row) throw new Error(`No digest run ${finish.runId}`);
+        const { table, id } = tableOf(parseTargetKey(row.target));
+        const schedule = this.#schedules[table];
+        const applied =
+          this.#sql.finishRun.run({
+            runId: finish.runId,
+            state: finish.state,
+            channelId: finish.state === 'posted' ? finish.channelId : null,
+            messageId: finish.state === 'posted' ? finish.messageId : null,
+            reason: finish.state === 'failed' || finish.state === 'skipped' ? finish.reason : null,
+            now: finish.now,
+          }).changes > 0;
+
+        if (applied && (finish.state === 'posted' || finish.state === 'empty') && row.window_end !== null) {
+          schedule.advanceLastDigest.run({
+            id,
+            windowEnd: row.window_end,
+            resetFailures: finish.state === 'posted' ? 1 : 0,
+          });
+        }
+        if (applied && finish.state === 'posted') {
+          for (const article of JSON.parse(row.articles) as SentArticle[]) {
+            this.#sql.insertSent.run({ target: row.target, ...article, now: finish.now, runId: row.id });
+          }
+        }
+        if (applied && finish.state === 'failed') {
+          if (finish.countsTowardPause) schedule.countFailure.run(id);
+          const failures = schedule.status.get(id)?.consecutive_failures ?? 0;
+          if (finish.pauseNow !== undefined) {
+            schedule.pause.run({ id, reason: finish.pauseNow, now: finish.now });
+          } else if (finish.countsTowardPause && failures >= finish.pauseAfter) {
+            schedule.pause.run({ id, reason: finish.pauseReason, now: finish.now });
+          }
+        }
+        const status = schedule.status.get(id);
+        return {
+          applied,
+          consecutiveFailures: status?.consecutive_failures ?? 0,
+          paused: status?.paused === 1,
+          pauseReason: status?.pause_reason ?? null,
+        };
+      })
+      .immediate();
+  }
+
+  async recordSkippedRun(
+    ref: DigestTargetRef,
+    dueAt: number,
+    nonce: string,
+    reason: string,
+    now: number,
+  ): Promise<boolean> {
+    return this.#sql.insertSkippedRun.run({ target: targetKey(ref), dueAt, nonce, reason, now }).changes > 0;
+  }
+
+  async listInterruptedRuns(limit: number): Promise<DigestRun[]> {
+    return this.#sql.interruptedRuns.all(limit).map(toRun);
+  }
+
+  async getRun(ref: DigestTargetRef, dueAt: number): Promise<DigestRun | null> {
+    const row = this.#sql.getRun.get(targetKey(ref), dueAt);
+    return row ? toRun(row) : null;
+  }
+
+  async latestRun(ref: DigestTargetRef, states?: readonly RunState[]): Promise<DigestRun | null> {
+    const row = states
+      ? this.#sql.latestRunInStates.get(targetKey(ref), JSON.stringify(states))
+      : this.#sql.latestRun.get(targetKey(ref));
+    return row ? toRun(row) : null;
+  }
+
+  async sentArticles(ref: DigestTargetRef): Promise<SentHistory> {
+    const history: SentHistory = { articleIds: new Set(), storyIds: new Set() };
+    for (const row of this.#sql.sentArticles.all(targetKey(ref))) {
+      history.articleIds.add(row.article_id);
+      history.storyIds.add(row.story_id);
+    }
+    return history;
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+}
+
+function applyMigrations(db: Database.Database): void {
+  // IMMEDIATE takes the write lock first, so two processes opening a new file migrate it once.
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length) {
+      throw new Error(
+        `The database schema is version ${version}, newer than this build knows (${MIGRATIONS.length}); ` +
+          'run a newer Broadsheet or restore a backup.',
+      );
+    }
+    MIGRATIONS.slice(version).forEach((sql, index) => {
+      db.exec(sql);
+      db.pragma(`user_version = ${version + index + 1}`);
+    });
+  }).immediate();
+}

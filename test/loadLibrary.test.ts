@@ -1,0 +1,65 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadLibrary } from '../src/search/loadLibrary.ts';
+import { buildTextIndex, deserializeTextIndex, serializeTextIndex } from '../src/search/textIndex.ts';
+import { articleFile, makeArticles, tempDir, writeCorpus } from './support/articles.ts';
+
+describe('index persistence', () => {
+  it('GIVEN a saved index THEN it loads back identical, and a different key is refused', () => {
+    const index = buildTextIndex(
+      makeArticles([{ title: 'Deep learning for tumors' }, { title: 'Quantum chips' }]),
+    );
+    const bytes = serializeTextIndex(index, 'k1');
+    const loaded = deserializeTextIndex(bytes, 'k1');
+    expect(loaded).not.toBeNull();
+    expect(loaded!.terms).toEqual(index.terms);
+    expect([...loaded!.postingImpact]).toEqual([...index.postingImpact]);
+    expect([...loaded!.docTerms]).toEqual([...index.docTerms]);
+    expect(deserializeTextIndex(bytes, 'k2')).toBeNull();
+  });
+
+  it('GIVEN a restart on an unchanged corpus THEN the index comes from the cache; an edit rebuilds it', () => {
+    const dir = writeCorpus({
+      'a.md': articleFile({ title: 'Deep learning for tumors', topics: ['AI'] }),
+      'b.md': articleFile({ title: 'Quantum chips get colder' }),
+    });
+    const dataDir = tempDir();
+    const cold = loadLibrary({ articlesDir: dir, dataDir });
+    expect(cold.timings.indexFromCache).toBe(false);
+    expect(fs.existsSync(path.join(dataDir, 'cache', 'text-index.bin'))).toBe(true);
+    const warm = loadLibrary({ articlesDir: dir, dataDir });
+    expect(warm.timings.indexFromCache).toBe(true);
+    expect(warm.library.search('quantum').results[0]?.kind).toBe('article');
+
+    fs.writeFileSync(path.join(dir, 'c.md'), articleFile({ title: 'Photonic quantum computers' }));
+    const edited = loadLibrary({ articlesDir: dir, dataDir });
+    expect(edited.timings.indexFromCache).toBe(false);
+    expect(edited.library.search('photonic').total).toBe(1);
+  });
+
+  it('GIVEN a damaged index file THEN it is rebuilt, not trusted', () => {
+    const dir = writeCorpus({ 'a.md': articleFile({ title: 'Deep learning for tumors' }) });
+    const dataDir = tempDir();
+    loadLibrary({ articlesDir: dir, dataDir });
+    fs.writeFileSync(path.join(dataDir, 'cache', 'text-index.bin'), 'garbage');
+    const again = loadLibrary({ articlesDir: dir, dataDir });
+    expect(again.timings.indexFromCache).toBe(false);
+    expect(again.library.search('tumors').total).toBe(1);
+  });
+
+  it('GIVEN curated related lists THEN they are read from the file on demand', () => {
+    const dir = writeCorpus({
+      'a.md': articleFile({
+        title: 'Deep learning for tumors',
+        related: [{ title: 'A lab story', webUrl: 'https://lab.example.org/story' }],
+      }),
+    });
+    const { library } = loadLibrary({ articlesDir: dir, dataDir: tempDir() });
+    const article = library.articles()[0]!;
+    expect(article.related).toEqual([]);
+    expect(article.relatedCount).toBe(1);
+    const page = library.related(article.id);
+    expect(page.results[0]).toMatchObject({ kind: 'link', why: 'curated related reading' });
+  });
+});

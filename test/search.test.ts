@@ -1,0 +1,262 @@
+import { describe, expect, it } from 'vitest';
+import { Library } from '../src/search/library.ts';
+import type { Recommendation } from '../src/search/types.ts';
+import { makeArticles } from './support/articles.ts';
+
+const NOW = Date.parse('2021-10-20T00:00:00Z');
+const library = Library.fromArticles(
+  makeArticles([
+    {
+      title: 'Deep learning improves interpretation of tumors',
+      excerpt: 'Engineers use deep learning to read PET scans of tumors.',
+      topics: ['Machine Learning', 'AI'],
+      heat: 79,
+      date: '2021-10-19T13:40:00Z',
+      provider: 'Medical Xpress',
+      webUrl: 'https://medicalxpress.com/news/2021-10-deep-tumors.html',
+      related: [
+        {
+          title: 'Overcoming challenges to machine learning in the lab',
+          webUrl: 'https://labmanager.com/ml',
+        },
+        {
+          title: 'Overcoming challenges to machine learning in the lab',
+          webUrl: 'https://www.labmanager.com/ml/',
+        },
+        {
+          title: 'Deep learning improves interpretation of tumors',
+          webUrl: 'https://medicalxpress.com/news/2021-10-deep-tumors.html',
+        },
+        {
+          title: 'Self-driving cars learn to see pedestrians',
+          webUrl: 'https://example.com/news/self-driving-cars-learn-to-see-pedestrians',
+        },
+      ],
+    },
+    {
+      title: 'Deep learning improves interpretation of tumors',
+      excerpt: 'NIH engineers differentiate tumor tissue with deep learning.',
+      topics: ['Machine Learning'],
+      heat: 20,
+      date: '2021-10-18T15:53:00Z',
+      provider: 'National Institutes of Health',
+      webUrl: 'https://nih.gov/deep-learning-tumors',
+    },
+    {
+      title: 'Self-driving cars learn to see pedestrians',
+      excerpt: 'Autonomous vehicles and computer vision.',
+      webUrl: 'https://example.com/news/self-driving-cars-learn-to-see-pedestrians',
+      topics: ['AI in Autos', 'Computer Vision'],
+      heat: 300,
+      date: '2021-10-17T10:00:00Z',
+    },
+    {
+      title: 'Learning C++ for game engines',
+      excerpt: 'Why C++ still rules game development.',
+      topics: ['Programming'],
+      heat: 5,
+      date: '2021-09-01T10:00:00Z',
+    },
+    {
+      title: 'The Who announce a tour',
+      excerpt: 'Rock band news.',
+      topics: ['Music'],
+      heat: 1,
+      date: '2021-10-10T00:00:00Z',
+    },
+    {
+      title: 'Secret draft about deep learning tumors',
+      excerpt: 'Unpublished.',
+      topics: ['Machine Learning'],
+      heat: 9999,
+      published: false,
+      date: '2021-10-19T00:00:00Z',
+    },
+    {
+      title: 'Machine learning in hospitals',
+      excerpt: 'Deep networks help radiologists find tumors early.',
+      topics: ['machine learning', 'AI in Healthcare'],
+      heat: 50,
+      date: '2021-10-15T00:00:00Z',
+      quality: 80,
+    },
+  ]),
+);
+
+const titles = (results: Recommendation[]) =>
+  results.map((result) => (result.kind === 'article' ? result.article.title : `link: ${result.link.title}`));
+
+describe('search', () => {
+  it('GIVEN a query THEN results matching all words come first, one per story, never unpublished', () => {
+    const page = library.search('deep learning tumors', { now: NOW });
+    expect(titles(page.results).slice(0, 2)).toEqual([
+      'Deep learning improves interpretation of tumors',
+      'Machine learning in hospitals',
+    ]);
+    expect(titles(page.results)).not.toContain('Secret draft about deep learning tumors');
+    expect(page.results[0]?.kind === 'article' && page.results[0].article.provider.name).toBe(
+      'Medical Xpress',
+    );
+    expect(page.results[0]?.why).toBe('title matches deep, learning, tumors');
+  });
+
+  it.each([
+    'C++',
+    'title:',
+    '-',
+    '+',
+    '*',
+    '~',
+    'foo~1000',
+    '^',
+    '🚗🚗',
+    'x'.repeat(5000),
+    '',
+    '   ',
+    ':',
+    'a:b:c',
+    '--help',
+    '-covid',
+  ])('GIVEN the malformed query %j THEN it answers without throwing', (query) => {
+    const page = library.search(query, { now: NOW });
+    expect(Array.isArray(page.results)).toBe(true);
+    if (!page.results.length) expect(page.notice).toBeTruthy();
+  });
+
+  it('GIVEN C++ THEN the article about C++ is found', () => {
+    expect(titles(library.search('C++').results)).toEqual(['Learning C++ for game engines']);
+  });
+
+  it('GIVEN a query of stop words THEN titles still match ("The Who")', () => {
+    expect(titles(library.search('the who').results)[0]).toBe('The Who announce a tour');
+  });
+
+  it('GIVEN a typo in a long word THEN the intended word matches and the why says so', () => {
+    const page = library.search('pedestrans');
+    expect(titles(page.results)).toEqual(['Self-driving cars learn to see pedestrians']);
+    expect(page.results[0]?.why).toMatch(/read as/);
+  });
+
+  it('GIVEN a half-typed last word in search-as-you-type THEN completions match', () => {
+    expect(titles(library.searchAsYouType('self-driving pedes').results)).toEqual([
+      'Self-driving cars learn to see pedestrians',
+    ]);
+    expect(library.search('self-driving pedes').notice).toMatch(/pedes/);
+  });
+
+  it('GIVEN a topic filter THEN only that topic is searched; an unknown topic is explained', () => {
+    expect(titles(library.search('learning', { topic: 'ai in healthcare' }).results)).toEqual([
+      'Machine learning in hospitals',
+    ]);
+    expect(library.search('learning', { topic: 'Knitting' }).notice).toMatch(/no topic/);
+  });
+
+  it('GIVEN a period THEN older articles are left out', () => {
+    expect(titles(library.search('learning', { period: 'day', now: NOW }).results)).toEqual([
+      'Deep learning improves interpretation of tumors',
+    ]);
+  });
+
+  it('GIVEN limit and offset THEN pages do not overlap and the limit is capped at 25', () => {
+    const first = library.search('learning', { limit: 1, now: NOW });
+    const second = library.search('learning', { limit: 1, offset: 1, now: NOW });
+    expect(first.results).toHaveLength(1);
+    expect(titles(second.results)).not.toEqual(titles(first.results));
+    expect(library.search('learning', { limit: 1000 }).results.length).toBeLessThanOrEqual(25);
+  });
+});
+
+describe('topics, trending and the digest', () => {
+  it('GIVEN topics in two spellings THEN they count as one, live articles only', () => {
+    const ml = library.topics().find((topic) => topic.key === 'machine learning');
+    expect(ml).toEqual({ key: 'machine learning', name: 'Machine Learning', count: 3 });
+  });
+
+  it('GIVEN a topic THEN its articles come best first, one per story', () => {
+    expect(titles(library.topic('MACHINE learning', { now: NOW }).results)).toEqual([
+      'Deep learning improves interpretation of tumors',
+      'Machine learning in hospitals',
+    ]);
+    expect(library.topic('zzz').notice).toMatch(/no topic/);
+  });
+
+  it('GIVEN trending for a week THEN the hottest of that week leads', () => {
+    expect(titles(library.trending('week', { now: NOW }).results)[0]).toBe(
+      'Self-driving cars learn to see pedestrians',
+    );
+  });
+
+  it('GIVEN a window, topics, a minimum quality and exclusions THEN the digest honours each', () => {
+    const since = Date.parse('2021-10-14T00:00:00Z');
+    const all = library.selectDigest({ since, until: NOW, limit: 10 });
+    expect(all.map((a) => a.title)).toEqual([
+      'Self-driving cars learn to see pedestrians',
+      'Deep learning improves interpretation of tumors',
+      'Machine learning in hospitals',
+    ]);
+    expect(library.selectDigest({ since, until: NOW, limit: 10, topics: ['AI in autos'] })).toHaveLength(1);
+    expect(
+      library.selectDigest({ since, until: NOW, limit: 10, minQuality: 60 }).map((a) => a.title),
+    ).toEqual(['Machine learning in hospitals']);
+    const first = all[0]!;
+    expect(
+      library.selectDigest({ since, until: NOW, limit: 10, excludeIds: new Set([first.id]) }),
+    ).toHaveLength(2);
+    const story = library.storyOf(all[1]!);
+    expect(
+      library.selectDigest({ since, until: NOW, limit: 10, excludeStories: new Set([story]) }),
+    ).toHaveLength(2);
+  });
+});
+
+describe('related reading', () => {
+  it('GIVEN curated links THEN they come first, deduplicated, never the article itself or its own story', () => {
+    const page = library.related('https://www.medicalxpress.com/news/2021-10-deep-tumors.html', { limit: 5 });
+    expect(page.article?.provider.name).toBe('Medical Xpress');
+    const list = titles(page.results);
+    expect(list[0]).toBe('link: Overcoming challenges to machine learning in the lab');
+    expect(list[1]).toBe('Self-driving cars learn to see pedestrians'); // a curated link that is in the corpus
+    expect(list.filter((title) => title.includes('interpretation of tumors'))).toEqual([]);
+    expect(list).toContain('Machine learning in hospitals');
+    expect(new Set(list).size).toBe(list.length);
+  });
+
+  it('GIVEN curated links hidden THEN similar corpus articles explain themselves', () => {
+    const page = library.related('Deep learning improves interpretation of tumors', { curated: false });
+    expect(titles(page.results)[0]).toBe('Machine learning in hospitals');
+    expect(page.results[0]?.why).toMatch(/shares Machine Learning/);
+  });
+
+  it('GIVEN an unknown reference THEN the notice says how to name an article', () => {
+    expect(library.related('nope').notice).toMatch(/id from a search result/);
+  });
+});
+
+describe('suggest', () => {
+  it('GIVEN any prefix THEN at most 25 choices with names and values of 1–100 characters', () => {
+    for (const prefix of ['', 'd', 'de', 'dee', 'deep le', 'x'.repeat(300), '🚗', 'C++']) {
+      for (const kind of ['query', 'topic', 'article'] as const) {
+        const choices = library.suggest(prefix, { kind });
+        expect(choices.length).toBeLessThanOrEqual(25);
+        for (const choice of choices) {
+          expect(choice.name.length).toBeGreaterThanOrEqual(1);
+          expect(choice.name.length).toBeLessThanOrEqual(100);
+          expect(choice.value.length).toBeGreaterThanOrEqual(1);
+          expect(choice.value.length).toBeLessThanOrEqual(100);
+        }
+      }
+    }
+  });
+
+  it('GIVEN one letter THEN titles with a word starting so are suggested, most popular first', () => {
+    const choices = library.suggest('s', { kind: 'article' });
+    expect(choices[0]?.name).toBe('Self-driving cars learn to see pedestrians');
+    expect(choices.every((choice) => library.get(choice.value))).toBe(true);
+  });
+
+  it('GIVEN a topic prefix THEN topics whose words start so are suggested', () => {
+    expect(library.suggest('lear', { kind: 'topic' }).map((choice) => choice.value)).toEqual([
+      'Machine Learning',
+    ]);
+  });
+});
