@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { digestNonce } from '../src/digest/nonce.ts';
@@ -120,7 +121,7 @@ describe('DigestScheduler: on time', () => {
     expect(new Set(stories).size).toBe(stories.length);
     perDay.forEach((ids, index) => {
       for (const id of ids) {
-        const published = articles.find((article) => article.id === id)!.publishedAt;
+        const published = articles.find((article) => article.id === id)!.publishedAt!;
         expect(published).toBeGreaterThanOrEqual(nineAm(index + 1));
         expect(published).toBeLessThan(nineAm(index + 2));
       }
@@ -332,6 +333,24 @@ describe('DigestScheduler: settings changes', () => {
     expect((await bot.scheduler.tick()).runs).toEqual([]);
     await bot.store.setGuildDigestPaused(IDS.guild, false, null, clock.now());
     expect(await bot.scheduler.schedule(guildRef)).toBe(nineAm(3));
+  });
+});
+
+describe('DigestScheduler: broken stored schedules', () => {
+  it('GIVEN a stored time zone the runtime no longer knows THEN the target is paused with a reason, not retried every tick', async () => {
+    const bot = boot();
+    await configureGuild(bot);
+    await bot.store.close();
+    const db = new Database(dbPath);
+    db.prepare("UPDATE guild_digests SET time_zone = 'Atlantis/Capital', next_due_at = NULL").run();
+    db.close();
+    const restarted = boot();
+    await restarted.scheduler.start();
+    const settings = await restarted.store.getGuildDigest(IDS.guild);
+    expect(settings?.paused).toBe(true);
+    expect(settings?.pauseReason).toMatch(
+      /Atlantis\/Capital cannot be computed.*Set the time and time zone again/,
+    );
   });
 });
 

@@ -270,7 +270,7 @@ describe('SqliteStore: digest runs', () => {
       now: T0 + 5,
     });
     expect(done).toMatchObject({ applied: true, consecutiveFailures: 0, paused: false });
-    const again = await store.finishRun({ runId: run.id, state: 'failed', ...failed(run.id) });
+    const again = await store.finishRun(failed(run.id));
     expect(again.applied).toBe(false);
 
     expect(await store.getRun(guildRef, T0)).toMatchObject({

@@ -179,11 +179,29 @@ export class DigestScheduler {
     const now = this.#now();
     let scheduled = 0;
     for (const target of await this.#store.listUnscheduledTargets(10_000)) {
-      const ref = refOf(target);
-      if (await this.#store.setNextDueAt(ref, nextDueAt(now, target.time, target.timeZone), null))
-        scheduled++;
+      let next: number;
+      try {
+        next = nextDueAt(now, target.time, target.timeZone);
+      } catch (error) {
+        await this.#pauseUnschedulable(target, error);
+        continue;
+      }
+      if (await this.#store.setNextDueAt(refOf(target), next, null)) scheduled++;
     }
     return scheduled;
+  }
+
+  /** A stored zone the runtime no longer knows (e.g. after an ICU update) must not fail every tick. */
+  async #pauseUnschedulable(target: DigestTargetSettings, error: unknown): Promise<void> {
+    const detail = error instanceof Error ? error.message : String(error);
+    const reason = `Paused: the schedule ${target.time} ${target.timeZone} cannot be computed (${detail}). Set the time and time zone again.`;
+    const now = this.#now();
+    if (target.kind === 'guild') await this.#store.setGuildDigestPaused(target.guildId, true, reason, now);
+    else await this.#store.setSubscriptionPaused(target.id, true, reason, now);
+    this.#log.error(
+      { err: error, target: targetKey(refOf(target)) },
+      'digest schedule cannot be computed; paused',
+    );
   }
 
   /**
@@ -195,7 +213,13 @@ export class DigestScheduler {
     const ref = refOf(target);
     const key = targetKey(ref);
     const storedDue = target.nextDueAt!;
-    const missed = missedDueTimes(storedDue, now, target.time, target.timeZone);
+    let missed: number[];
+    try {
+      missed = missedDueTimes(storedDue, now, target.time, target.timeZone);
+    } catch (error) {
+      await this.#pauseUnschedulable(target, error);
+      return;
+    }
     const latest = missed.pop()!;
 
     for (const dueAt of missed) await this.#skip(ref, dueAt, now, target.timeZone, report);

@@ -1,4 +1,4 @@
-import { DAY_MS } from '../search/ranking.ts';
+import { parseDay, previewDigest } from '../search/digestPreview.ts';
 import type { Library } from '../search/library.ts';
 import type { Recommendation, ResultPage, TopicCount } from '../search/types.ts';
 import type { CommandLine } from './commandLine.ts';
@@ -33,14 +33,6 @@ function parseLimit(value: string | true | undefined): number | string {
 
 function fromPage(command: string, page: ResultPage, title?: string): LocalOutcome {
   return { command, results: page.results, notice: page.notice, title };
-}
-
-/** Parse `--date` as a UTC calendar day; the digest for a day covers its 24 hours. */
-function parseDay(value: string): number | null {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (!match) return null;
-  const ms = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
-  return new Date(ms).toISOString().slice(0, 10) === value ? ms : null;
 }
 
 /** Run one terminal command against the library. Never throws for anything a user types. */
@@ -92,31 +84,19 @@ function runDigest(
   now: number,
 ): LocalOutcome {
   const dateFlag = line.flags.get('date');
-  let until = now;
-  if (typeof dateFlag === 'string') {
-    const day = parseDay(dateFlag);
-    if (day === null)
+  let day: number | undefined;
+  if (dateFlag !== undefined) {
+    const parsed = typeof dateFlag === 'string' ? parseDay(dateFlag) : null;
+    if (parsed === null)
       return { command: 'digest', error: '--date must be a day written YYYY-MM-DD, e.g. 2020-05-01.' };
-    until = day + DAY_MS;
+    day = parsed;
   }
-  const topics = topic ? [topic] : undefined;
-  let articles = library.selectDigest({ since: until - DAY_MS, until, limit: 5, topics });
-  let notice: string | undefined;
-  if (articles.length === 0 && dateFlag === undefined) {
-    const newest = library.newest();
-    if (newest?.publishedAt) {
-      until = newest.publishedAt + 1;
-      articles = library.selectDigest({ since: until - DAY_MS, until, limit: 5, topics });
-      notice = `Nothing new in the last 24 hours; showing the 24 hours up to the newest article (${new Date(until).toISOString().slice(0, 10)}).`;
-    }
-  }
-  if (articles.length === 0) notice = 'Nothing to put in that digest: no live articles in that day.';
-  const day = new Date(until - 1).toISOString().slice(0, 10);
+  const preview = previewDigest(library, { day, topic, now });
   return {
     command: 'digest',
-    title: `Digest for ${day}${topic ? ` · ${topic}` : ''}`,
-    notice,
-    results: articles.map((article, i) => ({
+    title: preview.title,
+    notice: preview.notice,
+    results: preview.articles.map((article, i) => ({
       kind: 'article',
       article,
       why: `#${i + 1} by heat that day${article.heat ? ` (heat ${article.heat.toLocaleString('en-US')})` : ''}`,

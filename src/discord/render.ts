@@ -1,0 +1,289 @@
+import {
+  ButtonStyle,
+  ComponentType,
+  escapeMarkdown,
+  type APIActionRowComponent,
+  type APIComponentInMessageActionRow,
+  type APIEmbed,
+  type APISelectMenuOption,
+  type RESTPostAPIChannelMessageJSONBody,
+} from 'discord.js';
+import type { Article } from '../articles/article.ts';
+import type { Recommendation, TopicCount } from '../search/types.ts';
+import { encodeCustomId } from './customIds.ts';
+import { LIMITS, safeUrl, truncate } from './limits.ts';
+
+/** What every reply and message is built as; discord.js accepts it for replies, edits and sends. */
+export interface RenderedMessage {
+  content?: string;
+  embeds: APIEmbed[];
+  components: APIActionRowComponent<APIComponentInMessageActionRow>[];
+  allowedMentions: { parse: []; roles?: string[] };
+}
+
+export const PAGE_SIZE = 5;
+const BRAND_COLOR = 0x2b6cb0;
+const EXCERPT_CHARS = 350;
+
+/**
+ * Article text is data, not markup: escape everything Discord would format, masked links included.
+ * The text is cut to `max` first: escapeMarkdown is quadratic in the worst case (100k characters of
+ * `a\` take minutes), and nothing longer than a field is ever shown anyway.
+ */
+export function escapeText(text: string, max = 1_100): string {
+  return escapeMarkdown(truncate(text.replace(/\s+/g, ' ').trim(), max), {
+    maskedLink: true,
+    heading: true,
+    bulletedList: true,
+    numberedList: true,
+  });
+}
+
+function timestamp(ms: number | null | undefined): string | undefined {
+  return ms ? `<t:${Math.floor(ms / 1000)}:D>` : undefined;
+}
+
+function resultEmbed(result: Recommendation, position: number): APIEmbed {
+  const fields: NonNullable<APIEmbed['fields']> = [];
+  const add = (name: string, value: string | undefined, inline = true) => {
+    if (value) fields.push({ name, value: truncate(value, LIMITS.fieldValue), inline });
+  };
+  if (result.kind === 'link') {
+    const link = result.link;
+    add('Provider', link.providerName ? escapeText(link.providerName) : undefined);
+    add('Published', timestamp(link.publishedAt));
+    add('Why', escapeText(result.why), false);
+    return {
+      title: truncate(`${position}. ${escapeText(link.title, LIMITS.embedTitle)}`, LIMITS.embedTitle),
+      url: safeUrl(link.webUrl),
+      description: link.excerpt
+        ? truncate(escapeText(link.excerpt, EXCERPT_CHARS), EXCERPT_CHARS)
+        : undefined,
+      color: BRAND_COLOR,
+      fields,
+      footer: { text: 'Curated link (outside the library)' },
+    };
+  }
+  const article = result.article;
+  add('Provider', escapeText(article.provider.name));
+  add('Published', timestamp(article.publishedAt));
+  add('Heat', article.heat === null ? undefined : article.heat.toLocaleString('en-US'));
+  add('Topics', article.topics.length ? escapeText(article.topics.join(', ')) : undefined, false);
+  add('Why', escapeText(result.why), false);
+  const thumbnail = safeUrl(article.images[0]?.url);
+  return {
+    title: truncate(`${position}. ${escapeText(article.title, LIMITS.embedTitle)}`, LIMITS.embedTitle),
+    url: safeUrl(article.webUrl),
+    description: article.excerpt
+      ? truncate(escapeText(article.excerpt, EXCERPT_CHARS), EXCERPT_CHARS)
+      : undefined,
+    color: BRAND_COLOR,
+    fields,
+    thumbnail: thumbnail ? { url: thumbnail } : undefined,
+    footer: { text: `id ${article.id}` },
+  };
+}
+
+export interface ResultsView {
+  title: string;
+  notice?: string;
+  results: Recommendation[];
+  page: number;
+  /** Session behind the paging buttons; null when everything fits on one page. */
+  sessionId: string | null;
+}
+
+/** One page of results: up to 5 embeds, ◀ ▶ when there are more pages, a related-reading menu. */
+export function renderResults(view: ResultsView): RenderedMessage {
+  const pageCount = Math.max(1, Math.ceil(view.results.length / PAGE_SIZE));
+  const page = Math.min(Math.max(0, view.page), pageCount - 1);
+  const shown = view.results.slice(page * PAGE_SIZE, page * PAGE_SIZE + PAGE_SIZE);
+  const header = [`**${escapeText(view.title)}**`];
+  if (view.notice) header.push(escapeText(view.notice));
+  if (!view.results.length && !view.notice) header.push('Nothing found.');
+  const components: RenderedMessage['components'] = [];
+  if (pageCount > 1 && view.sessionId) {
+    const sessionId = view.sessionId;
+    components.push({
+      type: ComponentType.ActionRow,
+      components: [
+        {
+          type: ComponentType.Button,
+          style: ButtonStyle.Secondary,
+          label: '◀',
+          custom_id: encodeCustomId({ action: 'page', sessionId, page: page - 1 }),
+          disabled: page === 0,
+        },
+        {
+          type: ComponentType.Button,
+          style: ButtonStyle.Secondary,
+          label: `${page + 1} / ${pageCount}`,
+          custom_id: encodeCustomId({ action: 'page', sessionId, page }),
+          disabled: true,
+        },
+        {
+          type: ComponentType.Button,
+          style: ButtonStyle.Secondary,
+          label: '▶',
+          custom_id: encodeCustomId({ action: 'page', sessionId, page: page + 1 }),
+          disabled: page >= pageCount - 1,
+        },
+      ],
+    });
+  }
+  const options: APISelectMenuOption[] = shown.flatMap((result, i) =>
+    result.kind === 'article'
+      ? [
+          {
+            label: truncate(`${page * PAGE_SIZE + i + 1}. ${result.article.title}`, LIMITS.selectOptionText),
+            value: result.article.id,
+            description: truncate(result.article.provider.name, LIMITS.selectOptionText),
+          },
+        ]
+      : [],
+  );
+  if (options.length) {
+    components.push({
+      type: ComponentType.ActionRow,
+      components: [
+        {
+          type: ComponentType.StringSelect,
+          custom_id: encodeCustomId({ action: 'related-menu' }),
+          placeholder: 'Related reading for…',
+          options,
+        },
+      ],
+    });
+  }
+  return fitMessage({
+    content: header.join('\n'),
+    embeds: shown.map((result, i) => resultEmbed(result, page * PAGE_SIZE + i + 1)),
+    components,
+    allowedMentions: { parse: [] },
+  });
+}
+
+export function renderNotice(text: string): RenderedMessage {
+  return fitMessage({ content: text, embeds: [], components: [], allowedMentions: { parse: [] } });
+}
+
+export function renderTopics(topics: TopicCount[]): RenderedMessage {
+  const lines = topics.map(
+    (topic) => `**${escapeText(topic.name)}** · ${topic.count.toLocaleString('en-US')}`,
+  );
+  let description = '';
+  let shown = 0;
+  for (const line of lines) {
+    if (description.length + line.length + 1 > LIMITS.embedDescription - 60) break;
+    description += (description ? '\n' : '') + line;
+    shown++;
+  }
+  if (shown < lines.length)
+    description += `\n… and ${lines.length - shown} more; type a name in \`/topic\` to find it.`;
+  return fitMessage({
+    content: undefined,
+    embeds: [
+      {
+        title: `Topics (${topics.length})`,
+        description: description || 'No topics yet.',
+        color: BRAND_COLOR,
+        footer: { text: 'Articles per topic. Use /topic name:<topic> to browse one.' },
+      },
+    ],
+    components: [],
+    allowedMentions: { parse: [] },
+  });
+}
+
+export const HELP_LINES = [
+  '`/search query:` articles matching your words (filter by `topic:` and `period:`)',
+  '`/topic name:` the best articles in a topic · `/topics` every topic',
+  '`/related article:` related reading for an article (title, id or URL)',
+  '`/trending period:` the most popular recent articles',
+  '`/digest` a preview of the daily digest',
+  '`/digest-settings` schedule the daily digest for this server (Manage Server)',
+  '`/subscribe topic:` a personal daily digest by DM · `/subscriptions` · `/unsubscribe`',
+  'In a DM, just type what you are looking for; `related <id>`, `topics` and `help` work as words.',
+];
+
+export function renderHelp(): RenderedMessage {
+  return fitMessage({
+    embeds: [
+      {
+        title: 'Broadsheet',
+        description: `Finds the right article and says why.\n\n${HELP_LINES.map((line) => `• ${line}`).join('\n')}`,
+        color: BRAND_COLOR,
+      },
+    ],
+    components: [],
+    allowedMentions: { parse: [] },
+  });
+}
+
+/** A scheduled digest as a channel message (REST body). Mentions only the role the server configured. */
+export function renderDigestBody(
+  articles: Article[],
+  options: { title: string; mentionRoleId?: string | null },
+): RESTPostAPIChannelMessageJSONBody {
+  const message = fitMessage({
+    content: `${options.mentionRoleId ? `<@&${options.mentionRoleId}> ` : ''}**${escapeText(options.title)}**`,
+    embeds: articles
+      .slice(0, LIMITS.embedsPerMessage)
+      .map((article, i) =>
+        resultEmbed({ kind: 'article', article, why: 'top by heat since the last digest', score: 0 }, i + 1),
+      ),
+    components: [],
+    allowedMentions: { parse: [] },
+  });
+  return {
+    content: message.content,
+    embeds: message.embeds,
+    allowed_mentions: options.mentionRoleId ? { parse: [], roles: [options.mentionRoleId] } : { parse: [] },
+  };
+}
+
+function embedSize(embed: APIEmbed): number {
+  let size = (embed.title?.length ?? 0) + (embed.description?.length ?? 0) + (embed.footer?.text.length ?? 0);
+  size += embed.author?.name.length ?? 0;
+  for (const field of embed.fields ?? []) size += field.name.length + field.value.length;
+  return size;
+}
+
+/**
+ * The one place every limit is enforced, as a last line after the builders above: content, embed
+ * count, each embed's parts, the 6,000-character total (descriptions shrink first, then embeds go),
+ * action rows and buttons per row.
+ */
+export function fitMessage(message: RenderedMessage): RenderedMessage {
+  const embeds = message.embeds.slice(0, LIMITS.embedsPerMessage).map((embed) => ({
+    ...embed,
+    title: embed.title === undefined ? undefined : truncate(embed.title, LIMITS.embedTitle),
+    description:
+      embed.description === undefined ? undefined : truncate(embed.description, LIMITS.embedDescription),
+    url: safeUrl(embed.url),
+    fields: embed.fields?.slice(0, LIMITS.embedFields).map((field) => ({
+      ...field,
+      name: truncate(field.name, LIMITS.fieldName),
+      value: truncate(field.value, LIMITS.fieldValue),
+    })),
+    footer: embed.footer ? { ...embed.footer, text: truncate(embed.footer.text, LIMITS.footer) } : undefined,
+  }));
+  let total = embeds.reduce((sum, embed) => sum + embedSize(embed), 0);
+  for (let budget = EXCERPT_CHARS; total > LIMITS.embedTotal && budget >= 50; budget -= 50) {
+    for (const embed of embeds) {
+      if (embed.description && embed.description.length > budget)
+        embed.description = truncate(embed.description, budget);
+    }
+    total = embeds.reduce((sum, embed) => sum + embedSize(embed), 0);
+  }
+  while (total > LIMITS.embedTotal && embeds.length) total -= embedSize(embeds.pop()!);
+  return {
+    ...message,
+    content: message.content === undefined ? undefined : truncate(message.content, LIMITS.content),
+    embeds,
+    components: message.components.slice(0, LIMITS.actionRows).map((row) => ({
+      ...row,
+      components: row.components.slice(0, LIMITS.buttonsPerRow),
+    })),
+  };
+}

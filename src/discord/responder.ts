@@ -1,0 +1,90 @@
+import { MessageFlags, type ChatInputCommandInteraction, type MessageComponentInteraction } from 'discord.js';
+import type { Responder } from './command.ts';
+import type { RenderedMessage } from './render.ts';
+
+/**
+ * Answers one interaction exactly once. If the handler has not answered within `deferAfterMs`, the
+ * interaction is deferred (Discord allows 3 s for the first response) and the answer becomes an edit.
+ * Every step is chained on one promise, so a defer and a reply can never race into a 40060.
+ */
+export class InteractionResponder implements Responder {
+  private chain: Promise<unknown> = Promise.resolve();
+  private state: 'fresh' | 'deferred' | 'answered' = 'fresh';
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly interaction: ChatInputCommandInteraction | MessageComponentInteraction,
+    private readonly mode: 'reply' | 'update' = 'reply',
+    deferAfterMs = 1_000,
+  ) {
+    this.timer = setTimeout(() => this.deferNow(), deferAfterMs);
+    this.timer.unref();
+  }
+
+  get acknowledged(): boolean {
+    return this.state !== 'fresh';
+  }
+
+  private enqueue<T>(step: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(step);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  deferNow(): Promise<void> {
+    return this.enqueue(async () => {
+      if (this.state !== 'fresh') return;
+      this.state = 'deferred';
+      if (this.mode === 'update') await (this.interaction as MessageComponentInteraction).deferUpdate();
+      else await this.interaction.deferReply();
+    });
+  }
+
+  send(message: RenderedMessage, options: { ephemeral?: boolean } = {}): Promise<void> {
+    clearTimeout(this.timer);
+    return this.enqueue(async () => {
+      if (this.state === 'fresh') {
+        this.state = 'answered';
+        if (this.mode === 'update') {
+          await (this.interaction as MessageComponentInteraction).update(message);
+        } else {
+          await this.interaction.reply({
+            ...message,
+            flags: options.ephemeral ? MessageFlags.Ephemeral : undefined,
+          });
+        }
+        return;
+      }
+      if (this.state === 'deferred') {
+        this.state = 'answered';
+        await this.interaction.editReply(message);
+        return;
+      }
+      await this.interaction.followUp({
+        ...message,
+        flags: options.ephemeral ? MessageFlags.Ephemeral : undefined,
+      });
+    });
+  }
+
+  /** An error the user can read: ephemeral when possible, an edit of the deferred reply otherwise. */
+  sendError(text: string): Promise<void> {
+    clearTimeout(this.timer);
+    return this.enqueue(async () => {
+      const message = { content: text, embeds: [], components: [], allowedMentions: { parse: [] as [] } };
+      if (this.state === 'fresh') {
+        this.state = 'answered';
+        await this.interaction.reply({ ...message, flags: MessageFlags.Ephemeral });
+      } else if (this.state === 'deferred') {
+        this.state = 'answered';
+        await this.interaction.editReply(message);
+      } else {
+        await this.interaction.followUp({ ...message, flags: MessageFlags.Ephemeral });
+      }
+    });
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+  }
+}

@@ -1,0 +1,90 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { REST } from '@discordjs/rest';
+
+import type { Article } from '../../src/articles/article.ts';
+import { DigestRunner, type CrashPointName, type RetryPolicy } from '../../src/digest/runner.ts';
+import { DigestScheduler } from '../../src/digest/scheduler.ts';
+import { SqliteStore } from '../../src/store/sqliteStore.ts';
+import { renderDigest, selectFrom, storyOf } from './corpus.ts';
+
+export const IDS = {
+  guild: '100000000000000001',
+  channel: '200000000000000001',
+  otherChannel: '200000000000000002',
+  role: '300000000000000001',
+  user: '400000000000000001',
+  originChannel: '200000000000000009',
+} as const;
+
+export function makeTempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'broadsheet-digest-'));
+}
+
+export class FakeClock {
+  constructor(public current: number) {}
+  now = (): number => this.current;
+  set(ms: number): void {
+    this.current = ms;
+  }
+  advance(ms: number): void {
+    this.current += ms;
+  }
+}
+
+export interface HarnessOptions {
+  dbPath: string;
+  api: string;
+  /** Bot token the API expects (the fake accepts any). */
+  token?: string;
+  articles: Article[];
+  clock: FakeClock;
+  catchUpMs?: number;
+  crashPoint?: (name: CrashPointName) => void;
+  retry?: Partial<RetryPolicy>;
+  /** @discordjs/rest's own retries of 5xx; 0 keeps request counts exact in tests. */
+  restRetries?: number;
+  cronExpression?: string;
+  sleeps?: number[];
+}
+
+/** Store, runner and scheduler wired as in the app, on a real SQLite file and a loopback Discord. */
+export function createHarness(options: HarnessOptions) {
+  const store = new SqliteStore(options.dbPath);
+  const rest = new REST({ api: options.api, retries: options.restRetries ?? 0, timeout: 5_000 });
+  rest.setToken(options.token ?? 'x');
+  const runner = new DigestRunner({
+    store,
+    rest,
+    select: selectFrom(options.articles),
+    storyOf,
+    render: renderDigest,
+    now: options.clock.now,
+    retry: { baseDelayMs: 1, maxDelayMs: 5, ...options.retry },
+    sleep: async (ms) => {
+      options.sleeps?.push(ms);
+    },
+    ...(options.crashPoint && { crashPoint: options.crashPoint }),
+  });
+  const scheduler = new DigestScheduler({
+    store,
+    runner,
+    now: options.clock.now,
+    ...(options.catchUpMs !== undefined && { catchUpMs: options.catchUpMs }),
+    ...(options.cronExpression !== undefined && { cronExpression: options.cronExpression }),
+  });
+  return {
+    store,
+    rest,
+    runner,
+    scheduler,
+    async close() {
+      await scheduler.stop();
+      await store.close();
+    },
+  };
+}
+
+export type Harness = ReturnType<typeof createHarness>;
