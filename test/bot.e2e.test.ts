@@ -1,0 +1,339 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { APIActionRowComponent, APIComponentInMessageActionRow, APIEmbed } from 'discord.js';
+import { ResultSessions } from '../src/discord/resultSessions.ts';
+import { Library } from '../src/search/library.ts';
+import type { StoredMessage } from './emulator/index.ts';
+import { makeArticles } from './support/articles.ts';
+import { ADMIN, fixtureCorpus, GENERAL, GUILD, MEMBER, startHarness, type Harness } from './support/bot.ts';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness();
+});
+
+afterAll(async () => {
+  await h?.stop();
+});
+
+function rows(message: StoredMessage | null | undefined) {
+  return (message?.components ?? []) as APIActionRowComponent<APIComponentInMessageActionRow>[];
+}
+
+function customIds(message: StoredMessage | null | undefined): string[] {
+  return rows(message).flatMap((row) =>
+    row.components.map((component) => ('custom_id' in component ? component.custom_id : '')),
+  );
+}
+
+function titles(message: StoredMessage | null | undefined): string[] {
+  return (message?.embeds ?? []).map((embed: APIEmbed) => embed.title ?? '');
+}
+
+async function command(
+  name: string,
+  options: Record<string, string> = {},
+  where: { dm?: boolean; user?: typeof ADMIN } = {},
+) {
+  const handle = h.emu.sendCommand({
+    name,
+    options,
+    user: where.user ?? MEMBER,
+    ...(where.dm ? {} : { guildId: GUILD, channelId: GENERAL }),
+  });
+  const record = await handle.settled();
+  return { handle, record, original: record.original };
+}
+
+function expectNoViolations() {
+  expect(h.emu.takeViolations()).toEqual([]);
+}
+
+describe('slash commands through the real client', () => {
+  it('GIVEN /search THEN a page of 5 linked embeds with ◀ ▶, a related menu, escaped text and no mentions', async () => {
+    const { record, original } = await command('search', { query: 'machine learning' });
+    expect(record.responseType).toBe(4);
+    expect(record.ephemeral).toBe(false);
+    expect(original?.content).toContain('Search: machine learning');
+    expect(original?.embeds).toHaveLength(5);
+    const first = original!.embeds[0]!;
+    expect(first.url).toMatch(/^https:\/\//);
+    expect(first.fields?.map((field) => field.name)).toEqual(
+      expect.arrayContaining(['Provider', 'Published', 'Why']),
+    );
+    expect(first.fields?.find((field) => field.name === 'Published')?.value).toMatch(/^<t:\d+:D>$/);
+    expect(first.footer?.text).toMatch(/^id [\w-]{8}$/);
+    expect(customIds(original)).toEqual(expect.arrayContaining([expect.stringMatching(/^page:/), 'relmenu']));
+    expect(original?.allowedMentions).toEqual({ parse: [] });
+    expectNoViolations();
+  });
+
+  it('GIVEN article text with markdown, a masked link and @everyone THEN it is shown escaped, one per story', async () => {
+    const { original } = await command('search', { query: 'tumors' });
+    const tumor = original!.embeds[0]!;
+    expect(tumor.description).toContain('\\*\\*deep learning\\*\\*');
+    expect(tumor.description).toContain('\\[PET scans]');
+    expect(original?.allowedMentions).toEqual({ parse: [] });
+    expect(titles(original).filter((title) => title.includes('interpretation of tumors'))).toHaveLength(1);
+    expectNoViolations();
+  });
+
+  it('GIVEN ▶ then ◀ on a result list THEN the same message shows the next and previous page', async () => {
+    const { original } = await command('search', { query: 'machine learning roundup' });
+    const next = customIds(original).find((id) => id.startsWith('page:') && id.endsWith(':1'))!;
+    const click = h.emu.clickButton({ customId: next, messageId: original!.id, user: MEMBER });
+    const paged = await click.settled();
+    expect(paged.responseType).toBe(7);
+    const updated = h.emu.getMessage(original!.id)!;
+    expect(updated.embeds[0]?.title).toMatch(/^6\. /);
+    expect(customIds(updated)).toContain(next.replace(/:1$/, ':2'));
+    const back = h.emu.clickButton({
+      customId: next.replace(/:1$/, ':0'),
+      messageId: original!.id,
+      user: ADMIN,
+    });
+    await back.settled();
+    expect(h.emu.getMessage(original!.id)!.embeds[0]?.title).toMatch(/^1\. /);
+    expectNoViolations();
+  });
+
+  it('GIVEN the related menu THEN related reading opens: curated first, never the same story', async () => {
+    const { original } = await command('search', { query: 'tumors' });
+    const id = original!.embeds[0]!.footer!.text.replace('id ', '');
+    const select = h.emu.selectMenu({
+      customId: 'relmenu',
+      messageId: original!.id,
+      user: MEMBER,
+      values: [id],
+    });
+    const record = await select.settled();
+    expect(record.original?.content).toContain('Related to: Deep learning improves interpretation of tumors');
+    const related = titles(record.original);
+    expect(related[0]).toContain('Overcoming challenges to machine learning in the lab');
+    expect(related.some((title) => title.includes('interpretation of tumors'))).toBe(false);
+    expectNoViolations();
+  });
+
+  it('GIVEN /topic, /topics, /trending, /digest and /help THEN each answers within the limits', async () => {
+    const topic = await command('topic', { name: 'machine learning' });
+    expect(topic.original?.content).toContain('Topic: Machine Learning');
+    expect(topic.original?.embeds.length).toBe(5);
+    const topics = await command('topics');
+    expect(topics.original?.embeds[0]?.description).toContain('**Machine Learning** · 14');
+    const trending = await command('trending', { period: 'week' });
+    expect(trending.original?.content).toContain('Trending this week');
+    const digest = await command('digest', { date: '2021-10-19' });
+    expect(titles(digest.original)[0]).toContain('Deep learning improves interpretation of tumors');
+    const help = await command('help');
+    expect(help.record.ephemeral).toBe(true);
+    expect(help.original?.embeds[0]?.description).toContain('/search');
+    expectNoViolations();
+  });
+
+  it('GIVEN /related with a pasted URL, an id or an unknown title THEN it resolves or explains', async () => {
+    const byUrl = await command('related', {
+      article: 'https://www.medicalxpress.com/news/2021-10-deep-tumors.html',
+    });
+    expect(byUrl.original?.content).toContain('Related to: Deep learning improves interpretation of tumors');
+    const unknown = await command('related', { article: 'no such article anywhere' });
+    expect(unknown.record.ephemeral).toBe(true);
+    expect(unknown.original?.content).toMatch(/No article .* in the library/);
+    expectNoViolations();
+  });
+
+  it.each(['C++', 'title:', '-', '*', 'foo~1000', '^', '💥'.repeat(100), 'x'.repeat(300)])(
+    'GIVEN the query %j THEN the bot answers with results or a clear message',
+    async (query) => {
+      const { record, original } = await command('search', { query });
+      expect(record.acknowledged).toBe(true);
+      expect(original?.content.length).toBeGreaterThan(0);
+      expectNoViolations();
+    },
+  );
+
+  it('GIVEN bad dates and forged options THEN the answer is a short ephemeral message', async () => {
+    const badDate = await command('digest', { date: '2021-13-45' });
+    expect(badDate.record.ephemeral).toBe(true);
+    expect(badDate.original?.content).toMatch(/YYYY-MM-DD/);
+    const badTopic = await command('search', { query: 'learning', topic: 'Knitting' });
+    expect(badTopic.original?.content).toMatch(/no topic/);
+    expectNoViolations();
+  });
+
+  it('GIVEN commands in a DM with the bot THEN they work there too', async () => {
+    const { record, original } = await command('search', { query: 'self-driving' }, { dm: true });
+    expect(record.responseType).toBe(4);
+    expect(titles(original)[0]).toContain('Self-driving cars learn to see pedestrians');
+    expectNoViolations();
+  });
+});
+
+describe('autocomplete', () => {
+  it.each([
+    ['search', 'query', ''],
+    ['search', 'query', 'm'],
+    ['search', 'query', 'machine le'],
+    ['search', 'topic', 'ma'],
+    ['topic', 'name', 'l'],
+    ['related', 'article', 'd'],
+    ['related', 'article', 'x'.repeat(100)],
+    ['digest', 'topic', ''],
+  ])('GIVEN /%s %s:%j THEN ≤ 25 valid choices come back from memory', async (name, option, typed) => {
+    const handle = h.emu.sendAutocomplete({
+      name,
+      options: { [option]: typed },
+      focused: option,
+      user: MEMBER,
+      guildId: GUILD,
+      channelId: GENERAL,
+    });
+    const record = await handle.settled();
+    expect(record.responseType).toBe(8);
+    const choices = record.autocompleteChoices ?? [];
+    expect(choices.length).toBeLessThanOrEqual(25);
+    for (const choice of choices) {
+      expect(String(choice.name).length).toBeGreaterThanOrEqual(1);
+      expect(String(choice.name).length).toBeLessThanOrEqual(100);
+    }
+    expectNoViolations();
+  });
+
+  it('GIVEN a title typed in /related THEN the choice value is the article id, which the command resolves', async () => {
+    const handle = h.emu.sendAutocomplete({
+      name: 'related',
+      options: { article: 'self-dri' },
+      focused: 'article',
+      user: MEMBER,
+      guildId: GUILD,
+      channelId: GENERAL,
+    });
+    const choice = (await handle.settled()).autocompleteChoices?.[0];
+    expect(choice?.name).toBe('Self-driving cars learn to see pedestrians');
+    const { original } = await command('related', { article: String(choice?.value) });
+    expect(original?.content).toContain('Related to: Self-driving cars learn to see pedestrians');
+  });
+});
+
+describe('stale and forged components', () => {
+  it('GIVEN a page button whose list is gone (a restart) THEN the user is told it expired, ephemerally', async () => {
+    const { original } = await command('search', { query: 'machine learning roundup' });
+    const next = customIds(original).find((id) => id.startsWith('page:') && id.endsWith(':1'))!;
+    h.bot.context.sessions = new ResultSessions(); // what a restart leaves behind
+    const record = await h.emu
+      .clickButton({ customId: next, messageId: original!.id, user: MEMBER })
+      .settled();
+    expect(record.ephemeral).toBe(true);
+    expect(record.original?.content).toMatch(/expired/);
+    expectNoViolations();
+  });
+
+  it('GIVEN a related choice for an article that left the library THEN a clear message, not an error', async () => {
+    const { original } = await command('search', { query: 'tumors' });
+    const id = original!.embeds[0]!.footer!.text.replace('id ', '');
+    const before = h.bot.context.library;
+    h.bot.context.library = Library.fromArticles(makeArticles(fixtureCorpus().slice(2))); // the corpus changed
+    try {
+      const record = await h.emu
+        .selectMenu({ customId: 'relmenu', messageId: original!.id, user: MEMBER, values: [id] })
+        .settled();
+      expect(record.ephemeral).toBe(true);
+      expect(record.original?.content).toMatch(/no longer in the library/);
+    } finally {
+      h.bot.context.library = before;
+    }
+    expectNoViolations();
+  });
+});
+
+describe('direct messages', () => {
+  it('GIVEN plain text in a DM THEN search results come back; words like topics and related work', async () => {
+    const search = h.emu.sendDirectMessage({ user: MEMBER, content: 'self-driving cars' });
+    const [reply] = await search.settled();
+    expect(reply?.embeds[0]?.title).toContain('Self-driving cars learn to see pedestrians');
+    expect(reply?.allowedMentions).toEqual({ parse: [] });
+    const topics = await h.emu.sendDirectMessage({ user: MEMBER, content: 'topics' }).settled();
+    expect(topics[0]?.embeds[0]?.title).toMatch(/^Topics/);
+    const id = reply!.embeds[0]!.footer!.text.replace('id ', '');
+    const related = await h.emu.sendDirectMessage({ user: MEMBER, content: `related ${id}` }).settled();
+    expect(related[0]?.content).toContain('Related to: Self-driving cars');
+    expectNoViolations();
+  });
+
+  it('GIVEN a message from a bot THEN the bot stays silent', async () => {
+    const handle = h.emu.sendDirectMessage({
+      user: { id: '1300000000000000009', username: 'otherbot', bot: true },
+      content: 'hello',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(handle.replies()).toEqual([]);
+  });
+
+  it('GIVEN one user flooding the bot THEN 6 lookups a minute are answered and one notice is sent', async () => {
+    const flooder = { id: '1300000000000000010', username: 'flooder' };
+    const handles = [];
+    for (let i = 0; i < 10; i++)
+      handles.push(h.emu.sendDirectMessage({ user: flooder, content: `machine ${i}` }));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const replies = h.emu.botMessages().filter((message) => message.channelId === handles[0]!.channelId);
+    const notices = replies.filter((message) => message.content.includes('sending lookups quickly'));
+    expect(notices).toHaveLength(1);
+    expect(replies).toHaveLength(7);
+    expectNoViolations();
+  });
+});
+
+describe('resilience', () => {
+  it('GIVEN the gateway drops THEN the bot resumes and answers the next command', async () => {
+    const resumes = h.emu.stats.resumes;
+    h.emu.dropConnection();
+    await h.emu.waitForResumed({ since: resumes });
+    const { original } = await command('search', { query: 'tumors' });
+    expect(titles(original)[0]).toContain('interpretation of tumors');
+    expect(h.emu.stats.identifies).toBe(1);
+    expectNoViolations();
+  });
+
+  it('GIVEN a Discord outage THEN the bot survives and answers once Discord is back', async () => {
+    h.emu.outage(true);
+    const during = h.emu.sendCommand({ name: 'topics', user: MEMBER, guildId: GUILD, channelId: GENERAL });
+    await during.response().catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    h.emu.outage(false);
+    h.emu.clearViolations();
+    const { original } = await command('topics');
+    expect(original?.embeds[0]?.title).toMatch(/^Topics/);
+    expectNoViolations();
+  });
+});
+
+describe('a handler that fails', () => {
+  it('GIVEN a command that throws THEN the user gets a short ephemeral error and the bot keeps serving', async () => {
+    class BrokenLibrary extends Library {
+      override search(): never {
+        throw new Error('index exploded');
+      }
+    }
+    const broken = await startHarness({ library: new BrokenLibrary(makeArticles(fixtureCorpus())) });
+    try {
+      const record = await broken.emu
+        .sendCommand({
+          name: 'search',
+          options: { query: 'x' },
+          user: MEMBER,
+          guildId: GUILD,
+          channelId: GENERAL,
+        })
+        .settled();
+      expect(record.ephemeral).toBe(true);
+      expect(record.original?.content).toMatch(/Something went wrong on our side/);
+      expect(record.original?.content).not.toContain('exploded');
+      const topics = await broken.emu
+        .sendCommand({ name: 'topics', user: MEMBER, guildId: GUILD, channelId: GENERAL })
+        .settled();
+      expect(topics.original?.embeds[0]?.title).toMatch(/^Topics/);
+      expect(broken.emu.takeViolations()).toEqual([]);
+    } finally {
+      await broken.stop();
+    }
+  });
+});
