@@ -72,7 +72,7 @@ describe('slash commands through the real client', () => {
     const { original } = await command('search', { query: 'tumors' });
     const tumor = original!.embeds[0]!;
     expect(tumor.description).toContain('\\*\\*deep learning\\*\\*');
-    expect(tumor.description).toContain('\\[PET scans]');
+    expect(tumor.description).toContain('\\[PET scans\\]');
     expect(original?.allowedMentions).toEqual({ parse: [] });
     expect(titles(original).filter((title) => title.includes('interpretation of tumors'))).toHaveLength(1);
     expectNoViolations();

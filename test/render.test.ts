@@ -77,8 +77,14 @@ describe('renderer', () => {
 
   it('GIVEN markdown and masked links in article text THEN they are escaped', () => {
     expect(escapeText('**Bold** [click](https://evil.example) # h')).toBe(
-      String.raw`\*\*Bold\*\* \[click](https://evil.example) # h`,
+      String.raw`\*\*Bold\*\* \[click\](https://evil.example) # h`,
     );
+    expect(escapeText('# Heading')).toBe(String.raw`\# Heading`);
+    expect(escapeText('1. first')).toBe(String.raw`1\. first`);
+    expect(escapeText('<@123> <t:1:D> ||spoiler|| `code`')).toBe(
+      String.raw`\<@123\> \<t:1:D\> \|\|spoiler\|\| \`code\``,
+    );
+    expect(escapeText('see https://x.com/a_b and _it_')).toBe(String.raw`see https://x.com/a_b and \_it\_`);
   });
 
   it('GIVEN a huge adversarial text THEN escaping stays fast (input is cut before escaping)', () => {

@@ -1,7 +1,6 @@
 import {
   ButtonStyle,
   ComponentType,
-  escapeMarkdown,
   type APIActionRowComponent,
   type APIComponentInMessageActionRow,
   type APIEmbed,
@@ -25,18 +24,26 @@ export const PAGE_SIZE = 5;
 const BRAND_COLOR = 0x2b6cb0;
 const EXCERPT_CHARS = 350;
 
+const URL_PATTERN = /https?:\/\/\S+/g;
+const INLINE_MARKUP = /[\\*_~`|[\]<>]/g;
+
 /**
- * Article text is data, not markup: escape everything Discord would format, masked links included.
- * The text is cut to `max` first: escapeMarkdown is quadratic in the worst case (100k characters of
- * `a\` take minutes), and nothing longer than a field is ever shown anyway.
+ * Article text is data, not markup: every character Discord would format is backslash-escaped
+ * (emphasis, code, spoilers, masked links `[text](url)`, `<t:…>` and mention syntax) and a leading
+ * heading, quote or list marker is escaped too. URLs are left whole so they still link. Linear time:
+ * discord.js's escapeMarkdown is quadratic on hostile input (100k characters of `a\` take minutes).
+ * The text is cut to `max` first; nothing longer than a field is ever shown.
  */
 export function escapeText(text: string, max = 1_100): string {
-  return escapeMarkdown(truncate(text.replace(/\s+/g, ' ').trim(), max), {
-    maskedLink: true,
-    heading: true,
-    bulletedList: true,
-    numberedList: true,
-  });
+  const flat = truncate(text.replace(/\s+/g, ' ').trim(), max);
+  let escaped = '';
+  let last = 0;
+  for (const match of flat.matchAll(URL_PATTERN)) {
+    escaped += flat.slice(last, match.index).replace(INLINE_MARKUP, '\\$&') + match[0];
+    last = match.index + match[0].length;
+  }
+  escaped += flat.slice(last).replace(INLINE_MARKUP, '\\$&');
+  return escaped.replace(/^(#{1,3} |> |[-*+] )/, '\\$1').replace(/^(\d+)\. /, '$1\\. ');
 }
 
 function timestamp(ms: number | null | undefined): string | undefined {

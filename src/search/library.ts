@@ -380,14 +380,16 @@ export class Library {
     const limit = clampLimit(options.limit);
     const results: Recommendation[] = [];
     const seenStories = new Set([this.stories[doc]!]);
-    const seenUrls = new Set([normalizeUrl(article.webUrl)]);
+    // Articles are keyed by their normalised URL, so ids compare URLs without parsing them again.
+    const seenIds = new Set([article.id]);
     if (options.curated !== false) {
       for (const link of this.curatedLinksOf(article)) {
         if (results.length >= limit) break;
         const url = normalizeUrl(link.webUrl);
-        if (!url || seenUrls.has(url)) continue;
-        seenUrls.add(url);
-        const inCorpus = this.byId.get(articleIdFromUrl(url));
+        const linkId = url ? articleIdFromUrl(url) : null;
+        if (!linkId || seenIds.has(linkId)) continue;
+        seenIds.add(linkId);
+        const inCorpus = this.byId.get(linkId);
         const story =
           inCorpus !== undefined
             ? this.stories[inCorpus]!
@@ -404,13 +406,10 @@ export class Library {
     const similar = findSimilar(
       this.index,
       doc,
-      (candidate) => {
-        if (!this.live[candidate] || candidate === doc) return false;
-        return (
-          !seenStories.has(this.stories[candidate]!) &&
-          !seenUrls.has(normalizeUrl(this.list[candidate]!.webUrl))
-        );
-      },
+      (candidate) =>
+        this.live[candidate] === 1 &&
+        !seenStories.has(this.stories[candidate]!) &&
+        !seenIds.has(this.list[candidate]!.id),
       this.list,
       (limit - results.length) * 3 + 5,
     );
