@@ -1,6 +1,6 @@
 import type { Article, RelatedLink } from '../articles/article.ts';
 import { normalizeUrl, articleIdFromUrl, topicKey } from '../articles/normalize.ts';
-import { analyzeQuery, splitWords, type QueryWord } from './analyzer.ts';
+import { analyzeQuery, splitWords } from './analyzer.ts';
 import { browseScore, DAY_MS, searchScore } from './ranking.ts';
 import { fieldsOf, popcount, Scorer, topK, type WordPlan } from './scorer.ts';
 import { storyIdOf } from './stories.ts';
@@ -80,13 +80,14 @@ export class Library {
     this.size = articles.length;
     this.index = options.index ?? buildTextIndex(articles);
     this.curatedLinksOf = options.curatedLinks ?? ((article) => article.related);
-    this.stories = articles.map(storyIdOf);
+    const titleWords = articles.map((article) => splitWords(article.title));
+    this.stories = articles.map((article, doc) => storyIdOf(article, titleWords[doc]));
     this.live = Uint8Array.from(articles, (article) => (article.published ? 1 : 0));
     let maxHeat = 0;
     const topicNames = new Map<string, Map<string, number>>();
     articles.forEach((article, doc) => {
       this.byId.set(article.id, doc);
-      const titleKey = splitWords(article.title).join(' ');
+      const titleKey = titleWords[doc]!.join(' ');
       if (!this.byTitle.has(titleKey) || (!this.live[this.byTitle.get(titleKey)!] && article.published)) {
         this.byTitle.set(titleKey, doc);
       }
@@ -115,7 +116,7 @@ export class Library {
     this.dated.sort((a, b) => articles[a]!.publishedAt! - articles[b]!.publishedAt!);
     this.vocabulary = new Vocabulary(this.index);
     this.scorer = new Scorer(this.index);
-    this.suggestions = new SuggestionIndex(articles, this.live, [...this.topicIndex.entries()]);
+    this.suggestions = new SuggestionIndex(articles, titleWords, this.live, [...this.topicIndex.entries()]);
   }
 
   articles(): readonly Article[] {
@@ -484,8 +485,6 @@ export class Library {
     return { kind: 'article', article: this.list[doc]!, why, score };
   }
 }
-
-export type { QueryWord };
 
 /** Re-exported so callers can take the whole library API from one module. */
 export { loadLibrary } from './loadLibrary.ts';

@@ -21,7 +21,12 @@ function stemOnce(word: string): string {
 }
 
 export function storyKey(title: string, providerName = ''): string {
-  let words = splitWords(title);
+  return storyKeyOfWords(splitWords(title), providerName);
+}
+
+/** storyKey for a headline already split with splitWords (the library splits each title once). */
+export function storyKeyOfWords(titleWords: string[], providerName: string): string {
+  let words = titleWords;
   const providerWords = splitWords(providerName);
   const tail = words.slice(words.length - providerWords.length).join(' ');
   if (providerWords.length && words.length > providerWords.length + 2 && tail === providerWords.join(' ')) {
@@ -31,9 +36,9 @@ export function storyKey(title: string, providerName = ''): string {
   return content.length >= 3 ? content.join(' ') : words.join(' ');
 }
 
-export function storyIdOf(article: Pick<Article, 'title' | 'provider'>): string {
-  return createHash('sha1')
-    .update(storyKey(article.title, article.provider.name))
-    .digest('base64url')
-    .slice(0, 10);
+export function storyIdOf(article: Pick<Article, 'title' | 'provider'>, titleWords?: string[]): string {
+  const key = titleWords
+    ? storyKeyOfWords(titleWords, article.provider.name)
+    : storyKey(article.title, article.provider.name);
+  return createHash('sha1').update(key).digest('base64url').slice(0, 10);
 }

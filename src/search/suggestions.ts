@@ -32,6 +32,7 @@ export class SuggestionIndex {
 
   constructor(
     articles: readonly Article[],
+    titleWords: readonly string[][],
     live: Uint8Array,
     topics: Array<[string, { name: string; docs: number[] }]>,
   ) {
@@ -40,7 +41,7 @@ export class SuggestionIndex {
     articles.forEach((article, doc) => {
       if (!live[doc]) return;
       const prefixes = new Set<string>();
-      for (const word of splitWords(article.title)) {
+      for (const word of titleWords[doc] ?? []) {
         for (let n = 1; n <= TABLE_PREFIX_LENGTH && n <= word.length; n++) prefixes.add(word.slice(0, n));
       }
       for (const prefix of prefixes) {
