@@ -4,6 +4,7 @@ import { renderHelp } from '../src/discord/render.ts';
 import { EVERYWHERE } from '../src/discord/replies.ts';
 
 export const help = {
+  ephemeral: true,
   data: {
     name: 'help',
     description: 'What Broadsheet can do',

@@ -1,14 +1,30 @@
 import type { Command } from '../src/discord/command.ts';
 import { digest } from './digest.ts';
+import { digestSettings } from './digest-settings.ts';
 import { help } from './help.ts';
 import { related } from './related.ts';
 import { search } from './search.ts';
+import { subscribe } from './subscribe.ts';
+import { subscriptions } from './subscriptions.ts';
 import { topic } from './topic.ts';
 import { topics } from './topics.ts';
 import { trending } from './trending.ts';
+import { unsubscribe } from './unsubscribe.ts';
 
 /** The explicit registry: what deploy-commands registers and the dispatcher routes. */
-export const commands: readonly Command[] = [search, topic, topics, related, trending, digest, help];
+export const commands: readonly Command[] = [
+  search,
+  topic,
+  topics,
+  related,
+  trending,
+  digest,
+  help,
+  digestSettings,
+  subscribe,
+  unsubscribe,
+  subscriptions,
+];
 
 export const commandsByName: ReadonlyMap<string, Command> = new Map(
   commands.map((command) => [command.data.name, command]),

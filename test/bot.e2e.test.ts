@@ -270,7 +270,7 @@ describe('direct messages', () => {
 
   it('GIVEN one user flooding the bot THEN 6 lookups a minute are answered and one notice is sent', async () => {
     const flooder = { id: '1300000000000000010', username: 'flooder' };
-    const handles = [];
+    const handles: ReturnType<typeof h.emu.sendDirectMessage>[] = [];
     for (let i = 0; i < 10; i++)
       handles.push(h.emu.sendDirectMessage({ user: flooder, content: `machine ${i}` }));
     await new Promise((resolve) => setTimeout(resolve, 1_500));

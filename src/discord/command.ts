@@ -27,6 +27,8 @@ export interface Responder {
 /** A slash command: its JSON definition (what deploy-commands registers) plus handlers. */
 export interface Command {
   data: RESTPostAPIChatInputApplicationCommandsJSONBody;
+  /** Answers are private (ephemeral): a slow answer is then deferred privately too. */
+  ephemeral?: boolean;
   execute(
     interaction: ChatInputCommandInteraction,
     context: CommandContext,

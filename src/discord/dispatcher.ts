@@ -33,7 +33,7 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
 
   async function onCommand(interaction: ChatInputCommandInteraction): Promise<void> {
     const command = commandsByName.get(interaction.commandName);
-    const respond = new InteractionResponder(interaction, 'reply', deferAfterMs);
+    const respond = new InteractionResponder(interaction, 'reply', deferAfterMs, command?.ephemeral ?? false);
     try {
       if (!command) {
         await respond.send(renderNotice('This command is not known here any more. Try `/help`.'), {

@@ -16,6 +16,8 @@ export class InteractionResponder implements Responder {
     private readonly interaction: ChatInputCommandInteraction | MessageComponentInteraction,
     private readonly mode: 'reply' | 'update' = 'reply',
     deferAfterMs = 1_000,
+    /** Defer privately: for commands whose answers are only for the person who asked. */
+    private readonly deferEphemeral = false,
   ) {
     this.timer = setTimeout(() => this.deferNow(), deferAfterMs);
     this.timer.unref();
@@ -36,7 +38,10 @@ export class InteractionResponder implements Responder {
       if (this.state !== 'fresh') return;
       this.state = 'deferred';
       if (this.mode === 'update') await (this.interaction as MessageComponentInteraction).deferUpdate();
-      else await this.interaction.deferReply();
+      else
+        await this.interaction.deferReply({
+          flags: this.deferEphemeral ? MessageFlags.Ephemeral : undefined,
+        });
     });
   }
 

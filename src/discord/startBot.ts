@@ -21,6 +21,17 @@ export interface BotOptions {
   extendContext?: (context: CommandContext, client: Client) => Promise<(() => Promise<void>) | void>;
 }
 
+/** A failure of ours at start, as opposed to Discord refusing the connection. */
+export class StartupError extends Error {
+  constructor(
+    message: string,
+    override readonly cause: unknown,
+  ) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
 export interface RunningBot {
   client: Client;
   context: CommandContext;
@@ -61,7 +72,13 @@ export async function createBot(options: BotOptions): Promise<RunningBot> {
   const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
   await client.login(config.DISCORD_TOKEN);
   await ready;
-  const stopExtension = await options.extendContext?.(context, client);
+  let stopExtension: (() => Promise<void>) | void;
+  try {
+    stopExtension = await options.extendContext?.(context, client);
+  } catch (error) {
+    await client.destroy();
+    throw new StartupError('the digest database could not be opened', error);
+  }
   logger.info(
     { user: client.user?.tag, guilds: client.guilds.cache.size, articles: library.size },
     'bot ready',
@@ -71,8 +88,9 @@ export async function createBot(options: BotOptions): Promise<RunningBot> {
     client,
     context,
     async stop() {
-      await stopExtension?.();
+      // Let commands in flight finish while the database is still open, then stop the digests.
       await Promise.allSettled([...inFlight]);
+      await stopExtension?.();
       await client.destroy();
     },
   };
@@ -103,6 +121,13 @@ export async function startBot(config: Config, loaded: LoadedLibrary): Promise<v
       extendContext: (context, client) => attachDigests(context, client, config),
     });
   } catch (error) {
+    if (error instanceof StartupError) {
+      logger.fatal({ err: error.cause }, error.message);
+      fatal(
+        `${error.message} (${error.cause instanceof Error ? error.cause.message : String(error.cause)}). Check DATA_DIR.`,
+      );
+      return;
+    }
     const code = (error as { code?: string }).code;
     logger.fatal({ err: error }, 'could not connect to Discord');
     fatal(

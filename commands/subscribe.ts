@@ -1,0 +1,131 @@
+import { ApplicationCommandOptionType, ApplicationCommandType } from 'discord.js';
+import type { Command } from '../src/discord/command.ts';
+import {
+  describeInstant,
+  digestServiceOrExplain,
+  readString,
+  readTime,
+  readTimeZone,
+  replyPrivately,
+  resolveTopics,
+  timeZoneChoices,
+  unknownTopicsProblem,
+} from '../src/discord/digestCommands.ts';
+import { escapeText } from '../src/discord/render.ts';
+import { EVERYWHERE, toChoices } from '../src/discord/replies.ts';
+
+/** One a topic, and no more than an autocomplete list can show in `/unsubscribe`. */
+export const MAX_SUBSCRIPTIONS = 25;
+
+export const subscribe = {
+  ephemeral: true,
+  data: {
+    name: 'subscribe',
+    description: 'Get a daily digest of a topic in your direct messages',
+    type: ApplicationCommandType.ChatInput,
+    ...EVERYWHERE,
+    options: [
+      {
+        type: ApplicationCommandOptionType.String,
+        name: 'topic',
+        description: 'The topic, e.g. "Machine Learning"',
+        required: true,
+        max_length: 100,
+        autocomplete: true,
+      },
+      {
+        type: ApplicationCommandOptionType.String,
+        name: 'time',
+        description: 'Time of day, 24-hour HH:MM, e.g. 07:30',
+        required: true,
+        min_length: 4,
+        max_length: 5,
+      },
+      {
+        type: ApplicationCommandOptionType.String,
+        name: 'timezone',
+        description: 'Your time zone, e.g. Europe/Berlin',
+        required: true,
+        max_length: 64,
+        autocomplete: true,
+      },
+    ],
+  },
+
+  async execute(interaction, context, respond) {
+    const service = await digestServiceOrExplain(context, respond);
+    if (!service) return;
+    const problems: string[] = [];
+
+    const topicText = readString(interaction, 'topic');
+    let topic: { key: string; name: string } | undefined;
+    if (!topicText.ok) problems.push(topicText.problem);
+    else if (!topicText.value?.trim()) problems.push('`topic` must name a topic; `/topics` lists them.');
+    else {
+      const resolved = resolveTopics(service.library(), [topicText.value]);
+      topic = resolved.found[0];
+      if (!topic) problems.push(unknownTopicsProblem(resolved.unknown));
+    }
+    const timeText = readString(interaction, 'time');
+    const time = timeText.ok ? readTime(timeText.value) : timeText;
+    if (!time.ok) problems.push(time.problem);
+    const zoneText = readString(interaction, 'timezone');
+    const timeZone = zoneText.ok ? readTimeZone(zoneText.value) : zoneText;
+    if (!timeZone.ok) problems.push(timeZone.problem);
+    if (problems.length || !topic || !time.ok || !timeZone.ok) {
+      await replyPrivately(
+        respond,
+        `Not subscribed:\n${problems.map((problem) => `• ${problem}`).join('\n')}`,
+      );
+      return;
+    }
+
+    const { store, scheduler } = service;
+    const userId = interaction.user.id;
+    const existing = await store.listSubscriptions(userId);
+    const topicKey = topic.key;
+    const current = existing.find((subscription) => subscription.topicKey === topicKey);
+    if (!current && existing.length >= MAX_SUBSCRIPTIONS) {
+      await replyPrivately(
+        respond,
+        `You already have ${MAX_SUBSCRIPTIONS} subscriptions, the most there can be. \`/unsubscribe\` one first.`,
+      );
+      return;
+    }
+    const now = service.now();
+    const saved = await store.saveSubscription(
+      {
+        userId,
+        topic: topic.name,
+        topicKey: topic.key,
+        time: time.value,
+        timeZone: timeZone.value,
+        // Where to tell them if their DMs turn out to be closed.
+        originChannelId: interaction.channelId,
+      },
+      now,
+    );
+    // Subscribing again is how a subscription paused for closed DMs resumes.
+    if (saved.paused) await store.setSubscriptionPaused(saved.id, false, null, now);
+    const next = await scheduler.schedule({ kind: 'subscription', subscriptionId: saved.id });
+
+    const lines = [
+      `${current ? 'Updated' : 'Subscribed'}: a digest of **${escapeText(saved.topic)}** in your direct messages every day at ${saved.time} (${saved.timeZone}).`,
+    ];
+    if (next !== null)
+      lines.push(`${current ? 'Next' : 'First'} one: ${describeInstant(next, saved.timeZone)}.`);
+    if (current?.paused) lines.push('It was paused; it runs again from now on.');
+    lines.push(
+      'It only arrives if you accept direct messages from me. `/subscriptions` lists yours; `/unsubscribe` stops one.',
+    );
+    await replyPrivately(respond, lines.join('\n'));
+  },
+
+  autocomplete(interaction, context) {
+    const focused = interaction.options.getFocused(true);
+    const typed = String(focused.value);
+    if (focused.name === 'timezone') return timeZoneChoices(typed);
+    if (focused.name === 'topic') return toChoices(context.library.suggest(typed, { kind: 'topic' }));
+    return [];
+  },
+} satisfies Command;
