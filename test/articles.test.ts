@@ -188,3 +188,34 @@ describe('loadCorpus', () => {
     expect(edited.articles.map((article) => article.title)).toContain('Second, edited and longer');
   });
 });
+
+describe('related lists read on demand', () => {
+  it('GIVEN related: skip THEN the block is not parsed but counted, and the rest of the file is intact', () => {
+    const source = [
+      '---',
+      'title: "Story"',
+      'webUrl: "https://example.com/s"',
+      'related:',
+      '  - title: "One"',
+      '    webUrl: "https://a.example/1"',
+      '  - title: "Two: with a colon"',
+      '    webUrl: "https://a.example/2"',
+      '    provider:',
+      '      name: A',
+      'topics:',
+      '  - AI',
+      '---',
+      'Body text.',
+    ].join('\n');
+    const skipped = parseArticle(source, 's.md', { related: 'skip' });
+    expect(skipped.ok && skipped.article).toMatchObject({ related: [], relatedCount: 2, topics: ['AI'], body: 'Body text.' });
+    const full = parseArticle(source, 's.md');
+    expect(full.ok && full.article.related.map((link) => link.title)).toEqual(['One', 'Two: with a colon']);
+  });
+
+  it('GIVEN a broken related block THEN skipping loads the article and the full check still rejects it', () => {
+    const source = ['---', 'title: "Story"', 'webUrl: "https://example.com/s"', 'related: [unclosed', '---', ''].join('\n');
+    expect(parseArticle(source, 's.md', { related: 'skip' }).ok).toBe(true);
+    expect(parseArticle(source, 's.md').ok).toBe(false);
+  });
+});

@@ -29,8 +29,12 @@ describe('index persistence', () => {
     expect(cold.timings.indexFromCache).toBe(false);
     expect(fs.existsSync(path.join(dataDir, 'cache', 'text-index.bin'))).toBe(true);
     const warm = loadLibrary({ articlesDir: dir, dataDir });
-    expect(warm.timings.indexFromCache).toBe(true);
-    expect(warm.library.search('quantum').results[0]?.kind).toBe('article');
+    expect(warm.timings).toMatchObject({ indexFromCache: true, fromSnapshot: true });
+    for (const query of ['quantum', 'deep learning', 'tumors colder']) {
+      expect(warm.library.search(query)).toEqual(cold.library.search(query));
+    }
+    expect(warm.library.topics()).toEqual(cold.library.topics());
+    expect(warm.library.suggest('q', { kind: 'article' })).toEqual(cold.library.suggest('q', { kind: 'article' }));
 
     fs.writeFileSync(path.join(dir, 'c.md'), articleFile({ title: 'Photonic quantum computers' }));
     const edited = loadLibrary({ articlesDir: dir, dataDir });

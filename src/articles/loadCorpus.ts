@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Article, CorpusProblem, RelatedLink } from './article.ts';
+import { readJsonCache, writeJsonCacheEntries } from '../jsonCache.ts';
 import { parseArticle, type ParseOutcome } from './parseArticle.ts';
 
 export const ARTICLE_EXTENSIONS = ['.md', '.markdown', '.txt'] as const;
 export const DEFAULT_MAX_FILE_BYTES = 512 * 1024;
 /** Bump when parsing or the Article shape changes: old cache entries are then ignored. */
-const PARSE_CACHE_VERSION = 3;
+const PARSE_CACHE_VERSION = 5;
 
 export interface LoadCorpusOptions {
   /** Folder for the parse cache; null disables it. */
@@ -15,6 +16,18 @@ export interface LoadCorpusOptions {
   maxFileBytes?: number;
   /** Keep curated related lists in memory (default false: read them on demand with readRelatedLinks). */
   keepRelated?: boolean;
+  /** The listing from listArticleFiles, when the caller already has it. */
+  files?: FileEntry[];
+}
+
+/** Changes whenever any article file is added, removed or changed (size or mtime), or parsing changes. */
+export function corpusFingerprint(
+  files: readonly FileEntry[],
+  maxFileBytes = DEFAULT_MAX_FILE_BYTES,
+): string {
+  const hash = createHash('sha1').update(`v${PARSE_CACHE_VERSION}|${maxFileBytes}`);
+  for (const file of files) hash.update(`${file.relPath}\u0000${file.size}\u0000${file.mtimeMs}\n`);
+  return hash.digest('hex').slice(0, 16);
 }
 
 export interface LoadedCorpus {
@@ -25,7 +38,7 @@ export interface LoadedCorpus {
   stats: { files: number; parsed: number; fromCache: number };
 }
 
-interface FileEntry {
+export interface FileEntry {
   relPath: string;
   absPath: string;
   size: number;
@@ -49,46 +62,38 @@ function isArticleFile(name: string): boolean {
   return ARTICLE_EXTENSIONS.some((ext) => lower.endsWith(ext));
 }
 
-/** Every article file under `dir`, hidden files and folders skipped, in a stable order. */
+/**
+ * Every article file under `dir`, hidden files and folders skipped, in a stable order. A hand-written
+ * walk over `withFileTypes` listings: Node 20's `readdir({ recursive: true })` is 5× slower at 100k files.
+ */
 export function listArticleFiles(dir: string): FileEntry[] {
   const entries: FileEntry[] = [];
-  const names = fs.readdirSync(dir, { recursive: true, encoding: 'utf8' });
-  for (const relPath of names) {
-    if (!isArticleFile(relPath) || relPath.split(path.sep).some((part) => part.startsWith('.'))) continue;
-    const absPath = path.join(dir, relPath);
-    const stat = fs.statSync(absPath, { throwIfNoEntry: false });
-    if (!stat?.isFile()) continue;
-    entries.push({
-      relPath: relPath.split(path.sep).join('/'),
-      absPath,
-      size: stat.size,
-      mtimeMs: stat.mtimeMs,
-    });
-  }
+  const walk = (absDir: string, relDir: string) => {
+    for (const entry of fs.readdirSync(absDir, { withFileTypes: true })) {
+      if (entry.name.startsWith('.')) continue;
+      const relPath = relDir ? `${relDir}/${entry.name}` : entry.name;
+      const absPath = path.join(absDir, entry.name);
+      if (entry.isDirectory()) {
+        walk(absPath, relPath);
+      } else if ((entry.isFile() || entry.isSymbolicLink()) && isArticleFile(entry.name)) {
+        const stat = fs.statSync(absPath, { throwIfNoEntry: false });
+        if (stat?.isFile()) entries.push({ relPath, absPath, size: stat.size, mtimeMs: stat.mtimeMs });
+      }
+    }
+  };
+  walk(dir, '');
   return entries.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
 }
 
 function readParseCache(file: string | null, maxFileBytes: number): Map<string, CachedParse> {
-  if (!file) return new Map();
-  try {
-    const cache = JSON.parse(fs.readFileSync(file, 'utf8')) as ParseCacheFile;
-    if (cache.version !== PARSE_CACHE_VERSION || cache.maxFileBytes !== maxFileBytes) return new Map();
-    return new Map(Object.entries(cache.entries));
-  } catch {
+  const cache = file ? readJsonCache<ParseCacheFile>(file) : null;
+  if (!cache || cache.version !== PARSE_CACHE_VERSION || cache.maxFileBytes !== maxFileBytes)
     return new Map();
-  }
+  return new Map(Object.entries(cache.entries));
 }
 
 function writeParseCache(file: string, entries: Map<string, CachedParse>, maxFileBytes: number): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const payload: ParseCacheFile = {
-    version: PARSE_CACHE_VERSION,
-    maxFileBytes,
-    entries: Object.fromEntries(entries),
-  };
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, JSON.stringify(payload));
-  fs.renameSync(temp, file); // atomic: a crash never leaves a half-written cache
+  writeJsonCacheEntries(file, { version: PARSE_CACHE_VERSION, maxFileBytes }, 'entries', entries);
 }
 
 /** A parse outcome as cached: related lists are left out (read on demand), see Article.related. */
@@ -106,7 +111,7 @@ export function readRelatedLinks(dir: string, article: Pick<Article, 'path'>): R
   }
 }
 
-function parseFile(file: FileEntry, maxFileBytes: number): ParseOutcome {
+function parseFile(file: FileEntry, maxFileBytes: number, keepRelated: boolean): ParseOutcome {
   if (file.size > maxFileBytes) {
     return {
       ok: false,
@@ -123,7 +128,7 @@ function parseFile(file: FileEntry, maxFileBytes: number): ParseOutcome {
     };
   }
   if (source.includes('\u0000')) return { ok: false, reason: 'file is binary, not text' };
-  return parseArticle(source, file.relPath);
+  return parseArticle(source, file.relPath, { related: keepRelated ? 'parse' : 'skip' });
 }
 
 /**
@@ -133,24 +138,23 @@ function parseFile(file: FileEntry, maxFileBytes: number): ParseOutcome {
  */
 export function loadCorpus(dir: string, options: LoadCorpusOptions = {}): LoadedCorpus {
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const cacheFile = options.cacheDir ? path.join(options.cacheDir, 'parsed-articles.json') : null;
-  const files = listArticleFiles(dir);
+  const cacheName = options.keepRelated ? 'parsed-articles-full.json' : 'parsed-articles.json';
+  const cacheFile = options.cacheDir ? path.join(options.cacheDir, cacheName) : null;
+  const files = options.files ?? listArticleFiles(dir);
   const previous = readParseCache(cacheFile, maxFileBytes);
   const next = new Map<string, CachedParse>();
-  const fingerprint = createHash('sha1').update(`v${PARSE_CACHE_VERSION}|${maxFileBytes}`);
   let parsed = 0;
 
   const problems: CorpusProblem[] = [];
   const articles: Article[] = [];
   const byId = new Map<string, Article>();
   for (const file of files) {
-    fingerprint.update(`${file.relPath}\u0000${file.size}\u0000${file.mtimeMs}\n`);
     const cached = previous.get(file.relPath);
     let outcome: ParseOutcome;
     if (cached && cached.size === file.size && cached.mtimeMs === file.mtimeMs) {
       outcome = cached.outcome;
     } else {
-      outcome = parseFile(file, maxFileBytes);
+      outcome = parseFile(file, maxFileBytes, options.keepRelated ?? false);
       parsed++;
     }
     next.set(file.relPath, { size: file.size, mtimeMs: file.mtimeMs, outcome: slimOutcome(outcome) });
@@ -196,7 +200,7 @@ export function loadCorpus(dir: string, options: LoadCorpusOptions = {}): Loaded
   return {
     articles,
     problems,
-    fingerprint: fingerprint.digest('hex').slice(0, 16),
+    fingerprint: corpusFingerprint(files, maxFileBytes),
     stats: { files: files.length, parsed, fromCache: files.length - parsed },
   };
 }

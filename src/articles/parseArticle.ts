@@ -49,16 +49,54 @@ function describeYamlError(error: unknown): string {
   return `front matter could not be read: ${error instanceof Error ? error.message : String(error)}`;
 }
 
+export interface ParseOptions {
+  /**
+   * `skip`: leave the curated `related` block out of the YAML parse and only count its entries. The
+   * block is most of a real file's front matter (6× the parse time) and is read again on demand.
+   */
+  related?: 'parse' | 'skip';
+}
+
+/**
+ * Cut a top-level `related:` block out of the front matter. A key at column 0 can only be a top-level
+ * key in YAML (continuation lines of scalars are indented), so the block runs from that line to the
+ * next line at column 0 or the closing `---`. Returns the shorter text and how many entries it had.
+ */
+function withoutRelatedBlock(text: string): { text: string; entries: number } {
+  const start = text.search(/^related:/m);
+  if (start < 0) return { text, entries: 0 };
+  const rest = text.slice(start);
+  const firstLineEnd = rest.indexOf('\n');
+  const after = firstLineEnd < 0 ? '' : rest.slice(firstLineEnd + 1);
+  const nextTopLevel = after.search(/^\S/m);
+  const blockBody = nextTopLevel < 0 ? after : after.slice(0, nextTopLevel);
+  const inline = (firstLineEnd < 0 ? rest : rest.slice(0, firstLineEnd)).slice('related:'.length).trim();
+  const entries = (blockBody.match(/^ {0,4}- /gm) ?? []).length + (inline && inline !== '[]' ? 1 : 0);
+  const end = start + (firstLineEnd < 0 ? rest.length : firstLineEnd + 1) + blockBody.length;
+  return { text: text.slice(0, start) + text.slice(end), entries };
+}
+
 /** Parse one article file's text. Never throws: a bad file yields a reason a person can act on. */
-export function parseArticle(source: string, path: string): ParseOutcome {
-  const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
-  const firstLine = text.slice(0, 200).split('\n', 1)[0]?.replace(/\r$/, '') ?? '';
+export function parseArticle(source: string, path: string, options: ParseOptions = {}): ParseOutcome {
+  const unmarked = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
+  const firstLine = unmarked.slice(0, 200).split('\n', 1)[0]?.replace(/\r$/, '') ?? '';
   if (firstLine !== '---') {
     const shown = firstLine.length > 40 ? firstLine.slice(0, 40) + '…' : firstLine;
     return {
       ok: false,
       reason: `the first line must be exactly "---" to open the front matter (found ${JSON.stringify(shown)})`,
     };
+  }
+
+  let text = unmarked;
+  let skippedRelated: number | null = null;
+  if (options.related === 'skip') {
+    const closing = unmarked.search(/\r?\n---\r?(\n|$)/);
+    if (closing > 0) {
+      const cut = withoutRelatedBlock(unmarked.slice(0, closing + 1));
+      text = cut.text + unmarked.slice(closing + 1);
+      skippedRelated = cut.entries;
+    }
   }
 
   let data: unknown;
@@ -76,7 +114,9 @@ export function parseArticle(source: string, path: string): ParseOutcome {
 
   const result = frontMatterSchema.safeParse(data);
   if (!result.success) return { ok: false, reason: describeIssues(result.error) };
-  return buildArticle(result.data, body, path);
+  const outcome = buildArticle(result.data, body, path);
+  if (outcome.ok && skippedRelated !== null) outcome.article.relatedCount = skippedRelated;
+  return outcome;
 }
 
 function pickUrl(front: FrontMatter): { url: string; normalized: string } | null {

@@ -16,7 +16,7 @@ import type {
 } from './types.ts';
 import { Vocabulary } from './vocabulary.ts';
 import { findSimilar } from './similar.ts';
-import { SuggestionIndex } from './suggestions.ts';
+import { buildPrefixTable, SuggestionIndex, type PrefixTable } from './suggestions.ts';
 
 export const DEFAULT_LIMIT = 5;
 export const MAX_LIMIT = 25;
@@ -27,9 +27,17 @@ const PERIOD_MS: Record<Exclude<Period, 'all'>, number> = {
   year: 365 * DAY_MS,
 };
 
+/** What the library derives from the articles alone; saved with the warm-start snapshot. */
+export interface LibraryDerived {
+  stories: string[];
+  prefixTable: PrefixTable;
+}
+
 export interface LibraryOptions {
   /** Prebuilt index for `articles` (same order); built when absent. */
   index?: TextIndexData;
+  /** Precomputed story ids and prefix table for `articles` (same order); computed when absent. */
+  derived?: LibraryDerived;
   /** Reads an article's curated related list; defaults to `article.related`. */
   curatedLinks?: (article: Article) => RelatedLink[];
 }
@@ -59,7 +67,9 @@ export class Library {
   readonly index: TextIndexData;
   private readonly list: Article[];
   private readonly byId = new Map<string, number>();
-  private readonly byTitle = new Map<string, number>();
+  /** Exact-title lookups are rare (ids come from autocomplete): built on first use. */
+  private byTitle: Map<string, number> | null = null;
+  private readonly prefixTable: PrefixTable;
   private readonly stories: string[];
   private readonly live: Uint8Array;
   private readonly maxHeat: number;
@@ -80,17 +90,14 @@ export class Library {
     this.size = articles.length;
     this.index = options.index ?? buildTextIndex(articles);
     this.curatedLinksOf = options.curatedLinks ?? ((article) => article.related);
-    const titleWords = articles.map((article) => splitWords(article.title));
-    this.stories = articles.map((article, doc) => storyIdOf(article, titleWords[doc]));
+    const titleWords = options.derived ? null : articles.map((article) => splitWords(article.title));
+    this.stories =
+      options.derived?.stories ?? articles.map((article, doc) => storyIdOf(article, titleWords![doc]));
     this.live = Uint8Array.from(articles, (article) => (article.published ? 1 : 0));
     let maxHeat = 0;
     const topicNames = new Map<string, Map<string, number>>();
     articles.forEach((article, doc) => {
       this.byId.set(article.id, doc);
-      const titleKey = titleWords[doc]!.join(' ');
-      if (!this.byTitle.has(titleKey) || (!this.live[this.byTitle.get(titleKey)!] && article.published)) {
-        this.byTitle.set(titleKey, doc);
-      }
       if (!article.published) return;
       maxHeat = Math.max(maxHeat, article.heat ?? 0);
       article.topicKeys.forEach((key, i) => {
@@ -116,7 +123,29 @@ export class Library {
     this.dated.sort((a, b) => articles[a]!.publishedAt! - articles[b]!.publishedAt!);
     this.vocabulary = new Vocabulary(this.index);
     this.scorer = new Scorer(this.index);
-    this.suggestions = new SuggestionIndex(articles, titleWords, this.live, [...this.topicIndex.entries()]);
+    this.prefixTable = options.derived?.prefixTable ?? buildPrefixTable(articles, titleWords!, this.live);
+    this.suggestions = new SuggestionIndex(articles, this.prefixTable, this.live, [
+      ...this.topicIndex.entries(),
+    ]);
+  }
+
+  /** Story ids and the autocomplete prefix table, to save beside the index for the next start. */
+  derived(): LibraryDerived {
+    return { stories: this.stories, prefixTable: this.prefixTable };
+  }
+
+  private titleLookup(): Map<string, number> {
+    if (!this.byTitle) {
+      const byTitle = new Map<string, number>();
+      this.list.forEach((article, doc) => {
+        const key = splitWords(article.title).join(' ');
+        const known = byTitle.get(key);
+        // Prefer a live article when several share a title.
+        if (known === undefined || (!this.live[known] && this.live[doc])) byTitle.set(key, doc);
+      });
+      this.byTitle = byTitle;
+    }
+    return this.byTitle;
   }
 
   articles(): readonly Article[] {
@@ -152,7 +181,7 @@ export class Library {
     if (byId) return byId;
     const normalized = /^https?:\/\//i.test(text) ? normalizeUrl(text) : null;
     if (normalized) return this.get(articleIdFromUrl(normalized));
-    const doc = this.byTitle.get(splitWords(text).join(' '));
+    const doc = this.titleLookup().get(splitWords(text).join(' '));
     return doc === undefined ? undefined : this.list[doc];
   }
 

@@ -76,18 +76,24 @@ export class Scorer {
   }
 }
 
-/** Which field bits a term has in a doc (binary search: postings ascend by doc). 0 when absent. */
-export function fieldsOf(index: TextIndexData, termId: number, doc: number): number {
+/** Position of (term, doc) in the postings, or -1 (binary search: postings ascend by doc). */
+export function postingOf(index: TextIndexData, termId: number, doc: number): number {
   let lo = index.postingStart[termId]!;
   let hi = index.postingStart[termId + 1]!;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const value = index.postingDocs[mid]!;
-    if (value === doc) return index.postingFields[mid]!;
+    if (value === doc) return mid;
     if (value < doc) lo = mid + 1;
     else hi = mid;
   }
-  return 0;
+  return -1;
+}
+
+/** Which field bits a term has in a doc; 0 when absent. */
+export function fieldsOf(index: TextIndexData, termId: number, doc: number): number {
+  const at = postingOf(index, termId, doc);
+  return at < 0 ? 0 : index.postingFields[at]!;
 }
 
 export function popcount(value: number): number {

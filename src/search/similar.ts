@@ -1,5 +1,5 @@
 import type { Article } from '../articles/article.ts';
-import { fieldsOf, topK } from './scorer.ts';
+import { fieldsOf, postingOf, topK } from './scorer.ts';
 import type { TextIndexData } from './textIndex.ts';
 
 /** The terms that best characterise an article; more cost time and add mostly noise. */
@@ -33,7 +33,8 @@ export function findSimilar(
   for (let i = start; i < end; i++) {
     const term = index.docTerms[i]!;
     const df = index.postingStart[term + 1]! - index.postingStart[term]!;
-    if (df > 1 && df <= maxDf) sourceTerms.push({ term, weight: index.docTermImpact[i]! });
+    if (df > 1 && df <= maxDf)
+      sourceTerms.push({ term, weight: index.postingImpact[postingOf(index, term, doc)]! });
   }
   const queryTerms = topK(sourceTerms, QUERY_TERMS, (entry) => entry.weight);
 

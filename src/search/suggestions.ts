@@ -25,36 +25,49 @@ type TitleSearch = (typed: string, limit: number) => Article[];
  * built at start (the most popular live titles with a word starting so), longer ones by the search
  * engine with the last word treated as unfinished.
  */
+/** Prefix (1–2 letters) → the most popular live docs with a title word starting so. */
+export type PrefixTable = Array<[string, number[]]>;
+
+export function buildPrefixTable(
+  articles: readonly Article[],
+  titleWords: readonly string[][],
+  live: Uint8Array,
+): PrefixTable {
+  const buckets = new Map<string, number[]>();
+  articles.forEach((_, doc) => {
+    if (!live[doc]) return;
+    const prefixes = new Set<string>();
+    for (const word of titleWords[doc] ?? []) {
+      for (let n = 1; n <= TABLE_PREFIX_LENGTH && n <= word.length; n++) prefixes.add(word.slice(0, n));
+    }
+    for (const prefix of prefixes) {
+      let bucket = buckets.get(prefix);
+      if (!bucket) buckets.set(prefix, (bucket = []));
+      bucket.push(doc);
+    }
+  });
+  const heat = (doc: number) => articles[doc]!.heat ?? 0;
+  return [...buckets].map(([prefix, bucket]) => [prefix, topK(bucket, TABLE_SIZE, heat)]);
+}
+
 export class SuggestionIndex {
-  private readonly prefixTable = new Map<string, Article[]>();
+  private readonly prefixTable: Map<string, Article[]>;
   private readonly popular: Article[];
   private readonly topicList: Array<{ key: string; name: string; count: number; words: string[] }>;
 
   constructor(
     articles: readonly Article[],
-    titleWords: readonly string[][],
+    prefixTable: PrefixTable,
     live: Uint8Array,
     topics: Array<[string, { name: string; docs: number[] }]>,
   ) {
-    const heat = (article: Article) => article.heat ?? 0;
-    const buckets = new Map<string, Article[]>();
-    articles.forEach((article, doc) => {
-      if (!live[doc]) return;
-      const prefixes = new Set<string>();
-      for (const word of titleWords[doc] ?? []) {
-        for (let n = 1; n <= TABLE_PREFIX_LENGTH && n <= word.length; n++) prefixes.add(word.slice(0, n));
-      }
-      for (const prefix of prefixes) {
-        let bucket = buckets.get(prefix);
-        if (!bucket) buckets.set(prefix, (bucket = []));
-        bucket.push(article);
-      }
-    });
-    for (const [prefix, bucket] of buckets) this.prefixTable.set(prefix, topK(bucket, TABLE_SIZE, heat));
+    this.prefixTable = new Map(
+      prefixTable.map(([prefix, docs]) => [prefix, docs.map((doc) => articles[doc]!)]),
+    );
     this.popular = topK(
       articles.filter((_, doc) => live[doc]),
       TABLE_SIZE,
-      heat,
+      (article) => article.heat ?? 0,
     );
     this.topicList = topics
       .map(([key, entry]) => ({ key, name: entry.name, count: entry.docs.length, words: key.split(' ') }))

@@ -43,10 +43,9 @@ export interface TextIndexData {
   postingImpact: Float32Array;
   /** Bit f set when the term occurs in FIELDS[f]. */
   postingFields: Uint8Array;
-  /** Forward index (doc → its terms), for related reading. */
+  /** Forward index (doc → its terms), for related reading; impacts are looked up in the postings. */
   docTermStart: Uint32Array;
   docTerms: Uint32Array;
-  docTermImpact: Float32Array;
 }
 
 class GrowableUint32 {
@@ -85,8 +84,10 @@ function fieldText(article: Article, field: Field): string {
 /** Build the index over `articles` (doc number = array position). Synchronous; ~O(total words). */
 export function buildTextIndex(articles: readonly Article[]): TextIndexData {
   const stemmer = new MemoStemmer();
-  const stopMemo = new Map<string, boolean>();
   const termIds = new Map<string, number>();
+  /** word → term id, or STOP for a stop word: one lookup per token instead of three. */
+  const wordTerms = new Map<string, number>();
+  const STOP = -1;
   const terms: string[] = [];
   const termWords: string[] = [];
   const df: number[] = [];
@@ -95,42 +96,57 @@ export function buildTextIndex(articles: readonly Article[]): TextIndexData {
   const packedTfTmp = new GrowableUint32();
   const fieldLengths = FIELDS.map(() => new Float32Array(articles.length));
 
-  const perDoc = new Map<number, number>();
+  const termOf = (word: string): number => {
+    const stemmed = stemmer.stem(word);
+    let id = termIds.get(stemmed);
+    if (id === undefined) {
+      id = terms.length;
+      termIds.set(stemmed, id);
+      terms.push(stemmed);
+      termWords.push(word);
+      df.push(0);
+    }
+    return id;
+  };
+
+  // Term frequencies of the current doc, packed six bits a field, in a scratch array by term id.
+  let scratch = new Uint32Array(1 << 16);
+  const touched: number[] = [];
   articles.forEach((article, doc) => {
-    perDoc.clear();
     FIELDS.forEach((field, f) => {
-      const words = splitWords(fieldText(article, field));
+      const shift = f * 6;
       let length = 0;
-      for (const word of words) {
-        // Titles keep stop words so "The Who" stays findable; elsewhere they are noise.
-        if (field !== 'title') {
-          let stop = stopMemo.get(word);
-          if (stop === undefined) stopMemo.set(word, (stop = isStopWord(word)));
-          if (stop) continue;
+      for (const word of splitWords(fieldText(article, field))) {
+        let id = wordTerms.get(word);
+        if (id === undefined) {
+          id = isStopWord(word) ? STOP : termOf(word);
+          wordTerms.set(word, id);
+        }
+        if (id === STOP) {
+          // Titles keep stop words so "The Who" stays findable; elsewhere they are noise.
+          if (field !== 'title') continue;
+          id = termOf(word);
         }
         length++;
-        const term = stemmer.stem(word);
-        let id = termIds.get(term);
-        if (id === undefined) {
-          id = terms.length;
-          termIds.set(term, id);
-          terms.push(term);
-          termWords.push(word);
-          df.push(0);
+        if (id >= scratch.length) {
+          const bigger = new Uint32Array(scratch.length * 2);
+          bigger.set(scratch);
+          scratch = bigger;
         }
-        const packed = perDoc.get(id) ?? 0;
-        const shift = f * 6;
-        const tf = (packed >>> shift) & MAX_TF;
-        if (tf < MAX_TF) perDoc.set(id, packed + (1 << shift));
+        const packed = scratch[id]!;
+        if (packed === 0) touched.push(id);
+        if (((packed >>> shift) & MAX_TF) < MAX_TF) scratch[id] = packed + (1 << shift);
       }
       fieldLengths[f]![doc] = length;
     });
     docTermStart[doc] = docTermsTmp.length;
-    for (const [id, packed] of perDoc) {
+    for (const id of touched) {
       docTermsTmp.push(id);
-      packedTfTmp.push(packed);
+      packedTfTmp.push(scratch[id]!);
+      scratch[id] = 0;
       df[id]!++;
     }
+    touched.length = 0;
   });
   docTermStart[articles.length] = docTermsTmp.length;
   const docTerms = docTermsTmp.finish();
@@ -145,7 +161,6 @@ export function buildTextIndex(articles: readonly Article[]): TextIndexData {
   const docCount = articles.length;
   const idf = df.map((n) => Math.log(1 + (docCount - n + 0.5) / (n + 0.5)));
 
-  const docTermImpact = new Float32Array(docTerms.length);
   const postingStart = new Uint32Array(terms.length + 1);
   for (let t = 0; t < terms.length; t++) postingStart[t + 1] = postingStart[t]! + df[t]!;
   const fill = postingStart.slice(0, terms.length);
@@ -167,7 +182,6 @@ export function buildTextIndex(articles: readonly Article[]): TextIndexData {
         weighted += (boost * tf) / (1 - b + (b * fieldLengths[f]![doc]!) / averageLengths[f]!);
       }
       const impact = (idf[term]! * weighted * (K1 + 1)) / (K1 + weighted);
-      docTermImpact[i] = impact;
       const slot = fill[term]!++;
       postingDocs[slot] = doc;
       postingImpact[slot] = impact;
@@ -187,7 +201,6 @@ export function buildTextIndex(articles: readonly Article[]): TextIndexData {
     postingFields,
     docTermStart,
     docTerms,
-    docTermImpact,
   };
 }
 
@@ -203,7 +216,6 @@ const ARRAY_KEYS = [
   'postingFields',
   'docTermStart',
   'docTerms',
-  'docTermImpact',
 ] as const;
 type ArrayKey = (typeof ARRAY_KEYS)[number];
 const ARRAY_TYPES: Record<ArrayKey, typeof Uint32Array | typeof Float32Array | typeof Uint8Array> = {
@@ -214,7 +226,6 @@ const ARRAY_TYPES: Record<ArrayKey, typeof Uint32Array | typeof Float32Array | t
   postingFields: Uint8Array,
   docTermStart: Uint32Array,
   docTerms: Uint32Array,
-  docTermImpact: Float32Array,
 };
 
 /** Raw bytes: a JSON header line, then each array 8-byte aligned. Loads in milliseconds. */
@@ -254,15 +265,16 @@ export function deserializeTextIndex(bytes: Buffer, expectedKey: string): TextIn
     arrays: Array<{ name: ArrayKey; length: number }>;
   };
   if (header.key !== expectedKey) return null;
-  // Copy into a fresh ArrayBuffer: it is aligned, and the file buffer can be released.
-  const copy = new Uint8Array(bytes.length);
-  copy.set(bytes);
+  // Typed arrays need aligned offsets: a file read whole starts its own buffer at 0; otherwise copy.
+  const aligned: Uint8Array = bytes.byteOffset % 8 === 0 ? bytes : new Uint8Array(bytes);
+  const buffer = aligned.buffer as ArrayBuffer;
+  const base = aligned.byteOffset;
   let offset = 8 + headerLength;
   const arrays = {} as Record<ArrayKey, Uint32Array | Float32Array | Uint8Array>;
   for (const { name, length } of header.arrays) {
     const Type = ARRAY_TYPES[name];
     offset += (8 - (offset % 8)) % 8;
-    arrays[name] = new Type(copy.buffer, offset, length);
+    arrays[name] = new Type(buffer, base + offset, length);
     offset += length * Type.BYTES_PER_ELEMENT;
   }
   return {
