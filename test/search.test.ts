@@ -260,3 +260,38 @@ describe('suggest', () => {
     ]);
   });
 });
+
+describe('query syntax people type anyway', () => {
+  it('GIVEN -word THEN articles with that word are left out; only -words asks for a word', () => {
+    const all = titles(library.search('learning', { limit: 25, now: NOW }).results);
+    const without = titles(library.search('learning -tumors', { limit: 25, now: NOW }).results);
+    expect(all.some((title) => title.includes('tumors'))).toBe(true);
+    expect(without.some((title) => title.includes('tumors'))).toBe(false);
+    expect(without.length).toBeGreaterThan(0);
+    expect(library.search('-tumors').notice).toMatch(/Add a word/);
+  });
+
+  it('GIVEN word* THEN the word is completed', () => {
+    expect(titles(library.search('pedes*').results)).toEqual(['Self-driving cars learn to see pedestrians']);
+  });
+
+  it('GIVEN a query naming a topic THEN articles tagged with it count as full matches', () => {
+    const page = library.search('computer vision', { now: NOW });
+    expect(titles(page.results)[0]).toBe('Self-driving cars learn to see pedestrians');
+    expect(page.results[0]?.why).toMatch(/in Computer Vision/);
+  });
+
+  it('GIVEN matches outside the period THEN the notice says so instead of "no match"', () => {
+    const page = library.search('C++', { period: 'day', now: NOW });
+    expect(page.results).toEqual([]);
+    expect(page.notice).toMatch(/1 article match .* but none from the last day/);
+  });
+
+  it('GIVEN odd paging values THEN they are treated as the first page', () => {
+    expect(library.search('learning', { offset: Number.NaN }).results.length).toBeGreaterThan(0);
+    expect(library.search('learning', { limit: Number.NaN }).results).toEqual(
+      library.search('learning').results,
+    );
+    expect(library.topic('').notice).toMatch(/Name a topic/);
+  });
+});

@@ -1,6 +1,6 @@
 import type { Article, RelatedLink } from '../articles/article.ts';
 import { normalizeUrl, articleIdFromUrl, topicKey } from '../articles/normalize.ts';
-import { analyzeQuery, splitWords } from './analyzer.ts';
+import { analyzeQuery, MAX_QUERY_CHARS, splitWords, type QueryWord } from './analyzer.ts';
 import { browseScore, DAY_MS, searchScore } from './ranking.ts';
 import { fieldsOf, popcount, Scorer, topK, type WordPlan } from './scorer.ts';
 import { storyIdOf } from './stories.ts';
@@ -198,16 +198,27 @@ export class Library {
 
   private searchText(query: string, options: SearchOptions, prefixLast: boolean): ResultPage {
     const limit = clampLimit(options.limit);
-    const offset = Math.max(0, Math.floor(options.offset ?? 0));
+    const offset = Number.isFinite(options.offset) ? Math.max(0, Math.floor(options.offset!)) : 0;
     const now = options.now ?? Date.now();
-    const allWords = analyzeQuery(query);
+    // `-word` leaves a word out; `word*` asks for completions, as people type them in search boxes.
+    const tokens = query.slice(0, 2 * MAX_QUERY_CHARS).split(/\s+/);
+    const excludedText = tokens.filter((token) => token.length > 1 && token.startsWith('-')).join(' ');
+    const includedText = tokens.filter((token) => !(token.length > 1 && token.startsWith('-'))).join(' ');
+    const allWords = analyzeQuery(includedText);
     if (allWords.length === 0) {
-      return { results: [], total: 0, notice: 'Type a word or two to search for, e.g. `deep learning`.' };
+      return {
+        results: [],
+        total: 0,
+        notice: excludedText
+          ? 'Add a word to search for: `-word` only leaves articles out.'
+          : 'Type a word or two to search for, e.g. `deep learning`.',
+      };
     }
+    const completeLast = prefixLast || /\*\s*$/.test(includedText);
     // Stop words only count when the query has nothing else ("The Who"): titles index them.
     const content = allWords.filter((word) => !word.stop);
     const words = content.length ? content : allWords;
-    const allPlans = this.scorer.plan(words, this.vocabulary, prefixLast);
+    const allPlans = this.scorer.plan(words, this.vocabulary, completeLast);
     // Words the corpus lacks entirely cannot be matched; they are named in the notice instead.
     const plans = allPlans.filter((plan) => plan.matches.length);
     const topicFilter = options.topic ? this.resolveTopic(options.topic) : undefined;
@@ -219,36 +230,76 @@ export class Library {
       };
     }
     const since = options.period && options.period !== 'all' ? now - PERIOD_MS[options.period] : null;
+    const excluded = this.docsWithAny(analyzeQuery(excludedText));
+    // A query that names a topic ("deep learning") also means the articles the curators tagged so.
+    const namedKey = topicKey(includedText.replace(/\*\s*$/, ''));
+    const namedTopic = this.topicIndex.get(namedKey);
+    const tagged = (doc: number) => namedTopic !== undefined && this.list[doc]!.topicKeys.includes(namedKey);
 
     const { docs, scores, masks } = this.scorer.run(plans);
     try {
+      const matched = new Set(docs);
+      const candidates = namedTopic ? new Set([...docs, ...namedTopic.docs]) : matched;
+      let bestText = 0;
+      for (const doc of docs) bestText = Math.max(bestText, scores[doc]!);
+      const topicBonus = bestText * 0.5;
+      const textOf = (doc: number) => (matched.has(doc) ? scores[doc]! : 0) + (tagged(doc) ? topicBonus : 0);
+      const coverageOf = (doc: number) =>
+        tagged(doc) ? plans.length : matched.has(doc) ? popcount(masks[doc]!) : 0;
+
       const accepted: number[] = [];
+      let filteredOut = 0;
       let bestCoverage = 0;
-      for (const doc of docs) {
-        if (!this.live[doc]) continue;
+      for (const doc of candidates) {
+        if (!this.live[doc] || excluded.has(doc)) continue;
         const article = this.list[doc]!;
-        if (topicFilter && !article.topicKeys.includes(topicFilter.key)) continue;
-        if (since !== null && (article.publishedAt === null || article.publishedAt < since)) continue;
+        if (
+          (topicFilter && !article.topicKeys.includes(topicFilter.key)) ||
+          (since !== null && (article.publishedAt === null || article.publishedAt < since))
+        ) {
+          filteredOut++;
+          continue;
+        }
         accepted.push(doc);
-        bestCoverage = Math.max(bestCoverage, popcount(masks[doc]!));
+        bestCoverage = Math.max(bestCoverage, coverageOf(doc));
       }
       // Results that match every word come first; a partial match only fills in after them.
       const rank = (doc: number) =>
-        popcount(masks[doc]!) * 1e6 +
-        Math.min(searchScore(scores[doc]!, this.list[doc]!, this.maxHeat, now), 9e5);
+        coverageOf(doc) * 1e6 + Math.min(searchScore(textOf(doc), this.list[doc]!, this.maxHeat, now), 9e5);
       const page = this.pageOfStories(accepted, offset, limit, rank);
-      const results = page.map((doc) =>
-        this.recommend(doc, this.explainMatch(doc, plans, masks[doc]!, topicFilter?.name), rank(doc)),
-      );
+      const results = page.map((doc) => {
+        const mask = matched.has(doc) ? masks[doc]! : 0;
+        const why = this.explainMatch(
+          doc,
+          plans,
+          mask,
+          topicFilter?.name ?? (tagged(doc) ? namedTopic!.name : undefined),
+        );
+        return this.recommend(doc, why, rank(doc));
+      });
       const missing = allPlans.filter((plan) => !plan.matches.length).map((plan) => plan.word.raw);
-      return {
-        results,
-        total: accepted.length,
-        notice: this.searchNotice(query, accepted.length, missing, plans.length > bestCoverage),
-      };
+      let notice = this.searchNotice(query, accepted.length, missing, plans.length > bestCoverage);
+      if (!accepted.length && filteredOut) {
+        notice = `${filteredOut} article${filteredOut === 1 ? '' : 's'} match ${quoted(includedText.trim())}, but none ${
+          since !== null ? `from the last ${options.period}` : ''
+        }${since !== null && topicFilter ? ' and ' : ''}${topicFilter ? `in ${topicFilter.name}` : ''}. Widen the period or drop the topic.`;
+      }
+      return { results, total: accepted.length, notice };
     } finally {
       this.scorer.reset(docs);
     }
+  }
+
+  /** Live or not, every doc containing any of `words` exactly (for `-word` exclusions). */
+  private docsWithAny(words: QueryWord[]): Set<number> {
+    const found = new Set<number>();
+    for (const word of words) {
+      const term = this.vocabulary.id(word.stem) ?? this.vocabulary.id(word.raw);
+      if (term === undefined) continue;
+      const { postingStart, postingDocs } = this.index;
+      for (let p = postingStart[term]!; p < postingStart[term + 1]!; p++) found.add(postingDocs[p]!);
+    }
+    return found;
   }
 
   private searchNotice(
@@ -308,6 +359,8 @@ export class Library {
   }
 
   topic(name: string, options: SearchOptions = {}): ResultPage {
+    if (!topicKey(name))
+      return { results: [], total: 0, notice: 'Name a topic, e.g. `AI`. `/topics` lists them all.' };
     const found = this.resolveTopic(name);
     if (!found) {
       return {
