@@ -17,6 +17,7 @@ import yaml from 'js-yaml';
 import type lunr from 'lunr';
 import type { Article } from '../src/articles/article.ts';
 import { loadCorpus } from '../src/articles/loadCorpus.ts';
+import { FIELD_WEIGHTS, type Field } from '../src/search/textIndex.ts';
 import { Library } from '../src/search/library.ts';
 import type { ResultPage } from '../src/search/types.ts';
 import { buildLunrIndex, lunrMoreLikeThis, lunrSearch, type BaselineResult } from './lunrBaseline.ts';
@@ -243,8 +244,25 @@ function parseCli(argv: string[]): { corpus: string; seed: number; n: number; ex
   };
 }
 
+/**
+ * `--weights title=1,topics=1`: override BM25F field boosts for this run (how the defaults in
+ * src/search/textIndex.ts were chosen: compare the tables with and without).
+ */
+function applyWeightOverrides(argv: string[]): void {
+  const i = argv.indexOf('--weights');
+  if (i < 0) return;
+  for (const pair of (argv[i + 1] ?? '').split(',')) {
+    const [field, value] = pair.split('=');
+    const weight = FIELD_WEIGHTS[field as Field];
+    if (!weight || !Number.isFinite(Number(value))) throw new Error(`--weights: bad entry ${pair}`);
+    weight.boost = Number(value);
+  }
+  console.log(`field boosts: ${JSON.stringify(FIELD_WEIGHTS)}`);
+}
+
 async function main(): Promise<void> {
   const { corpus, seed, n, examples } = parseCli(process.argv.slice(2));
+  applyWeightOverrides(process.argv.slice(2));
   const t0 = nowMs();
   const loaded = timeSync(() => loadCorpus(corpus, { cacheDir: null }));
   const articles = loaded.value.articles;
