@@ -238,8 +238,9 @@ export class Library {
 
     const { docs, scores, masks } = this.scorer.run(plans);
     try {
-      const matched = new Set(docs);
-      const candidates = namedTopic ? new Set([...docs, ...namedTopic.docs]) : matched;
+      // The scorer clears masks after each query, so a doc matched a word of this one iff its mask is set.
+      const matched = { has: (doc: number) => masks[doc] !== 0 };
+      const candidates = namedTopic ? [...docs, ...namedTopic.docs.filter((doc) => masks[doc] === 0)] : docs;
       let bestText = 0;
       for (const doc of docs) bestText = Math.max(bestText, scores[doc]!);
       const topicBonus = bestText * 0.5;
