@@ -133,6 +133,17 @@ async function main(): Promise<void> {
   console.log(
     `${count} concurrent interactions: ack p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms, over 3 s: ${late}`,
   );
+  // The burst measures queueing (one bot process serves them in turn); one at a time measures the path.
+  const sequential: number[] = [];
+  for (let i = 0; i < 100; i++) {
+    const record = await emu
+      .sendCommand({ name: 'search', options: { query: QUERIES[i % QUERIES.length]! }, ...where })
+      .settled({ quietMs: 0 });
+    sequential.push((record.callbacks[0]?.at ?? Infinity) - record.dispatchedAt);
+  }
+  console.log(
+    `100 interactions one at a time: ack p50 ${percentile(sequential, 50).toFixed(1)} ms, p99 ${percentile(sequential, 99).toFixed(1)} ms`,
+  );
   const violations = emu.takeViolations();
   console.log(
     `emulator violations: ${violations.length}${violations.length ? ' ' + JSON.stringify(violations.slice(0, 3)) : ''}`,
