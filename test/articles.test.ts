@@ -208,13 +208,25 @@ describe('related lists read on demand', () => {
       'Body text.',
     ].join('\n');
     const skipped = parseArticle(source, 's.md', { related: 'skip' });
-    expect(skipped.ok && skipped.article).toMatchObject({ related: [], relatedCount: 2, topics: ['AI'], body: 'Body text.' });
+    expect(skipped.ok && skipped.article).toMatchObject({
+      related: [],
+      relatedCount: 2,
+      topics: ['AI'],
+      body: 'Body text.',
+    });
     const full = parseArticle(source, 's.md');
     expect(full.ok && full.article.related.map((link) => link.title)).toEqual(['One', 'Two: with a colon']);
   });
 
   it('GIVEN a broken related block THEN skipping loads the article and the full check still rejects it', () => {
-    const source = ['---', 'title: "Story"', 'webUrl: "https://example.com/s"', 'related: [unclosed', '---', ''].join('\n');
+    const source = [
+      '---',
+      'title: "Story"',
+      'webUrl: "https://example.com/s"',
+      'related: [unclosed',
+      '---',
+      '',
+    ].join('\n');
     expect(parseArticle(source, 's.md', { related: 'skip' }).ok).toBe(true);
     expect(parseArticle(source, 's.md').ok).toBe(false);
   });

@@ -15,7 +15,10 @@ describe('JSON cache files', () => {
 
   it('GIVEN entries written one by one THEN the file is the same object', () => {
     const file = path.join(tempDir(), 'e.json');
-    const entries: Array<[string, unknown]> = Array.from({ length: 3000 }, (_, i) => [`k${i} é`, { i, s: 'x'.repeat(500) }]);
+    const entries: Array<[string, unknown]> = Array.from({ length: 3000 }, (_, i) => [
+      `k${i} é`,
+      { i, s: 'x'.repeat(500) },
+    ]);
     writeJsonCacheEntries(file, { version: 2 }, 'entries', entries);
     expect(readJsonCache(file)).toEqual({ version: 2, entries: Object.fromEntries(entries) });
     writeJsonCacheEntries(file, {}, 'entries', []);

@@ -34,7 +34,9 @@ describe('index persistence', () => {
       expect(warm.library.search(query)).toEqual(cold.library.search(query));
     }
     expect(warm.library.topics()).toEqual(cold.library.topics());
-    expect(warm.library.suggest('q', { kind: 'article' })).toEqual(cold.library.suggest('q', { kind: 'article' }));
+    expect(warm.library.suggest('q', { kind: 'article' })).toEqual(
+      cold.library.suggest('q', { kind: 'article' }),
+    );
 
     fs.writeFileSync(path.join(dir, 'c.md'), articleFile({ title: 'Photonic quantum computers' }));
     const edited = loadLibrary({ articlesDir: dir, dataDir });
