@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  const summary = `${library.size.toLocaleString('en-US')} articles from ${config.ARTICLES_DIR} in ${Math.round(timings.totalMs)} ms`;
+  const summary = `${library.size.toLocaleString('en-US')} article${library.size === 1 ? '' : 's'} from ${config.ARTICLES_DIR} in ${Math.round(timings.totalMs)} ms`;
   const problemLines = summarizeProblems(problems, 5);
   process.stderr.write(`Broadsheet local mode (no DISCORD_TOKEN): ${summary}.\n${problemLines}`);
   const code = await runTerminal(library, {
