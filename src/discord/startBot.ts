@@ -138,6 +138,9 @@ export async function startBot(config: Config, loaded: LoadedLibrary): Promise<v
     return;
   }
 
+  // A promise someone forgot to await must not take the bot down with it: log it and keep serving.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
