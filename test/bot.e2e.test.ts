@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { APIActionRowComponent, APIComponentInMessageActionRow, APIEmbed } from 'discord.js';
+import { commandsByName } from '../commands/index.ts';
+import type { Command } from '../src/discord/command.ts';
+import { renderNotice } from '../src/discord/render.ts';
 import { ResultSessions } from '../src/discord/resultSessions.ts';
 import { Library } from '../src/search/library.ts';
 import type { StoredMessage } from './emulator/index.ts';
@@ -334,6 +337,33 @@ describe('a handler that fails', () => {
       expect(broken.emu.takeViolations()).toEqual([]);
     } finally {
       await broken.stop();
+    }
+  });
+});
+
+describe('slow handlers', () => {
+  it('GIVEN a handler that takes longer than the defer threshold THEN it is deferred, then edited, once', async () => {
+    const slow = await startHarness({ bot: { deferAfterMs: 50 } });
+    const registry = commandsByName as Map<string, Command>;
+    registry.set('slow-test', {
+      data: { name: 'slow-test', description: 'waits before answering' },
+      async execute(_interaction, _context, respond) {
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        await respond.send(renderNotice('done at last'));
+      },
+    });
+    try {
+      const record = await slow.emu
+        .sendCommand({ name: 'slow-test', user: MEMBER, guildId: GUILD, channelId: GENERAL })
+        .settled({ timeoutMs: 10_000 });
+      expect(record.responseType).toBe(5);
+      expect(record.callbacks).toHaveLength(1);
+      expect(record.original?.content).toBe('done at last');
+      expect(record.original?.loading).toBe(false);
+      expect(slow.emu.takeViolations()).toEqual([]);
+    } finally {
+      registry.delete('slow-test');
+      await slow.stop();
     }
   });
 });

@@ -202,8 +202,9 @@ export class Library {
     const now = options.now ?? Date.now();
     // `-word` leaves a word out; `word*` asks for completions, as people type them in search boxes.
     const tokens = query.slice(0, 2 * MAX_QUERY_CHARS).split(/\s+/);
-    const excludedText = tokens.filter((token) => token.length > 1 && token.startsWith('-')).join(' ');
-    const includedText = tokens.filter((token) => !(token.length > 1 && token.startsWith('-'))).join(' ');
+    const isExclusion = (token: string) => /^-[\p{L}\p{N}]/u.test(token);
+    const excludedText = tokens.filter(isExclusion).join(' ');
+    const includedText = tokens.filter((token) => !isExclusion(token)).join(' ');
     const allWords = analyzeQuery(includedText);
     if (allWords.length === 0) {
       return {
