@@ -125,6 +125,7 @@ function describePage(page: ResultPage): { total: number; notice?: string; top?:
 async function broadsheet(args: Args): Promise<void> {
   const { loadCorpus } = await import('../src/articles/loadCorpus.ts');
   const libraryModule = await import('../src/search/library.ts');
+  const { loadLibrary } = await import('../src/search/loadLibrary.ts');
   const probe = new StallProbe();
   const rng = new Rng(`child:${args.seed}`);
   const words = queryWords(args.seed);
@@ -154,7 +155,7 @@ async function broadsheet(args: Args): Promise<void> {
     await probe.settle();
     probe.takeMax();
     const start = nowMs();
-    const loaded = await libraryModule.loadLibrary({ articlesDir: args.articles, dataDir: args.data });
+    const loaded = loadLibrary({ articlesDir: args.articles, dataDir: args.data });
     const ms = nowMs() - start;
     await probe.settle();
     emit('startMs', ms);

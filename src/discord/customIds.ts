@@ -5,9 +5,7 @@ import { LIMITS } from './limits.ts';
  * under Discord's 100 characters; parsing never trusts the client (ids can be forged).
  */
 export type ComponentAction =
-  | { action: 'page'; sessionId: string; page: number }
-  | { action: 'related'; articleId: string }
-  | { action: 'related-menu' };
+  { action: 'page'; sessionId: string; page: number } | { action: 'related-menu' };
 
 const SAFE = /^[\w-]{1,32}$/;
 
@@ -16,9 +14,6 @@ export function encodeCustomId(action: ComponentAction): string {
   switch (action.action) {
     case 'page':
       id = `page:${action.sessionId}:${action.page}`;
-      break;
-    case 'related':
-      id = `rel:${action.articleId}`;
       break;
     case 'related-menu':
       id = 'relmenu';
@@ -33,7 +28,6 @@ export function decodeCustomId(customId: string): ComponentAction | null {
   if (kind === 'page' && first && SAFE.test(first) && second && /^\d{1,3}$/.test(second)) {
     return { action: 'page', sessionId: first, page: Number(second) };
   }
-  if (kind === 'rel' && first && SAFE.test(first)) return { action: 'related', articleId: first };
   if (kind === 'relmenu') return { action: 'related-menu' };
   return null;
 }

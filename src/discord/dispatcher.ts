@@ -98,11 +98,9 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
       return;
     }
     const articleId =
-      action?.action === 'related'
-        ? action.articleId
-        : action?.action === 'related-menu' && interaction.isStringSelectMenu()
-          ? interaction.values[0]
-          : undefined;
+      action?.action === 'related-menu' && interaction.isStringSelectMenu()
+        ? interaction.values[0]
+        : undefined;
     const respond = new InteractionResponder(interaction, 'reply', deferAfterMs);
     try {
       const article = articleId ? context.library.get(articleId) : undefined;

@@ -569,6 +569,3 @@ export class Library {
     return { kind: 'article', article: this.list[doc]!, why, score };
   }
 }
-
-/** Re-exported so callers can take the whole library API from one module. */
-export { loadLibrary } from './loadLibrary.ts';
