@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { loadLibrary, type LoadedLibrary } from './search/loadLibrary.ts';
+import type { LoadedLibrary } from './search/loadLibrary.ts';
+import { loadLibraryInBackground } from './search/loadLibraryInBackground.ts';
 import { runTerminal } from './local/terminal.ts';
 import { summarizeProblems } from './articles/problems.ts';
 
@@ -16,10 +17,10 @@ function readConfig(): Config {
   }
 }
 
-function openLibrary(config: Config): LoadedLibrary {
+async function openLibrary(config: Config): Promise<LoadedLibrary> {
   const articlesDir = path.resolve(config.ARTICLES_DIR);
   try {
-    return loadLibrary({
+    return await loadLibraryInBackground({
       articlesDir,
       dataDir: path.resolve(config.DATA_DIR),
       maxFileBytes: config.MAX_ARTICLE_BYTES,
@@ -38,7 +39,7 @@ function openLibrary(config: Config): LoadedLibrary {
 /** Composition root: config → corpus → index → front end (Discord when a token is set, else the terminal). */
 async function main(): Promise<void> {
   const config = readConfig();
-  const loaded = openLibrary(config);
+  const loaded = await openLibrary(config);
   const { library, problems, timings } = loaded;
 
   if (config.DISCORD_TOKEN) {

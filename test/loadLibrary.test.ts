@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadLibrary } from '../src/search/loadLibrary.ts';
+import { loadLibraryInBackground } from '../src/search/loadLibraryInBackground.ts';
 import { buildTextIndex, deserializeTextIndex, serializeTextIndex } from '../src/search/textIndex.ts';
 import { articleFile, makeArticles, tempDir, writeCorpus } from './support/articles.ts';
 
@@ -67,5 +68,34 @@ describe('index persistence', () => {
     expect(article.relatedCount).toBe(1);
     const page = library.related(article.id);
     expect(page.results[0]).toMatchObject({ kind: 'link', why: 'curated related reading' });
+  });
+});
+
+describe('loading off the main thread', () => {
+  it('GIVEN a cold start, a warm start and no cache folder THEN the worker-built library answers like the in-thread one', async () => {
+    const dir = writeCorpus({
+      'a.md': articleFile({ title: 'Deep learning for tumors', topics: ['AI'] }),
+      'b.md': articleFile({ title: 'Quantum chips get colder', topics: ['Hardware'] }),
+      'broken.md': 'no front matter',
+    });
+    const reference = loadLibrary({ articlesDir: dir, dataDir: null });
+    const dataDir = tempDir();
+    const cold = await loadLibraryInBackground({ articlesDir: dir, dataDir });
+    const warm = await loadLibraryInBackground({ articlesDir: dir, dataDir });
+    const uncached = await loadLibraryInBackground({ articlesDir: dir, dataDir: null });
+    expect(warm.timings.fromSnapshot).toBe(true);
+    for (const loaded of [cold, warm, uncached]) {
+      expect(loaded.library.search('quantum')).toEqual(reference.library.search('quantum'));
+      expect(loaded.library.topics()).toEqual(reference.library.topics());
+      expect(loaded.problems.map((problem) => problem.path)).toEqual(['broken.md']);
+    }
+  });
+
+  it('GIVEN a missing corpus folder THEN the promise rejects with the error code', async () => {
+    await expect(
+      loadLibraryInBackground({ articlesDir: '/nonexistent/folder', dataDir: tempDir() }),
+    ).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
   });
 });

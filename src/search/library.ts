@@ -48,6 +48,16 @@ interface TopicEntry {
   docs: number[];
 }
 
+/** Story ids and the autocomplete prefix table: pure functions of the articles, so they can be cached. */
+export function deriveTables(articles: readonly Article[]): LibraryDerived {
+  const titleWords = articles.map((article) => splitWords(article.title));
+  const live = Uint8Array.from(articles, (article) => (article.published ? 1 : 0));
+  return {
+    stories: articles.map((article, doc) => storyIdOf(article, titleWords[doc])),
+    prefixTable: buildPrefixTable(articles, titleWords, live),
+  };
+}
+
 export function clampLimit(limit: number | undefined): number {
   if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_LIMIT;
   return Math.max(1, Math.min(MAX_LIMIT, Math.floor(limit)));
@@ -90,9 +100,9 @@ export class Library {
     this.size = articles.length;
     this.index = options.index ?? buildTextIndex(articles);
     this.curatedLinksOf = options.curatedLinks ?? ((article) => article.related);
-    const titleWords = options.derived ? null : articles.map((article) => splitWords(article.title));
-    this.stories =
-      options.derived?.stories ?? articles.map((article, doc) => storyIdOf(article, titleWords![doc]));
+    const derived = options.derived ?? deriveTables(articles);
+    this.stories = derived.stories;
+    this.prefixTable = derived.prefixTable;
     this.live = Uint8Array.from(articles, (article) => (article.published ? 1 : 0));
     let maxHeat = 0;
     const topicNames = new Map<string, Map<string, number>>();
@@ -123,7 +133,6 @@ export class Library {
     this.dated.sort((a, b) => articles[a]!.publishedAt! - articles[b]!.publishedAt!);
     this.vocabulary = new Vocabulary(this.index);
     this.scorer = new Scorer(this.index);
-    this.prefixTable = options.derived?.prefixTable ?? buildPrefixTable(articles, titleWords!, this.live);
     this.suggestions = new SuggestionIndex(articles, this.prefixTable, this.live, [
       ...this.topicIndex.entries(),
     ]);

@@ -9,7 +9,7 @@ import {
   readRelatedLinks,
 } from '../articles/loadCorpus.ts';
 import { readJsonCache, writeAtomically, writeJsonCache } from '../jsonCache.ts';
-import { Library, type LibraryDerived } from './library.ts';
+import { deriveTables, Library, type LibraryDerived } from './library.ts';
 import { buildTextIndex, deserializeTextIndex, serializeTextIndex, type TextIndexData } from './textIndex.ts';
 
 /** Bump when the index layout, analysis, weights or snapshot shape change: caches are then rebuilt. */
@@ -85,21 +85,34 @@ function relatedReader(articlesDir: string): (article: Article) => RelatedLink[]
   };
 }
 
+/** What a Library is made of, ready for `new Library` here or in another thread. */
+export interface PreparedLibrary {
+  articles: Article[];
+  index: TextIndexData;
+  derived: LibraryDerived;
+  problems: CorpusProblem[];
+  timings: Omit<LoadedLibrary['timings'], 'libraryMs' | 'totalMs'> & { derivedMs: number };
+}
+
 /**
- * Corpus folder → ready library. A restart on an unchanged corpus (same files, sizes and mtimes)
- * reads two files: the snapshot (articles and derived tables) and the index (raw typed arrays).
- * Otherwise only changed files are parsed again (per-file parse cache), the index is rebuilt, and both
- * caches are written for the next start. Runs before the bot logs in: the event loop is blocked for the
- * whole load (see the README's numbers), with nothing yet connected that could time out.
+ * Corpus folder → the parts of a library. A restart on an unchanged corpus (same files, sizes and
+ * mtimes) reads two files: the snapshot (articles and derived tables) and the index (raw typed
+ * arrays). Otherwise only changed files are parsed again (per-file parse cache), the index is rebuilt,
+ * and both caches are written for the next start.
  */
-export function loadLibrary(options: LoadLibraryOptions): LoadedLibrary {
+export function prepareLibrary(options: LoadLibraryOptions): PreparedLibrary;
+/** With `warmOnly`, null unless the caches match the corpus (nothing is parsed or built). */
+export function prepareLibrary(options: LoadLibraryOptions, mode: { warmOnly: true }): PreparedLibrary | null;
+export function prepareLibrary(
+  options: LoadLibraryOptions,
+  mode?: { warmOnly: true },
+): PreparedLibrary | null {
   const started = performance.now();
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const cacheDir = options.dataDir ? path.join(options.dataDir, 'cache') : null;
   const files = listArticleFiles(options.articlesDir);
   const key = `v${INDEX_VERSION}:${corpusFingerprint(files, maxFileBytes)}`;
   const listed = performance.now();
-  const curatedLinks = relatedReader(options.articlesDir);
   const indexFile = cacheDir ? path.join(cacheDir, 'text-index.bin') : null;
   const snapshotFile = cacheDir ? path.join(cacheDir, 'library-snapshot.json') : null;
 
@@ -107,22 +120,16 @@ export function loadLibrary(options: LoadLibraryOptions): LoadedLibrary {
   if (snapshot?.key === key && indexFile) {
     const index = readSavedIndex(indexFile, key);
     if (index && index.docCount === snapshot.articles.length) {
-      const loaded = performance.now();
-      const library = new Library(snapshot.articles.map(unslim), {
+      return {
+        articles: snapshot.articles.map(unslim),
         index,
         derived: snapshot.derived,
-        curatedLinks,
-      });
-      const done = performance.now();
-      return {
-        library,
         problems: snapshot.problems,
         timings: {
           listMs: listed - started,
-          loadMs: loaded - listed,
+          loadMs: performance.now() - listed,
           indexMs: 0,
-          libraryMs: done - loaded,
-          totalMs: done - started,
+          derivedMs: 0,
           indexFromCache: true,
           fromSnapshot: true,
         },
@@ -130,13 +137,14 @@ export function loadLibrary(options: LoadLibraryOptions): LoadedLibrary {
     }
   }
 
+  if (mode?.warmOnly) return null;
   const corpus = loadCorpus(options.articlesDir, { cacheDir, maxFileBytes, files });
   const loaded = performance.now();
   let index = indexFile ? readSavedIndex(indexFile, key) : null;
   const indexFromCache = index !== null && index.docCount === corpus.articles.length;
   if (!indexFromCache) index = buildTextIndex(corpus.articles);
   const indexed = performance.now();
-  const library = new Library(corpus.articles, { index: index!, curatedLinks });
+  const derived = deriveTables(corpus.articles);
   const done = performance.now();
 
   if (indexFile && snapshotFile) {
@@ -146,7 +154,7 @@ export function loadLibrary(options: LoadLibraryOptions): LoadedLibrary {
         key,
         problems: corpus.problems,
         articles: corpus.articles.map(slim),
-        derived: library.derived(),
+        derived,
       };
       writeJsonCache(snapshotFile, saved);
     } catch (error) {
@@ -158,16 +166,44 @@ export function loadLibrary(options: LoadLibraryOptions): LoadedLibrary {
     }
   }
   return {
-    library,
+    articles: corpus.articles,
+    index: index!,
+    derived,
     problems: corpus.problems,
     timings: {
       listMs: listed - started,
       loadMs: loaded - listed,
       indexMs: indexed - loaded,
-      libraryMs: done - indexed,
-      totalMs: done - started,
+      derivedMs: done - indexed,
       indexFromCache,
       fromSnapshot: false,
     },
   };
+}
+
+/** Assemble prepared parts into the library the front ends use. */
+export function assembleLibrary(
+  prepared: PreparedLibrary,
+  articlesDir: string,
+  startedAt: number,
+): LoadedLibrary {
+  const assembling = performance.now();
+  const library = new Library(prepared.articles, {
+    index: prepared.index,
+    derived: prepared.derived,
+    curatedLinks: relatedReader(articlesDir),
+  });
+  const done = performance.now();
+  const { derivedMs, ...timings } = prepared.timings;
+  return {
+    library,
+    problems: prepared.problems,
+    timings: { ...timings, libraryMs: derivedMs + (done - assembling), totalMs: done - startedAt },
+  };
+}
+
+/** Load synchronously, blocking the event loop for the whole load (tests, scripts, benchmarks). */
+export function loadLibrary(options: LoadLibraryOptions): LoadedLibrary {
+  const started = performance.now();
+  return assembleLibrary(prepareLibrary(options), options.articlesDir, started);
 }
