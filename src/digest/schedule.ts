@@ -27,25 +27,36 @@ export function formatHHMM({ hour, minute }: LocalTime): string {
   return `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`;
 }
 
-const wallClockFormatters = new Map<string, Intl.DateTimeFormat>();
+const formatters = new Map<string, Intl.DateTimeFormat>();
 
-// Creating a DateTimeFormat costs far more than formatting with one, and the scheduler asks per target.
-function wallClockFormatter(timeZone: string): Intl.DateTimeFormat {
-  let formatter = wallClockFormatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    wallClockFormatters.set(timeZone, formatter);
-  }
+/**
+ * One DateTimeFormat per locale, zone and options, kept: creating one costs far more than formatting
+ * with it, and the scheduler and the digest titles ask for every target.
+ */
+function cachedFormatter(
+  locale: string,
+  timeZone: string,
+  options: Intl.DateTimeFormatOptions,
+): Intl.DateTimeFormat {
+  const key = `${locale}|${timeZone}|${JSON.stringify(options)}`;
+  let formatter = formatters.get(key);
+  if (!formatter)
+    formatters.set(key, (formatter = new Intl.DateTimeFormat(locale, { ...options, timeZone })));
   return formatter;
+}
+
+const WALL_CLOCK: Intl.DateTimeFormatOptions = {
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: 'numeric',
+  day: 'numeric',
+  hour: 'numeric',
+  minute: 'numeric',
+  second: 'numeric',
+};
+
+function wallClockFormatter(timeZone: string): Intl.DateTimeFormat {
+  return cachedFormatter('en-US', timeZone, WALL_CLOCK);
 }
 
 /** True when `Intl` knows the zone (IANA names, their aliases, `UTC`). */
@@ -136,26 +147,23 @@ export function nextDueAt(afterMs: number, hhmm: string, timeZone: string): numb
   throw new Error(`No ${hhmm} in ${timeZone} within three days of ${new Date(afterMs).toISOString()}`);
 }
 
-const localFormatters = new Map<string, Intl.DateTimeFormat>();
-
-/** A human date-time in the zone, with its abbreviation: `Sun 30 Mar 2025, 03:00 CEST`. */
+/** `Sun, 30 Mar 2025, 03:00 CEST`: an instant as a server or user reads it. */
 export function formatLocal(ms: number, timeZone: string): string {
-  let formatter = localFormatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      weekday: 'short',
-      day: 'numeric',
-      month: 'short',
-      year: 'numeric',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-      timeZoneName: 'short',
-    });
-    localFormatters.set(timeZone, formatter);
-  }
-  return formatter.format(ms);
+  return cachedFormatter('en-GB', timeZone, {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+  }).format(ms);
+}
+
+/** `Mon 2 Jun`: the local day, for digest titles. */
+export function formatLocalDay(ms: number, timeZone: string): string {
+  return cachedFormatter('en-GB', timeZone, { weekday: 'short', day: 'numeric', month: 'short' }).format(ms);
 }
 
 const PINNED_TIME_ZONES = [

@@ -1,6 +1,7 @@
 import type { Client } from 'discord.js';
 import type { Config } from '../config.ts';
 import { createDigestRest, DigestRunner } from '../digest/runner.ts';
+import { formatLocalDay } from '../digest/schedule.ts';
 import { DigestScheduler, catchUpMsFromConfig } from '../digest/scheduler.ts';
 import { SqliteStore } from '../store/sqliteStore.ts';
 import type { DigestTargetSettings } from '../store/types.ts';
@@ -23,24 +24,8 @@ export interface AttachDigestsOptions {
   cronExpression?: string;
 }
 
-const dayFormatters = new Map<string, Intl.DateTimeFormat>();
-
-function localDay(ms: number, timeZone: string): string {
-  let formatter = dayFormatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      weekday: 'short',
-      day: 'numeric',
-      month: 'short',
-    });
-    dayFormatters.set(timeZone, formatter);
-  }
-  return formatter.format(ms);
-}
-
 function digestTitle(target: DigestTargetSettings, now: number): string {
-  const day = localDay(now, target.timeZone);
+  const day = formatLocalDay(now, target.timeZone);
   return target.kind === 'guild' ? `Daily digest · ${day}` : `Your ${target.topic} digest · ${day}`;
 }
 
