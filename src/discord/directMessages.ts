@@ -1,8 +1,7 @@
 import type { Message } from 'discord.js';
 import type { CommandContext } from './command.ts';
-import { renderHelp, renderNotice, renderResults, renderTopics, type RenderedMessage } from './render.ts';
-import { PAGE_SIZE } from './render.ts';
-import { RESULTS_PER_LIST } from './replies.ts';
+import { renderHelp, renderNotice, renderTopics, type RenderedMessage } from './render.ts';
+import { firstPage, RESULTS_PER_LIST } from './replies.ts';
 import type { RateLimiter } from './rateLimiter.ts';
 import type { ResultPage } from '../search/types.ts';
 
@@ -13,13 +12,7 @@ export function answerDirectMessage(text: string, context: CommandContext): Rend
   const [first = '', ...rest] = trimmed.split(/\s+/);
   const argument = rest.join(' ');
   const word = first.toLowerCase();
-  const page = (title: string, result: ResultPage) => {
-    const sessionId =
-      result.results.length > PAGE_SIZE
-        ? context.sessions.save({ title, notice: result.notice, results: result.results })
-        : null;
-    return renderResults({ title, notice: result.notice, results: result.results, page: 0, sessionId });
-  };
+  const page = (title: string, result: ResultPage) => firstPage(context, title, result);
   const library = context.library;
   switch (word) {
     case 'help':

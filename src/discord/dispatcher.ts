@@ -1,9 +1,10 @@
-import type {
-  APIApplicationCommandOptionChoice,
-  AutocompleteInteraction,
-  ChatInputCommandInteraction,
-  Interaction,
-  MessageComponentInteraction,
+import {
+  MessageFlags,
+  type APIApplicationCommandOptionChoice,
+  type AutocompleteInteraction,
+  type ChatInputCommandInteraction,
+  type Interaction,
+  type MessageComponentInteraction,
 } from 'discord.js';
 import { commandsByName } from '../../commands/index.ts';
 import type { CommandContext } from './command.ts';
@@ -89,7 +90,7 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
           ...renderNotice(
             'These results have expired (result lists are kept for 30 minutes). Run the command again.',
           ),
-          flags: 64,
+          flags: MessageFlags.Ephemeral,
         });
         return;
       }
@@ -140,7 +141,7 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
       context.logger.error({ err: error, kind, ...where(interaction) }, 'interaction failed');
       if (interaction.isRepliable() && !interaction.replied && !interaction.deferred) {
         await interaction
-          .reply({ ...renderNotice(USER_ERROR), flags: 64 })
+          .reply({ ...renderNotice(USER_ERROR), flags: MessageFlags.Ephemeral })
           .catch(() =>
             context.logger.warn({ ...where(interaction) }, 'could not report the failure to the user'),
           );

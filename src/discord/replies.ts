@@ -7,7 +7,7 @@ import {
 import type { ResultPage, Suggestion } from '../search/types.ts';
 import type { CommandContext, Responder } from './command.ts';
 import { LIMITS } from './limits.ts';
-import { PAGE_SIZE, renderResults } from './render.ts';
+import { PAGE_SIZE, renderResults, type RenderedMessage } from './render.ts';
 
 /** Commands that work everywhere: servers, DMs with the bot, and (user-installed) other DMs. */
 type Scope = Required<
@@ -32,20 +32,27 @@ export const SERVER_ONLY: Scope = {
 /** Results are fetched once (up to 25) and paged from memory, 5 a page. */
 export const RESULTS_PER_LIST = 25;
 
-/** Show a result list: page one now, the rest behind ◀ ▶ while the session lasts. */
+/** Page one of a result list; the rest stays behind ◀ ▶ while the session lasts. */
+export function firstPage(
+  context: Pick<CommandContext, 'sessions'>,
+  title: string,
+  page: ResultPage,
+): RenderedMessage {
+  const sessionId =
+    page.results.length > PAGE_SIZE
+      ? context.sessions.save({ title, notice: page.notice, results: page.results })
+      : null;
+  return renderResults({ title, notice: page.notice, results: page.results, page: 0, sessionId });
+}
+
+/** Answer an interaction with a result list. */
 export async function sendResults(
   context: CommandContext,
   respond: Responder,
   title: string,
   page: ResultPage,
 ): Promise<void> {
-  const sessionId =
-    page.results.length > PAGE_SIZE
-      ? context.sessions.save({ title, notice: page.notice, results: page.results })
-      : null;
-  await respond.send(
-    renderResults({ title, notice: page.notice, results: page.results, page: 0, sessionId }),
-  );
+  await respond.send(firstPage(context, title, page));
 }
 
 /** Suggestions as Discord choices: ≤ 25, names and values 1–100 characters. */

@@ -23,10 +23,6 @@ export class InteractionResponder implements Responder {
     this.timer.unref();
   }
 
-  get acknowledged(): boolean {
-    return this.state !== 'fresh';
-  }
-
   private enqueue<T>(step: () => Promise<T>): Promise<T> {
     const next = this.chain.then(step);
     this.chain = next.catch(() => undefined);

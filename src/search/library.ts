@@ -178,10 +178,6 @@ export class Library {
     return doc === undefined ? storyIdOf(article) : this.stories[doc]!;
   }
 
-  isLive(article: Article): boolean {
-    return article.published && this.byId.has(article.id);
-  }
-
   /** An article named by id, URL or exact title (what /related and the terminal accept). */
   resolve(ref: string): Article | undefined {
     const text = ref.trim().replace(/^<(.+)>$/, '$1');
