@@ -50,44 +50,63 @@ function timestamp(ms: number | null | undefined): string | undefined {
   return ms ? `<t:${Math.floor(ms / 1000)}:D>` : undefined;
 }
 
-function resultEmbed(result: Recommendation, position: number): APIEmbed {
-  const fields: NonNullable<APIEmbed['fields']> = [];
-  const add = (name: string, value: string | undefined, inline = true) => {
-    if (value) fields.push({ name, value: truncate(value, LIMITS.fieldValue), inline });
-  };
+/** What one result shows; corpus articles and curated links differ only in which parts they have. */
+interface EmbedParts {
+  title: string;
+  webUrl: string;
+  excerpt?: string;
+  fields: Array<[name: string, value: string | undefined, inline?: boolean]>;
+  thumbnail?: string;
+  footer: string;
+}
+
+function partsOf(result: Recommendation): EmbedParts {
   if (result.kind === 'link') {
     const link = result.link;
-    add('Provider', link.providerName ? escapeText(link.providerName) : undefined);
-    add('Published', timestamp(link.publishedAt));
-    add('Why', escapeText(result.why), false);
     return {
-      title: truncate(`${position}. ${escapeText(link.title, LIMITS.embedTitle)}`, LIMITS.embedTitle),
-      url: safeUrl(link.webUrl),
-      description: link.excerpt
-        ? truncate(escapeText(link.excerpt, EXCERPT_CHARS), EXCERPT_CHARS)
-        : undefined,
-      color: BRAND_COLOR,
-      fields,
-      footer: { text: 'Curated link (outside the library)' },
+      title: link.title,
+      webUrl: link.webUrl,
+      excerpt: link.excerpt,
+      fields: [
+        ['Provider', link.providerName ? escapeText(link.providerName) : undefined],
+        ['Published', timestamp(link.publishedAt)],
+        ['Why', escapeText(result.why), false],
+      ],
+      footer: 'Curated link (outside the library)',
     };
   }
   const article = result.article;
-  add('Provider', escapeText(article.provider.name));
-  add('Published', timestamp(article.publishedAt));
-  add('Heat', article.heat === null ? undefined : article.heat.toLocaleString('en-US'));
-  add('Topics', article.topics.length ? escapeText(article.topics.join(', ')) : undefined, false);
-  add('Why', escapeText(result.why), false);
-  const thumbnail = safeUrl(article.images[0]?.url);
   return {
-    title: truncate(`${position}. ${escapeText(article.title, LIMITS.embedTitle)}`, LIMITS.embedTitle),
-    url: safeUrl(article.webUrl),
-    description: article.excerpt
-      ? truncate(escapeText(article.excerpt, EXCERPT_CHARS), EXCERPT_CHARS)
+    title: article.title,
+    webUrl: article.webUrl,
+    excerpt: article.excerpt,
+    fields: [
+      ['Provider', escapeText(article.provider.name)],
+      ['Published', timestamp(article.publishedAt)],
+      ['Heat', article.heat === null ? undefined : article.heat.toLocaleString('en-US')],
+      ['Topics', article.topics.length ? escapeText(article.topics.join(', ')) : undefined, false],
+      ['Why', escapeText(result.why), false],
+    ],
+    thumbnail: article.images[0]?.url,
+    footer: `id ${article.id}`,
+  };
+}
+
+function resultEmbed(result: Recommendation, position: number): APIEmbed {
+  const parts = partsOf(result);
+  const thumbnail = safeUrl(parts.thumbnail);
+  return {
+    title: truncate(`${position}. ${escapeText(parts.title, LIMITS.embedTitle)}`, LIMITS.embedTitle),
+    url: safeUrl(parts.webUrl),
+    description: parts.excerpt
+      ? truncate(escapeText(parts.excerpt, EXCERPT_CHARS), EXCERPT_CHARS)
       : undefined,
     color: BRAND_COLOR,
-    fields,
+    fields: parts.fields.flatMap(([name, value, inline = true]) =>
+      value ? [{ name, value: truncate(value, LIMITS.fieldValue), inline }] : [],
+    ),
     thumbnail: thumbnail ? { url: thumbnail } : undefined,
-    footer: { text: `id ${article.id}` },
+    footer: { text: parts.footer },
   };
 }
 
