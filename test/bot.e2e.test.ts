@@ -248,7 +248,26 @@ describe('stale and forged components', () => {
   });
 });
 
+describe('a command registered earlier but no longer in the registry', () => {
+  it('GIVEN a stale command THEN a short ephemeral hint, not an error', async () => {
+    const { record } = await command('retired-command');
+    expect(record.ephemeral).toBe(true);
+    expect(record.original?.content).toMatch(/not known here any more/);
+    expectNoViolations();
+  });
+});
+
 describe('direct messages', () => {
+  it('GIVEN a long result list in a DM THEN ▶ pages it there too', async () => {
+    const [reply] = await h.emu
+      .sendDirectMessage({ user: ADMIN, content: 'machine learning roundup' })
+      .settled();
+    const next = customIds(reply).find((id) => id.startsWith('page:') && id.endsWith(':1'))!;
+    await h.emu.clickButton({ customId: next, messageId: reply!.id, user: ADMIN }).settled();
+    expect(h.emu.getMessage(reply!.id)!.embeds[0]?.title).toMatch(/^6\. /);
+    expectNoViolations();
+  });
+
   it('GIVEN plain text in a DM THEN search results come back; words like topics and related work', async () => {
     const search = h.emu.sendDirectMessage({ user: MEMBER, content: 'self-driving cars' });
     const [reply] = await search.settled();
@@ -314,6 +333,9 @@ describe('a handler that fails', () => {
     class BrokenLibrary extends Library {
       override search(): never {
         throw new Error('index exploded');
+      }
+      override suggest(): never {
+        throw new Error('suggestions exploded');
       }
     }
     const broken = await startHarness({ library: new BrokenLibrary(makeArticles(fixtureCorpus())) });
