@@ -92,7 +92,7 @@ function partsOf(result: Recommendation): EmbedParts {
   };
 }
 
-function resultEmbed(result: Recommendation, position: number): APIEmbed {
+export function resultEmbed(result: Recommendation, position: number): APIEmbed {
   const parts = partsOf(result);
   const thumbnail = safeUrl(parts.thumbnail);
   return {
