@@ -1,7 +1,7 @@
 import { ApplicationCommandType } from 'discord.js';
 import type { Command } from '../src/discord/command.ts';
 import { describeInstant, digestServiceOrExplain, replyPrivately } from '../src/discord/digestCommands.ts';
-import { nextDueAt } from '../src/digest/schedule.ts';
+import { nextDueAt } from '../src/time/localTime.ts';
 import { escapeText } from '../src/discord/render.ts';
 import { EVERYWHERE } from '../src/discord/replies.ts';
 

@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import {
-  allTimeZones,
-  canonicalTimeZone,
-  formatLocal,
-  isValidTimeZone,
-  nextDueAt,
-  parseHHMM,
-  searchTimeZones,
-} from '../src/digest/schedule.ts';
+import { formatLocal, nextDueAt, parseHHMM } from '../src/time/localTime.ts';
+import { allTimeZones, canonicalTimeZone, isValidTimeZone, searchTimeZones } from '../src/time/zones.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const utc = (text: string) => Date.parse(text);

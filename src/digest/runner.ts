@@ -20,7 +20,7 @@ import {
   type Subscription,
 } from '../store/types.ts';
 import { digestNonce } from './nonce.ts';
-import { DAY_MS, formatLocal, nextDueAt } from './schedule.ts';
+import { DAY_MS, formatLocal, nextDueAt } from '../time/localTime.ts';
 
 /** Where a test process may be killed to prove a run survives it. */
 export const CRASH_POINTS = [

@@ -10,7 +10,7 @@ import {
 } from '../store/types.ts';
 import { digestNonce } from './nonce.ts';
 import type { DigestRunner, RunReport } from './runner.ts';
-import { DAY_MS, HOUR_MS, formatLocal, nextDueAt } from './schedule.ts';
+import { DAY_MS, HOUR_MS, formatLocal, nextDueAt } from '../time/localTime.ts';
 
 /** A run missed while the bot was down is still posted if it is at most this late. */
 export const DEFAULT_CATCH_UP_MS = 6 * HOUR_MS;

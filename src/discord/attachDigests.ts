@@ -1,7 +1,7 @@
 import type { Client } from 'discord.js';
 import type { Config } from '../config.ts';
 import { createDigestRest, DigestRunner } from '../digest/runner.ts';
-import { formatLocalDay } from '../digest/schedule.ts';
+import { formatLocalDay } from '../time/localTime.ts';
 import { DigestScheduler, catchUpMsFromConfig } from '../digest/scheduler.ts';
 import { SqliteStore } from '../store/sqliteStore.ts';
 import type { DigestTargetSettings } from '../store/types.ts';

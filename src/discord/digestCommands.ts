@@ -5,14 +5,8 @@ import type {
 } from 'discord.js';
 import type { Article } from '../articles/article.ts';
 import { topicKey } from '../articles/normalize.ts';
-import {
-  canonicalTimeZone,
-  DAY_MS,
-  formatHHMM,
-  formatLocal,
-  parseHHMM,
-  searchTimeZones,
-} from '../digest/schedule.ts';
+import { DAY_MS, formatHHMM, formatLocal, parseHHMM } from '../time/localTime.ts';
+import { canonicalTimeZone, searchTimeZones } from '../time/zones.ts';
 import type { Library } from '../search/library.ts';
 import type { DigestQuery } from '../search/types.ts';
 import type { GuildDigestSettings } from '../store/types.ts';

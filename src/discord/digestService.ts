@@ -1,5 +1,5 @@
 import type { DigestRunner } from '../digest/runner.ts';
-import { DAY_MS } from '../digest/schedule.ts';
+import { DAY_MS } from '../time/localTime.ts';
 import type { DigestScheduler } from '../digest/scheduler.ts';
 import type { Library } from '../search/library.ts';
 import type { Store } from '../store/types.ts';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-import { canonicalTimeZone, formatHHMM, parseHHMM } from '../digest/schedule.ts';
+import { formatHHMM, parseHHMM } from '../time/localTime.ts';
+import { canonicalTimeZone } from '../time/zones.ts';
 
 /** Settings input that cannot be stored; the message lists every problem in words a person can act on. */
 export class StoreValidationError extends Error {

@@ -1,8 +1,10 @@
 /**
- * Wall-clock time math for daily digests, DST-correct, on `Intl.DateTimeFormat` alone.
+ * Wall-clock time math for daily schedules, DST-correct, on `Intl.DateTimeFormat` alone.
  *
  * Every function here is pure (apart from caching formatters) and takes instants as ms since the epoch.
  */
+import { cachedFormatter, wallClockFormatter } from './formatters.ts';
+import { isValidTimeZone } from './zones.ts';
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;
@@ -25,53 +27,6 @@ export function parseHHMM(text: string): LocalTime | null {
 /** The canonical `HH:MM` form that the store keeps. */
 export function formatHHMM({ hour, minute }: LocalTime): string {
   return `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/**
- * One DateTimeFormat per locale, zone and options, kept: creating one costs far more than formatting
- * with it, and the scheduler and the digest titles ask for every target.
- */
-function cachedFormatter(
-  locale: string,
-  timeZone: string,
-  options: Intl.DateTimeFormatOptions,
-): Intl.DateTimeFormat {
-  const key = `${locale}|${timeZone}|${JSON.stringify(options)}`;
-  let formatter = formatters.get(key);
-  if (!formatter)
-    formatters.set(key, (formatter = new Intl.DateTimeFormat(locale, { ...options, timeZone })));
-  return formatter;
-}
-
-const WALL_CLOCK: Intl.DateTimeFormatOptions = {
-  hourCycle: 'h23',
-  year: 'numeric',
-  month: 'numeric',
-  day: 'numeric',
-  hour: 'numeric',
-  minute: 'numeric',
-  second: 'numeric',
-};
-
-function wallClockFormatter(timeZone: string): Intl.DateTimeFormat {
-  return cachedFormatter('en-US', timeZone, WALL_CLOCK);
-}
-
-/** True when `Intl` knows the zone (IANA names, their aliases, `UTC`). */
-export function isValidTimeZone(timeZone: string): boolean {
-  return canonicalTimeZone(timeZone) !== null;
-}
-
-/** The zone's canonical spelling (`europe/berlin` → `Europe/Berlin`), or null when it is unknown. */
-export function canonicalTimeZone(timeZone: string): string | null {
-  if (typeof timeZone !== 'string' || timeZone.length === 0 || timeZone.trim() !== timeZone) return null;
-  try {
-    return wallClockFormatter(timeZone).resolvedOptions().timeZone;
-  } catch {
-    return null;
-  }
 }
 
 interface WallClock {
@@ -164,62 +119,4 @@ export function formatLocal(ms: number, timeZone: string): string {
 /** `Mon 2 Jun`: the local day, for digest titles. */
 export function formatLocalDay(ms: number, timeZone: string): string {
   return cachedFormatter('en-GB', timeZone, { weekday: 'short', day: 'numeric', month: 'short' }).format(ms);
-}
-
-const PINNED_TIME_ZONES = [
-  'UTC',
-  'Europe/London',
-  'Europe/Berlin',
-  'Europe/Paris',
-  'America/New_York',
-  'America/Chicago',
-  'America/Denver',
-  'America/Los_Angeles',
-  'America/Sao_Paulo',
-  'Asia/Kolkata',
-  'Asia/Singapore',
-  'Asia/Tokyo',
-  'Australia/Sydney',
-];
-
-interface IndexedZone {
-  name: string;
-  lower: string;
-  /** The part after the last slash (`new_york`), the part people type. */
-  city: string;
-}
-
-let zoneIndex: IndexedZone[] | undefined;
-
-function indexedZones(): IndexedZone[] {
-  if (!zoneIndex) {
-    const names = new Set(['UTC', ...Intl.supportedValuesOf('timeZone')]);
-    zoneIndex = [...names].map((name) => {
-      const lower = name.toLowerCase();
-      return { name, lower, city: lower.slice(lower.lastIndexOf('/') + 1) };
-    });
-  }
-  return zoneIndex;
-}
-
-/** Every IANA zone `Intl` supports, plus `UTC`. */
-export function allTimeZones(): readonly string[] {
-  return indexedZones().map((zone) => zone.name);
-}
-
-/**
- * Zones for autocomplete, best first: exact name, then name prefix, then city prefix, then contains.
- * Spaces match underscores ("new york"). An empty query returns common zones.
- */
-export function searchTimeZones(query: string, limit = 25): string[] {
-  const needle = query.trim().toLowerCase().replace(/\s+/g, '_');
-  if (needle.length === 0) return PINNED_TIME_ZONES.filter(isValidTimeZone).slice(0, limit);
-  const buckets: string[][] = [[], [], [], []];
-  for (const zone of indexedZones()) {
-    if (zone.lower === needle) buckets[0]!.push(zone.name);
-    else if (zone.lower.startsWith(needle)) buckets[1]!.push(zone.name);
-    else if (zone.city.startsWith(needle)) buckets[2]!.push(zone.name);
-    else if (zone.lower.includes(needle)) buckets[3]!.push(zone.name);
-  }
-  return buckets.flat().slice(0, limit);
 }
