@@ -117,7 +117,11 @@ function describePage(page: ResultPage): { total: number; notice?: string; top?:
   const top = first
     ? (first.kind === 'article' ? first.article.title : first.link.title).slice(0, 50)
     : undefined;
-  return { total: page.total, notice: page.notice?.slice(0, 90), top };
+  return {
+    total: page.total,
+    notice: page.notices.map((notice) => notice.kind).join(', ') || undefined,
+    top,
+  };
 }
 
 // ---------------------------------------------------------------- broadsheet

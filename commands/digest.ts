@@ -1,8 +1,10 @@
 import { ApplicationCommandOptionType, ApplicationCommandType } from 'discord.js';
+import { parseDay } from '../src/app/digestPreview.ts';
+import { digest as digestVerb } from '../src/app/verbs.ts';
 import type { Command } from '../src/discord/command.ts';
+import { discordNotices } from '../src/discord/discordIdiom.ts';
 import { renderNotice } from '../src/discord/render.ts';
-import { EVERYWHERE, sendResults, toChoices } from '../src/discord/replies.ts';
-import { parseDay, previewDigest } from '../src/search/digestPreview.ts';
+import { EVERYWHERE, renderAnswer, toChoices } from '../src/discord/replies.ts';
 
 export const digest = {
   data: {
@@ -32,26 +34,15 @@ export const digest = {
     const date = interaction.options.getString('date');
     const day = date === null ? undefined : parseDay(date);
     if (day === null) {
-      await respond.send(renderNotice('`date` must be a day written YYYY-MM-DD, e.g. 2020-05-01.'), {
-        ephemeral: true,
-      });
+      const [problem] = discordNotices([{ kind: 'invalid-date', value: date ?? '' }]);
+      await respond.send(renderNotice(problem!), { ephemeral: true });
       return;
     }
     const topic = interaction.options.getString('topic') ?? undefined;
-    const preview = previewDigest(context.library, { day, topic });
-    await sendResults(context, respond, preview.title, {
-      notice: preview.notice,
-      total: preview.articles.length,
-      results: preview.articles.map((article, i) => ({
-        kind: 'article',
-        article,
-        why: `#${i + 1} by heat that day`,
-        score: article.heat ?? 0,
-      })),
-    });
+    await respond.send(renderAnswer(context, digestVerb(context.library.current, { day, topic })));
   },
 
   autocomplete(interaction, context) {
-    return toChoices(context.library.suggest(interaction.options.getFocused(), { kind: 'topic' }));
+    return toChoices(context.library.current.suggest(interaction.options.getFocused(), { kind: 'topic' }));
   },
 } satisfies Command;

@@ -11,7 +11,7 @@ import { topics } from './topics.ts';
 import { trending } from './trending.ts';
 import { unsubscribe } from './unsubscribe.ts';
 
-/** The explicit registry: what deploy-commands registers and the dispatcher routes. */
+/** The explicit registry. The composition roots (main.ts, the deploy script) hand it to the dispatcher and deploy-commands. */
 export const commands: readonly Command[] = [
   search,
   topic,
@@ -25,7 +25,3 @@ export const commands: readonly Command[] = [
   unsubscribe,
   subscriptions,
 ];
-
-export const commandsByName: ReadonlyMap<string, Command> = new Map(
-  commands.map((command) => [command.data.name, command]),
-);

@@ -1,7 +1,13 @@
 import { ApplicationCommandOptionType, ApplicationCommandType } from 'discord.js';
+import { related as relatedVerb } from '../src/app/verbs.ts';
 import type { Command } from '../src/discord/command.ts';
-import { renderNotice } from '../src/discord/render.ts';
-import { EVERYWHERE, RESULTS_PER_LIST, sendResults, toChoices } from '../src/discord/replies.ts';
+import {
+  EVERYWHERE,
+  isNoticeOnly,
+  RESULTS_PER_LIST,
+  renderAnswer,
+  toChoices,
+} from '../src/discord/replies.ts';
 
 export const related = {
   data: {
@@ -23,16 +29,13 @@ export const related = {
 
   async execute(interaction, context, respond) {
     // The value usually comes from autocomplete (an id), but clients can send anything: resolve again.
-    const reference = interaction.options.getString('article', true);
-    const page = context.library.related(reference, { limit: RESULTS_PER_LIST });
-    if (!page.article) {
-      await respond.send(renderNotice(page.notice ?? 'No such article.'), { ephemeral: true });
-      return;
-    }
-    await sendResults(context, respond, `Related to: ${page.article.title}`, page);
+    const ref = interaction.options.getString('article', true);
+    const result = relatedVerb(context.library.current, { ref, limit: RESULTS_PER_LIST });
+    // An unknown article concerns only the person who asked.
+    await respond.send(renderAnswer(context, result), { ephemeral: isNoticeOnly(result) });
   },
 
   autocomplete(interaction, context) {
-    return toChoices(context.library.suggest(interaction.options.getFocused(), { kind: 'article' }));
+    return toChoices(context.library.current.suggest(interaction.options.getFocused(), { kind: 'article' }));
   },
 } satisfies Command;

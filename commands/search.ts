@@ -1,9 +1,8 @@
 import { ApplicationCommandOptionType, ApplicationCommandType } from 'discord.js';
+import { search as searchVerb } from '../src/app/verbs.ts';
+import { SEARCH_PERIODS } from '../src/app/types.ts';
 import type { Command } from '../src/discord/command.ts';
-import { EVERYWHERE, RESULTS_PER_LIST, sendResults, toChoices } from '../src/discord/replies.ts';
-import type { Period } from '../src/search/types.ts';
-
-const PERIODS = ['day', 'week', 'month', 'year', 'all'] as const satisfies readonly Period[];
+import { EVERYWHERE, RESULTS_PER_LIST, renderAnswer, toChoices } from '../src/discord/replies.ts';
 
 export const search = {
   data: {
@@ -31,24 +30,26 @@ export const search = {
         type: ApplicationCommandOptionType.String,
         name: 'period',
         description: 'Only articles published in the last…',
-        choices: PERIODS.map((period) => ({ name: period, value: period })),
+        choices: SEARCH_PERIODS.map((period) => ({ name: period, value: period })),
       },
     ],
   },
 
   async execute(interaction, context, respond) {
-    const query = interaction.options.getString('query', true);
-    const topic = interaction.options.getString('topic') ?? undefined;
     const periodOption = interaction.options.getString('period');
-    // Clients can send any string: only the documented periods are honoured.
-    const period = PERIODS.find((value) => value === periodOption);
-    const page = context.library.search(query, { topic, period, limit: RESULTS_PER_LIST });
-    await sendResults(context, respond, `Search: ${query}`, page);
+    const result = searchVerb(context.library.current, {
+      query: interaction.options.getString('query', true),
+      topic: interaction.options.getString('topic') ?? undefined,
+      // Clients can send any string: only the documented periods are honoured.
+      period: SEARCH_PERIODS.find((value) => value === periodOption),
+      limit: RESULTS_PER_LIST,
+    });
+    await respond.send(renderAnswer(context, result));
   },
 
   autocomplete(interaction, context) {
     const focused = interaction.options.getFocused(true);
     const kind = focused.name === 'topic' ? 'topic' : 'query';
-    return toChoices(context.library.suggest(String(focused.value), { kind }));
+    return toChoices(context.library.current.suggest(String(focused.value), { kind }));
   },
 } satisfies Command;

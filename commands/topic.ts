@@ -1,6 +1,7 @@
 import { ApplicationCommandOptionType, ApplicationCommandType } from 'discord.js';
+import { topic as topicVerb } from '../src/app/verbs.ts';
 import type { Command } from '../src/discord/command.ts';
-import { EVERYWHERE, RESULTS_PER_LIST, sendResults, toChoices } from '../src/discord/replies.ts';
+import { EVERYWHERE, RESULTS_PER_LIST, renderAnswer, toChoices } from '../src/discord/replies.ts';
 
 export const topic = {
   data: {
@@ -22,12 +23,12 @@ export const topic = {
 
   async execute(interaction, context, respond) {
     const name = interaction.options.getString('name', true);
-    const page = context.library.topic(name, { limit: RESULTS_PER_LIST });
-    const resolved = context.library.resolveTopic(name)?.name ?? name;
-    await sendResults(context, respond, `Topic: ${resolved}`, page);
+    await respond.send(
+      renderAnswer(context, topicVerb(context.library.current, { name, limit: RESULTS_PER_LIST })),
+    );
   },
 
   autocomplete(interaction, context) {
-    return toChoices(context.library.suggest(interaction.options.getFocused(), { kind: 'topic' }));
+    return toChoices(context.library.current.suggest(interaction.options.getFocused(), { kind: 'topic' }));
   },
 } satisfies Command;

@@ -1,7 +1,7 @@
 import { ApplicationCommandType } from 'discord.js';
+import { topics as topicsVerb } from '../src/app/verbs.ts';
 import type { Command } from '../src/discord/command.ts';
-import { renderTopics } from '../src/discord/render.ts';
-import { EVERYWHERE } from '../src/discord/replies.ts';
+import { EVERYWHERE, renderAnswer } from '../src/discord/replies.ts';
 
 export const topics = {
   data: {
@@ -12,6 +12,6 @@ export const topics = {
   },
 
   async execute(_interaction, context, respond) {
-    await respond.send(renderTopics(context.library.topics()));
+    await respond.send(renderAnswer(context, topicsVerb(context.library.current)));
   },
 } satisfies Command;

@@ -1,8 +1,8 @@
 import { ApplicationCommandOptionType, ApplicationCommandType } from 'discord.js';
+import { TRENDING_PERIODS } from '../src/app/types.ts';
+import { trending as trendingVerb } from '../src/app/verbs.ts';
 import type { Command } from '../src/discord/command.ts';
-import { EVERYWHERE, RESULTS_PER_LIST, sendResults } from '../src/discord/replies.ts';
-
-const PERIODS = ['day', 'week', 'month'] as const;
+import { EVERYWHERE, RESULTS_PER_LIST, renderAnswer } from '../src/discord/replies.ts';
 
 export const trending = {
   data: {
@@ -15,18 +15,16 @@ export const trending = {
         type: ApplicationCommandOptionType.String,
         name: 'period',
         description: 'How far back to look (default: week)',
-        choices: PERIODS.map((period) => ({ name: period, value: period })),
+        choices: TRENDING_PERIODS.map((period) => ({ name: period, value: period })),
       },
     ],
   },
 
   async execute(interaction, context, respond) {
-    const period = PERIODS.find((value) => value === interaction.options.getString('period')) ?? 'week';
-    await sendResults(
-      context,
-      respond,
-      `Trending this ${period}`,
-      context.library.trending(period, { limit: RESULTS_PER_LIST }),
+    const option = interaction.options.getString('period');
+    const period = TRENDING_PERIODS.find((value) => value === option) ?? 'week';
+    await respond.send(
+      renderAnswer(context, trendingVerb(context.library.current, { period, limit: RESULTS_PER_LIST })),
     );
   },
 } satisfies Command;

@@ -1,9 +1,121 @@
 import path from 'node:path';
+import { LibraryRef } from './app/libraryRef.ts';
+import { summarizeProblems } from './articles/problems.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { createLogger, type Logger } from './logger.ts';
 import type { LoadedLibrary } from './search/loadLibrary.ts';
 import { loadLibraryInBackground } from './search/loadLibraryInBackground.ts';
-import { runTerminal } from './local/terminal.ts';
-import { summarizeProblems } from './articles/problems.ts';
+
+/**
+ * The composition root, in the guide's order: config → store → corpus → library → front end →
+ * scheduler → shutdown. Discord when DISCORD_TOKEN is set, the terminal otherwise.
+ */
+async function main(): Promise<void> {
+  const config = readConfig();
+  if (!config.DISCORD_TOKEN) {
+    await runLocalMode(config);
+    return;
+  }
+  await runBot({ ...config, DISCORD_TOKEN: config.DISCORD_TOKEN });
+}
+
+async function runLocalMode(config: Config): Promise<void> {
+  const loaded = await openLibrary(config);
+  const { library, problems, timings } = loaded;
+  const { runTerminal } = await import('./local/terminal.ts');
+  const summary = `${library.size.toLocaleString('en-US')} article${library.size === 1 ? '' : 's'} from ${config.ARTICLES_DIR} in ${Math.round(timings.totalMs)} ms`;
+  process.stderr.write(
+    `Broadsheet local mode (no DISCORD_TOKEN): ${summary}.\n${summarizeProblems(problems, 5)}`,
+  );
+  process.exitCode = await runTerminal(library, {
+    argv: process.argv.slice(2),
+    input: process.stdin,
+    output: process.stdout,
+    banner: 'Type `help` for the commands, `quit` to leave. Try: search deep learning',
+  });
+}
+
+async function runBot(config: Config & { DISCORD_TOKEN: string }): Promise<void> {
+  const logger = createLogger(config.LOG_LEVEL);
+  // A promise someone forgot to await must not take the bot down with it: log it and keep serving.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+  const [{ commands }, { createBot, loginFailureMessage }, { createDigests }, { SqliteStore }] =
+    await Promise.all([
+      import('../commands/index.ts'),
+      import('./discord/startBot.ts'),
+      import('./discord/digests.ts'),
+      import('./store/sqliteStore.ts'),
+    ]);
+
+  // store
+  let store: InstanceType<typeof SqliteStore>;
+  try {
+    store = SqliteStore.openInDataDir(config.DATA_DIR);
+  } catch (error) {
+    logger.fatal({ err: error }, 'the digest database could not be opened');
+    return stop(logger, `the digest database could not be opened (${errorText(error)}). Check DATA_DIR.`);
+  }
+
+  // corpus → library
+  const loaded = await openLibrary(config);
+  logLoaded(logger, config, loaded);
+  const library = new LibraryRef(loaded.library);
+
+  // front end
+  const digests = createDigests({
+    store,
+    token: config.DISCORD_TOKEN,
+    apiUrl: config.DISCORD_API_URL,
+    library: () => library.current,
+    logger,
+    catchUpMs: config.DIGEST_CATCH_UP_HOURS * 3_600_000,
+  });
+  let bot: Awaited<ReturnType<typeof createBot>>;
+  try {
+    bot = await createBot({
+      config,
+      library,
+      logger,
+      commands,
+      digest: digests.service,
+      onFatal: (reason) => stop(logger, reason),
+    });
+  } catch (error) {
+    logger.fatal({ err: error }, 'could not connect to Discord');
+    await store.close();
+    return stop(logger, loginFailureMessage(error));
+  }
+
+  // scheduler
+  try {
+    await digests.start();
+  } catch (error) {
+    logger.fatal({ err: error }, 'the digest scheduler could not start');
+    await bot.destroy();
+    await store.close();
+    return stop(logger, `the digest scheduler could not start (${errorText(error)}).`);
+  }
+
+  // shutdown: finish what is in flight, stop the digests, close the database, then the gateway.
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    try {
+      await bot.drain();
+      await digests.stop();
+      await store.close();
+      await bot.destroy();
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+    }
+    logger.flush();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
 
 function readConfig(): Config {
   try {
@@ -36,28 +148,23 @@ async function openLibrary(config: Config): Promise<LoadedLibrary> {
   }
 }
 
-/** Composition root: config → corpus → index → front end (Discord when a token is set, else the terminal). */
-async function main(): Promise<void> {
-  const config = readConfig();
-  const loaded = await openLibrary(config);
-  const { library, problems, timings } = loaded;
+function logLoaded(logger: Logger, config: Config, { library, problems, timings }: LoadedLibrary): void {
+  logger.info(
+    { articles: library.size, ms: Math.round(timings.totalMs), dir: config.ARTICLES_DIR },
+    'library loaded',
+  );
+  if (problems.length) logger.warn({ problems: problems.length }, summarizeProblems(problems, 5).trimEnd());
+}
 
-  if (config.DISCORD_TOKEN) {
-    const { startBot } = await import('./discord/startBot.ts');
-    await startBot(config, loaded);
-    return;
-  }
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
-  const summary = `${library.size.toLocaleString('en-US')} article${library.size === 1 ? '' : 's'} from ${config.ARTICLES_DIR} in ${Math.round(timings.totalMs)} ms`;
-  const problemLines = summarizeProblems(problems, 5);
-  process.stderr.write(`Broadsheet local mode (no DISCORD_TOKEN): ${summary}.\n${problemLines}`);
-  const code = await runTerminal(library, {
-    argv: process.argv.slice(2),
-    input: process.stdin,
-    output: process.stdout,
-    banner: 'Type `help` for the commands, `quit` to leave. Try: search deep learning',
-  });
-  process.exitCode = code;
+/** Stops for good with a reason on stderr (and exit code 1): something only the host can fix. */
+function stop(logger: Logger, reason: string): void {
+  logger.flush();
+  process.stderr.write(`Broadsheet stopped: ${reason}\n`);
+  process.exit(1);
 }
 
 await main();

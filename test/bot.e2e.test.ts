@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { APIActionRowComponent, APIComponentInMessageActionRow, APIEmbed } from 'discord.js';
-import { commandsByName } from '../commands/index.ts';
+import { commands } from '../commands/index.ts';
 import type { Command } from '../src/discord/command.ts';
 import { renderNotice } from '../src/discord/render.ts';
 import { ResultSessions } from '../src/discord/resultSessions.ts';
@@ -233,8 +233,10 @@ describe('stale and forged components', () => {
   it('GIVEN a related choice for an article that left the library THEN a clear message, not an error', async () => {
     const { original } = await command('search', { query: 'tumors' });
     const id = original!.embeds[0]!.footer!.text.replace('id ', '');
-    const before = h.bot.context.library;
-    h.bot.context.library = Library.fromArticles(makeArticles(fixtureCorpus().slice(2))); // the corpus changed
+    // The corpus changed.
+    const before = h.bot.context.library.replace(
+      Library.fromArticles(makeArticles(fixtureCorpus().slice(2))),
+    );
     try {
       const record = await h.emu
         .selectMenu({ customId: 'relmenu', messageId: original!.id, user: MEMBER, values: [id] })
@@ -242,7 +244,7 @@ describe('stale and forged components', () => {
       expect(record.ephemeral).toBe(true);
       expect(record.original?.content).toMatch(/no longer in the library/);
     } finally {
-      h.bot.context.library = before;
+      h.bot.context.library.replace(before);
     }
     expectNoViolations();
   });
@@ -365,15 +367,15 @@ describe('a handler that fails', () => {
 
 describe('slow handlers', () => {
   it('GIVEN a handler that takes longer than the defer threshold THEN it is deferred, then edited, once', async () => {
-    const slow = await startHarness({ bot: { deferAfterMs: 50 } });
-    const registry = commandsByName as Map<string, Command>;
-    registry.set('slow-test', {
+    const slowCommand: Command = {
       data: { name: 'slow-test', description: 'waits before answering' },
       async execute(_interaction, _context, respond) {
         await new Promise((resolve) => setTimeout(resolve, 400));
         await respond.send(renderNotice('done at last'));
       },
-    });
+    };
+    // The registry is passed in, so a test adds its own command without touching the real one.
+    const slow = await startHarness({ bot: { deferAfterMs: 50, commands: [...commands, slowCommand] } });
     try {
       const record = await slow.emu
         .sendCommand({ name: 'slow-test', user: MEMBER, guildId: GUILD, channelId: GENERAL })
@@ -384,7 +386,6 @@ describe('slow handlers', () => {
       expect(record.original?.loading).toBe(false);
       expect(slow.emu.takeViolations()).toEqual([]);
     } finally {
-      registry.delete('slow-test');
       await slow.stop();
     }
   });

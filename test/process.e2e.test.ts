@@ -2,7 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { REST } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { commands } from '../commands/index.ts';
 import { deployCommands } from '../src/discord/deployCommands.ts';
+
+const definitions = commands.map((command) => command.data);
 import { startEmulator, type Emulator } from './emulator/index.ts';
 import { articleFile, tempDir, writeCorpus } from './support/articles.ts';
 import { ADMIN, GENERAL, GUILD, TOKEN } from './support/bot.ts';
@@ -115,7 +118,7 @@ describe('deploy-commands', () => {
     const emulator = await freshEmulator();
     const rest = new REST({ api: emulator.apiUrl }).setToken(TOKEN);
     const dataDir = tempDir();
-    const first = await deployCommands({ rest, guildId: GUILD, dataDir });
+    const first = await deployCommands({ rest, guildId: GUILD, dataDir, definitions });
     expect(first).toMatchObject({ scope: `guild:${GUILD}`, skipped: false });
     expect(emulator.commands(GUILD).map((command) => command.name)).toEqual(
       expect.arrayContaining([
@@ -129,8 +132,10 @@ describe('deploy-commands', () => {
         'digest-settings',
       ]),
     );
-    expect(await deployCommands({ rest, guildId: GUILD, dataDir })).toMatchObject({ skipped: true });
-    const global = await deployCommands({ rest, dataDir });
+    expect(await deployCommands({ rest, guildId: GUILD, dataDir, definitions })).toMatchObject({
+      skipped: true,
+    });
+    const global = await deployCommands({ rest, dataDir, definitions });
     expect(global).toMatchObject({ scope: 'global', skipped: false });
     expect(emulator.takeViolations()).toEqual([]);
   });

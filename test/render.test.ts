@@ -50,7 +50,7 @@ describe('renderer', () => {
   it('GIVEN oversized, hostile articles THEN every Discord limit holds', () => {
     const message = renderResults({
       title: 'T'.repeat(3000),
-      notice: 'N'.repeat(3000),
+      notices: ['N'.repeat(3000)],
       results,
       page: 1,
       sessionId: 'abc123',
@@ -94,7 +94,7 @@ describe('renderer', () => {
   });
 
   it('GIVEN a page beyond the end THEN the last page shows, with ◀ enabled and ▶ disabled', () => {
-    const message = renderResults({ title: 'x', results, page: 99, sessionId: 'abc' });
+    const message = renderResults({ title: 'x', notices: [], results, page: 99, sessionId: 'abc' });
     const [previous, indicator, next] = message.components[0]!.components as Array<{
       disabled?: boolean;
       label?: string;

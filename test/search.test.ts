@@ -2,6 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { Library } from '../src/search/library.ts';
 import type { Recommendation } from '../src/search/types.ts';
 import { makeArticles } from './support/articles.ts';
+import { wordNotice } from '../src/app/noticeWording.ts';
+import { TERMINAL_IDIOM } from '../src/local/terminalIdiom.ts';
+import type { ResultPage } from '../src/search/types.ts';
+
+/** The notices as the terminal words them. */
+const say = (page: ResultPage) => page.notices.map((notice) => wordNotice(notice, TERMINAL_IDIOM)).join(' ');
 
 const NOW = Date.parse('2021-10-20T00:00:00Z');
 const library = Library.fromArticles(
@@ -120,7 +126,7 @@ describe('search', () => {
   ])('GIVEN the malformed query %j THEN it answers without throwing', (query) => {
     const page = library.search(query, { now: NOW });
     expect(Array.isArray(page.results)).toBe(true);
-    if (!page.results.length) expect(page.notice).toBeTruthy();
+    if (!page.results.length) expect(page.notices.length).toBeGreaterThan(0);
   });
 
   it('GIVEN C++ THEN the article about C++ is found', () => {
@@ -141,14 +147,14 @@ describe('search', () => {
     expect(titles(library.searchAsYouType('self-driving pedes').results)).toEqual([
       'Self-driving cars learn to see pedestrians',
     ]);
-    expect(library.search('self-driving pedes').notice).toMatch(/pedes/);
+    expect(say(library.search('self-driving pedes'))).toMatch(/pedes/);
   });
 
   it('GIVEN a topic filter THEN only that topic is searched; an unknown topic is explained', () => {
     expect(titles(library.search('learning', { topic: 'ai in healthcare' }).results)).toEqual([
       'Machine learning in hospitals',
     ]);
-    expect(library.search('learning', { topic: 'Knitting' }).notice).toMatch(/no topic/);
+    expect(say(library.search('learning', { topic: 'Knitting' }))).toMatch(/no topic/);
   });
 
   it('GIVEN a period THEN older articles are left out', () => {
@@ -177,7 +183,7 @@ describe('topics, trending and the digest', () => {
       'Deep learning improves interpretation of tumors',
       'Machine learning in hospitals',
     ]);
-    expect(library.topic('zzz').notice).toMatch(/no topic/);
+    expect(say(library.topic('zzz'))).toMatch(/no topic/);
   });
 
   it('GIVEN trending for a week THEN the hottest of that week leads', () => {
@@ -228,7 +234,7 @@ describe('related reading', () => {
   });
 
   it('GIVEN an unknown reference THEN the notice says how to name an article', () => {
-    expect(library.related('nope').notice).toMatch(/id from a search result/);
+    expect(say(library.related('nope'))).toMatch(/id from a search result/);
   });
 });
 
@@ -268,7 +274,7 @@ describe('query syntax people type anyway', () => {
     expect(all.some((title) => title.includes('tumors'))).toBe(true);
     expect(without.some((title) => title.includes('tumors'))).toBe(false);
     expect(without.length).toBeGreaterThan(0);
-    expect(library.search('-tumors').notice).toMatch(/Add a word/);
+    expect(say(library.search('-tumors'))).toMatch(/Add a word/);
   });
 
   it('GIVEN word* THEN the word is completed', () => {
@@ -284,7 +290,7 @@ describe('query syntax people type anyway', () => {
   it('GIVEN matches outside the period THEN the notice says so instead of "no match"', () => {
     const page = library.search('C++', { period: 'day', now: NOW });
     expect(page.results).toEqual([]);
-    expect(page.notice).toMatch(/1 article match .* but none from the last day/);
+    expect(say(page)).toMatch(/1 article matches .* but none from the last day/);
   });
 
   it('GIVEN odd paging values THEN they are treated as the first page', () => {
@@ -292,6 +298,6 @@ describe('query syntax people type anyway', () => {
     expect(library.search('learning', { limit: Number.NaN }).results).toEqual(
       library.search('learning').results,
     );
-    expect(library.topic('').notice).toMatch(/Name a topic/);
+    expect(say(library.topic(''))).toMatch(/Name a topic/);
   });
 });

@@ -5,18 +5,19 @@ import type {
   RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import type { Logger } from '../logger.ts';
-import type { Library } from '../search/library.ts';
+import type { LibraryRef } from '../app/libraryRef.ts';
 import type { ResultSessions } from './resultSessions.ts';
 import type { RenderedMessage } from './render.ts';
 import type { DigestService } from './digestService.ts';
 
-/** What every command handler may use. The library is the engine; everything else is plumbing. */
+/** What every command handler may use, fixed when the bot is built. */
 export interface CommandContext {
-  library: Library;
+  /** The library as it is now: read `.current` at call time, a new corpus may be swapped in. */
+  library: LibraryRef;
   sessions: ResultSessions;
   logger: Logger;
-  /** Present when the bot runs with its database (server digests, subscriptions). */
-  digest?: DigestService;
+  /** Server digests and subscriptions; null when the bot runs without its database. */
+  digest: DigestService | null;
 }
 
 /** Sends the one answer to an interaction: a reply, or an edit if the dispatcher already deferred. */

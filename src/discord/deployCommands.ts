@@ -2,13 +2,11 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  REST,
   Routes,
+  type REST,
   type APIApplication,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
-import { commands } from '../../commands/index.ts';
-import { ConfigError, loadConfig } from '../config.ts';
 
 export interface DeployOptions {
   rest: REST;
@@ -19,7 +17,8 @@ export interface DeployOptions {
   /** Remembers what was registered, so unchanged definitions are not sent again. */
   dataDir: string | null;
   force?: boolean;
-  definitions?: RESTPostAPIChatInputApplicationCommandsJSONBody[];
+  /** The registry's definitions, from the composition root. */
+  definitions: readonly RESTPostAPIChatInputApplicationCommandsJSONBody[];
 }
 
 export interface DeployResult {
@@ -34,7 +33,7 @@ function hashOf(definitions: unknown): string {
 
 /** Register the slash commands, only when their definitions changed since the last deploy. */
 export async function deployCommands(options: DeployOptions): Promise<DeployResult> {
-  const definitions = options.definitions ?? commands.map((command) => command.data);
+  const definitions = options.definitions;
   const applicationId =
     options.applicationId ?? ((await options.rest.get(Routes.currentApplication())) as APIApplication).id;
   const scope = options.guildId ? `guild:${options.guildId}` : 'global';
@@ -61,40 +60,3 @@ export async function deployCommands(options: DeployOptions): Promise<DeployResu
   }
   return { scope, count: definitions.length, skipped: false };
 }
-
-async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
-  if (!config.DISCORD_TOKEN) {
-    process.stderr.write('deploy-commands needs DISCORD_TOKEN (see .env.example).\n');
-    process.exit(1);
-  }
-  const rest = new REST({ api: config.DISCORD_API_URL }).setToken(config.DISCORD_TOKEN);
-  try {
-    const result = await deployCommands({
-      rest,
-      applicationId: config.DISCORD_CLIENT_ID,
-      guildId: config.DISCORD_GUILD_ID,
-      dataDir: path.resolve(config.DATA_DIR),
-      force: process.argv.includes('--force'),
-    });
-    process.stdout.write(
-      result.skipped
-        ? `Commands unchanged since the last deploy to ${result.scope}; nothing sent (use --force to resend).\n`
-        : `Registered ${result.count} commands (${result.scope}).${result.scope === 'global' ? ' Global commands can take a while to appear.' : ''}\n`,
-    );
-  } catch (error) {
-    process.stderr.write(`Deploy failed: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  }
-}
-
-if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) await main();

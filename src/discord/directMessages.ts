@@ -1,48 +1,25 @@
 import type { Message } from 'discord.js';
+import { requestFromText } from '../app/textRequests.ts';
+import { runVerb } from '../app/verbs.ts';
 import type { CommandContext } from './command.ts';
-import { renderHelp, renderNotice, renderTopics, type RenderedMessage } from './render.ts';
-import { firstPage, RESULTS_PER_LIST } from './replies.ts';
+import { discordNotices, DM_IDIOM } from './discordIdiom.ts';
+import { renderNotice, type RenderedMessage } from './render.ts';
+import { RESULTS_PER_LIST, renderAnswer } from './replies.ts';
 import type { RateLimiter } from './rateLimiter.ts';
-import type { ResultPage } from '../search/types.ts';
 
-/** What a DM asks for: the first word may name a command; anything else is a search. */
+/** What a DM asks for: the first word may name a command (`topics`, `related <id>`…); anything else is a search. */
 export function answerDirectMessage(text: string, context: CommandContext): RenderedMessage | null {
   const trimmed = text.trim().replace(/^\//, '');
   if (!trimmed) return null;
-  const [first = '', ...rest] = trimmed.split(/\s+/);
-  const argument = rest.join(' ');
-  const word = first.toLowerCase();
-  const page = (title: string, result: ResultPage) => firstPage(context, title, result);
-  const library = context.library;
-  switch (word) {
-    case 'help':
-      if (!argument) return renderHelp();
-      break;
-    case 'topics':
-      if (!argument) return renderTopics(library.topics());
-      break;
-    case 'related': {
-      if (!argument)
-        return renderNotice('Write `related` and an article id, URL or title, e.g. `related iFzLrUS8`.');
-      const related = library.related(argument, { limit: RESULTS_PER_LIST });
-      return related.article
-        ? page(`Related to: ${related.article.title}`, related)
-        : renderNotice(related.notice ?? '');
-    }
-    case 'topic':
-      if (argument)
-        return page(
-          `Topic: ${library.resolveTopic(argument)?.name ?? argument}`,
-          library.topic(argument, { limit: RESULTS_PER_LIST }),
-        );
-      break;
-    case 'trending': {
-      const period =
-        (['day', 'week', 'month'] as const).find((value) => value === argument.toLowerCase()) ?? 'week';
-      return page(`Trending this ${period}`, library.trending(period, { limit: RESULTS_PER_LIST }));
-    }
+  const [word = '', ...rest] = trimmed.split(/\s+/);
+  const parsed = requestFromText({ word, argument: rest.join(' ') }, RESULTS_PER_LIST);
+  if (!parsed.ok && parsed.problem.kind === 'usage' && parsed.problem.verb === 'related') {
+    return renderNotice(discordNotices([{ kind: 'no-article-named' }], DM_IDIOM).join('\n'));
   }
-  return page(`Search: ${trimmed}`, library.search(trimmed, { limit: RESULTS_PER_LIST }));
+  const request = parsed.ok
+    ? parsed.request
+    : { verb: 'search' as const, query: trimmed, limit: RESULTS_PER_LIST };
+  return renderAnswer(context, runVerb(context.library.current, request), DM_IDIOM);
 }
 
 /**

@@ -6,17 +6,19 @@ import {
   type Interaction,
   type MessageComponentInteraction,
 } from 'discord.js';
-import { commandsByName } from '../../commands/index.ts';
-import type { CommandContext } from './command.ts';
+import { related } from '../app/verbs.ts';
+import type { Command, CommandContext } from './command.ts';
 import { decodeCustomId } from './customIds.ts';
 import { renderNotice, renderResults } from './render.ts';
-import { RESULTS_PER_LIST, sendResults } from './replies.ts';
+import { renderAnswer, RESULTS_PER_LIST } from './replies.ts';
 import { InteractionResponder } from './responder.ts';
 
 export const USER_ERROR =
   'Something went wrong on our side and has been logged. Please try again in a moment.';
 
 interface DispatcherOptions {
+  /** The command registry, from the composition root. */
+  commands: readonly Command[];
   /** Defer when a handler has not answered by then (Discord needs a first response within 3 s). */
   deferAfterMs?: number;
 }
@@ -29,8 +31,9 @@ function where(interaction: Interaction) {
  * The one entry point for interactions: routes commands, autocomplete and components, times and
  * logs each, and turns any error into a short ephemeral message (or an edit when deferred).
  */
-export function createInteractionHandler(context: CommandContext, options: DispatcherOptions = {}) {
+export function createInteractionHandler(context: CommandContext, options: DispatcherOptions) {
   const deferAfterMs = options.deferAfterMs ?? 1_000;
+  const commandsByName = new Map(options.commands.map((command) => [command.data.name, command]));
 
   async function onCommand(interaction: ChatInputCommandInteraction): Promise<void> {
     const command = commandsByName.get(interaction.commandName);
@@ -104,7 +107,8 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
         : undefined;
     const respond = new InteractionResponder(interaction, 'reply', deferAfterMs);
     try {
-      const article = articleId ? context.library.get(articleId) : undefined;
+      const library = context.library.current;
+      const article = articleId ? library.get(articleId) : undefined;
       if (!article) {
         await respond.send(
           renderNotice(
@@ -116,8 +120,9 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
         );
         return;
       }
-      const page = context.library.related(article.id, { limit: RESULTS_PER_LIST });
-      await sendResults(context, respond, `Related to: ${article.title}`, page);
+      await respond.send(
+        renderAnswer(context, related(library, { ref: article.id, limit: RESULTS_PER_LIST })),
+      );
     } finally {
       respond.dispose();
     }

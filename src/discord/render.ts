@@ -43,7 +43,8 @@ export function escapeText(text: string, max = 1_100): string {
     last = match.index + match[0].length;
   }
   escaped += flat.slice(last).replace(INLINE_MARKUP, '\\$&');
-  return escaped.replace(/^(#{1,3} |> |[-*+] )/, '\\$1').replace(/^(\d+)\. /, '$1\\. ');
+  // `-# ` is Discord's subtext marker; headings, quotes and list markers only count at the start.
+  return escaped.replace(/^(-# |#{1,3} |> |[-*+] )/, '\\$1').replace(/^(\d+)\. /, '$1\\. ');
 }
 
 function timestamp(ms: number | null | undefined): string | undefined {
@@ -111,8 +112,10 @@ export function resultEmbed(result: Recommendation, position: number): APIEmbed 
 }
 
 export interface ResultsView {
+  /** Plain text; escaped here. */
   title: string;
-  notice?: string;
+  /** Markdown lines already worded for Discord (user text inside them escaped by the idiom). */
+  notices: string[];
   results: Recommendation[];
   page: number;
   /** Session behind the paging buttons; null when everything fits on one page. */
@@ -125,8 +128,8 @@ export function renderResults(view: ResultsView): RenderedMessage {
   const page = Math.min(Math.max(0, view.page), pageCount - 1);
   const shown = view.results.slice(page * PAGE_SIZE, page * PAGE_SIZE + PAGE_SIZE);
   const header = [`**${escapeText(view.title)}**`];
-  if (view.notice) header.push(escapeText(view.notice));
-  if (!view.results.length && !view.notice) header.push('Nothing found.');
+  header.push(...view.notices);
+  if (!view.results.length && !view.notices.length) header.push('Nothing found.');
   const components: RenderedMessage['components'] = [];
   if (pageCount > 1 && view.sessionId) {
     const sessionId = view.sessionId;

@@ -4,10 +4,20 @@ import {
   type APIApplicationCommandOptionChoice,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
-import type { ResultPage, Suggestion } from '../search/types.ts';
-import type { CommandContext, Responder } from './command.ts';
+import type { NoticeIdiom } from '../app/noticeWording.ts';
+import type { ResultList, VerbResult } from '../app/types.ts';
+import type { Suggestion } from '../search/types.ts';
+import type { CommandContext } from './command.ts';
+import { DISCORD_IDIOM, discordNotices } from './discordIdiom.ts';
 import { LIMITS } from './limits.ts';
-import { PAGE_SIZE, renderResults, type RenderedMessage } from './render.ts';
+import {
+  PAGE_SIZE,
+  renderHelp,
+  renderNotice,
+  renderResults,
+  renderTopics,
+  type RenderedMessage,
+} from './render.ts';
 
 /** Commands that work everywhere: servers, DMs with the bot, and (user-installed) other DMs. */
 type Scope = Required<
@@ -35,24 +45,38 @@ export const RESULTS_PER_LIST = 25;
 /** Page one of a result list; the rest stays behind ◀ ▶ while the session lasts. */
 export function firstPage(
   context: Pick<CommandContext, 'sessions'>,
-  title: string,
-  page: ResultPage,
+  list: ResultList,
+  idiom: NoticeIdiom = DISCORD_IDIOM,
 ): RenderedMessage {
+  const notices = discordNotices(list.notices, idiom);
   const sessionId =
-    page.results.length > PAGE_SIZE
-      ? context.sessions.save({ title, notice: page.notice, results: page.results })
+    list.items.length > PAGE_SIZE
+      ? context.sessions.save({ title: list.title, notices, results: list.items })
       : null;
-  return renderResults({ title, notice: page.notice, results: page.results, page: 0, sessionId });
+  return renderResults({ title: list.title, notices, results: list.items, page: 0, sessionId });
 }
 
-/** Answer an interaction with a result list. */
-export async function sendResults(
-  context: CommandContext,
-  respond: Responder,
-  title: string,
-  page: ResultPage,
-): Promise<void> {
-  await respond.send(firstPage(context, title, page));
+/** A related-reading list for an article the library does not know is only a notice. */
+export function isNoticeOnly(result: VerbResult): boolean {
+  return result.kind === 'results' && result.verb === 'related' && !result.about;
+}
+
+/** Any verb's answer as a Discord message: the one renderer slash commands and DM lookups share. */
+export function renderAnswer(
+  context: Pick<CommandContext, 'sessions'>,
+  result: VerbResult,
+  idiom: NoticeIdiom = DISCORD_IDIOM,
+): RenderedMessage {
+  switch (result.kind) {
+    case 'results':
+      return isNoticeOnly(result)
+        ? renderNotice(discordNotices(result.notices, idiom).join('\n'))
+        : firstPage(context, result, idiom);
+    case 'topics':
+      return renderTopics(result.topics);
+    case 'help':
+      return renderHelp();
+  }
 }
 
 /** Suggestions as Discord choices: ≤ 25, names and values 1–100 characters. */

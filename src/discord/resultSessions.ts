@@ -4,7 +4,8 @@ import type { Recommendation } from '../search/types.ts';
 /** A result list behind a message's ◀ ▶ buttons. */
 export interface ResultSession {
   title: string;
-  notice?: string;
+  /** Notices already worded as Discord markdown. */
+  notices: string[];
   results: Recommendation[];
   createdAt: number;
 }

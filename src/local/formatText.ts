@@ -1,5 +1,6 @@
 import type { Recommendation } from '../search/types.ts';
-import type { LocalOutcome } from './localCommands.ts';
+import { HELP_TEXT, type LocalOutcome } from './localCommands.ts';
+import { terminalNotices } from './terminalIdiom.ts';
 
 function publishedDate(ms: number | null | undefined): string | null {
   return ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : null;
@@ -34,22 +35,23 @@ export function resultToJson(result: Recommendation) {
 }
 
 export function outcomeToJson(outcome: LocalOutcome): string {
-  if ('results' in outcome) {
-    return JSON.stringify({
-      command: outcome.command,
-      ...(outcome.notice ? { notice: outcome.notice } : {}),
-      results: outcome.results.map(resultToJson),
-    });
-  }
-  if ('topics' in outcome) {
-    return JSON.stringify({
-      command: outcome.command,
-      results: outcome.topics.map(({ name, count }) => ({ name, count })),
-    });
-  }
-  if ('text' in outcome) return JSON.stringify({ command: outcome.command, text: outcome.text });
   if ('error' in outcome) return JSON.stringify({ command: outcome.command, error: outcome.error });
-  return JSON.stringify({ command: 'quit' });
+  if (!('result' in outcome)) return JSON.stringify({ command: 'quit' });
+  const { command, result } = outcome;
+  switch (result.kind) {
+    case 'results': {
+      const notices = terminalNotices(result.notices);
+      return JSON.stringify({
+        command,
+        ...(notices.length ? { notice: notices.join(' ') } : {}),
+        results: result.items.map(resultToJson),
+      });
+    }
+    case 'topics':
+      return JSON.stringify({ command, results: result.topics.map(({ name, count }) => ({ name, count })) });
+    case 'help':
+      return JSON.stringify({ command, text: HELP_TEXT });
+  }
 }
 
 function excerptLine(text: string, max = 160): string {
@@ -62,31 +64,33 @@ export function outcomeToText(outcome: LocalOutcome, color = false): string {
   const bold = (text: string) => (color ? `\x1b[1m${text}\x1b[22m` : text);
   const dim = (text: string) => (color ? `\x1b[2m${text}\x1b[22m` : text);
   if ('error' in outcome) return `✖ ${outcome.error}`;
-  if ('text' in outcome) return outcome.text;
-  if ('topics' in outcome) {
-    if (!outcome.topics.length) return 'No topics yet.';
-    return outcome.topics.map((topic) => `${topic.name} (${topic.count})`).join('\n');
+  if (!('result' in outcome)) return '';
+  const { result } = outcome;
+  if (result.kind === 'help') return HELP_TEXT;
+  if (result.kind === 'topics') {
+    if (!result.topics.length) return 'No topics yet.';
+    return result.topics.map((topic) => `${topic.name} (${topic.count})`).join('\n');
   }
-  if (!('results' in outcome)) return '';
   const lines: string[] = [];
-  if (outcome.title) lines.push(bold(outcome.title));
-  if (outcome.notice) lines.push(dim(outcome.notice));
-  outcome.results.forEach((result, i) => {
-    const json = resultToJson(result);
+  const notices = terminalNotices(result.notices);
+  if (result.verb !== 'related' || result.about) lines.push(bold(result.title));
+  for (const notice of notices) lines.push(dim(notice));
+  result.items.forEach((item, i) => {
+    const json = resultToJson(item);
     lines.push('');
     lines.push(`${i + 1}. ${bold(json.title)}`);
     const meta = [
       json.provider,
-      publishedDate(result.kind === 'article' ? result.article.publishedAt : result.link.publishedAt),
+      publishedDate(item.kind === 'article' ? item.article.publishedAt : item.link.publishedAt),
     ];
     if (json.heat !== null) meta.push(`heat ${json.heat.toLocaleString('en-US')}`);
     lines.push(`   ${meta.filter(Boolean).join(' · ')}`);
-    const excerpt = result.kind === 'article' ? result.article.excerpt : (result.link.excerpt ?? '');
+    const excerpt = item.kind === 'article' ? item.article.excerpt : (item.link.excerpt ?? '');
     if (excerpt) lines.push(`   ${excerptLine(excerpt)}`);
     if (json.topics.length) lines.push(`   Topics: ${json.topics.join(', ')}`);
     lines.push(`   Why: ${json.why}`);
     lines.push(`   ${json.webUrl}${json.id ? dim(`  (id ${json.id})`) : ''}`);
   });
-  if (!outcome.results.length && !outcome.notice) lines.push('Nothing found.');
+  if (!result.items.length && !notices.length) lines.push('Nothing found.');
   return lines.join('\n');
 }

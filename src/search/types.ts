@@ -1,4 +1,5 @@
 import type { Article, RelatedLink } from '../articles/article.ts';
+import type { Notice } from './notices.ts';
 
 export type Period = 'day' | 'week' | 'month' | 'year' | 'all';
 
@@ -9,10 +10,10 @@ export type Recommendation =
 
 export interface ResultPage {
   results: Recommendation[];
-  /** How many results exist in all (for paging). */
+  /** How many results exist in all, one per story, as the pager shows them. */
   total: number;
-  /** A message for the user when there is nothing or the query was adjusted. */
-  notice?: string;
+  /** What to tell the user when there is nothing or the query was adjusted; worded by each front end. */
+  notices: Notice[];
 }
 
 export interface SearchOptions {

@@ -1,5 +1,7 @@
 import pino from 'pino';
 import { createBot, type BotOptions, type RunningBot } from '../../src/discord/startBot.ts';
+import { commands } from '../../commands/index.ts';
+import { LibraryRef } from '../../src/app/libraryRef.ts';
 import { Library } from '../../src/search/library.ts';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/index.ts';
 import { makeArticles, type FixtureArticle } from './articles.ts';
@@ -92,7 +94,8 @@ export async function startHarness(
   const library = options.library ?? Library.fromArticles(makeArticles(fixtureCorpus()));
   const bot = await createBot({
     config: { DISCORD_TOKEN: TOKEN, DISCORD_API_URL: emu.apiUrl, DM_MESSAGES_PER_MINUTE: 6 },
-    library,
+    library: new LibraryRef(library),
+    commands,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     ...options.bot,
   });

@@ -1,10 +1,11 @@
 import type { Article } from '../articles/article.ts';
-import type { Library } from './library.ts';
-import { DAY_MS } from './ranking.ts';
+import type { Library } from '../search/library.ts';
+import type { Notice } from '../search/notices.ts';
+import { DAY_MS } from '../search/ranking.ts';
 
 export interface DigestPreview {
   title: string;
-  notice?: string;
+  notices: Notice[];
   articles: Article[];
 }
 
@@ -22,22 +23,39 @@ export function parseDay(value: string): number | null {
  */
 export function previewDigest(
   library: Library,
-  options: { day?: number; topic?: string; limit?: number; now?: number },
+  options: {
+    day?: number | undefined;
+    topic?: string | undefined;
+    limit?: number | undefined;
+    now?: number | undefined;
+  },
 ): DigestPreview {
   const limit = options.limit ?? 5;
-  const topics = options.topic ? [options.topic] : undefined;
+  const typedTopic = options.topic?.trim() || undefined;
+  const topic = typedTopic === undefined ? undefined : library.resolveTopic(typedTopic);
   let until = options.day !== undefined ? options.day + DAY_MS : (options.now ?? Date.now());
+  const dayOf = (end: number) => new Date(end - 1).toISOString().slice(0, 10);
+  if (typedTopic !== undefined && !topic) {
+    return {
+      title: `Digest for ${dayOf(until)} · ${typedTopic}`,
+      notices: [{ kind: 'unknown-topic', name: typedTopic }],
+      articles: [],
+    };
+  }
+  const notices: Notice[] = [];
+  if (typedTopic !== undefined && topic && !topic.exact) {
+    notices.push({ kind: 'topic-guessed', typed: typedTopic, name: topic.name });
+  }
+  const topics = topic ? [topic.name] : undefined;
   let articles = library.selectDigest({ since: until - DAY_MS, until, limit, topics });
-  let notice: string | undefined;
   if (!articles.length && options.day === undefined) {
     const newest = library.newest()?.publishedAt;
     if (newest) {
       until = newest + 1;
       articles = library.selectDigest({ since: until - DAY_MS, until, limit, topics });
-      notice = `Nothing new in the last 24 hours; showing the 24 hours up to the newest article (${new Date(newest).toISOString().slice(0, 10)}).`;
+      notices.push({ kind: 'digest-newest-day', newest });
     }
   }
-  if (!articles.length) notice = 'Nothing to put in that digest: no live articles in that day.';
-  const day = new Date(until - 1).toISOString().slice(0, 10);
-  return { title: `Digest for ${day}${options.topic ? ` · ${options.topic}` : ''}`, notice, articles };
+  if (!articles.length) notices.splice(0, notices.length, { kind: 'digest-empty' });
+  return { title: `Digest for ${dayOf(until)}${topic ? ` · ${topic.name}` : ''}`, notices, articles };
 }

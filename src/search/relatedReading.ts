@@ -1,0 +1,70 @@
+import type { Article } from '../articles/article.ts';
+import { articleIdFromUrl, normalizeUrl } from '../articles/normalize.ts';
+import type { Catalog } from './catalog.ts';
+import { clampLimit } from './paging.ts';
+import { findSimilar } from './similar.ts';
+import { storyIdOf } from './stories.ts';
+import type { Recommendation, ResultPage } from './types.ts';
+
+/**
+ * Related reading for the article at `doc`: the curators' links first (deduplicated, never the article
+ * itself, never an article its file withholds with `published: false`), then the most similar corpus
+ * articles; one entry per story throughout.
+ */
+export function relatedTo(
+  catalog: Catalog,
+  doc: number,
+  options: { limit?: number; curated?: boolean } = {},
+): ResultPage & { article: Article } {
+  const { list, live, stories, byId } = catalog;
+  const article = list[doc]!;
+  const limit = clampLimit(options.limit);
+  const results: Recommendation[] = [];
+  const seenStories = new Set([stories[doc]!]);
+  // Articles are keyed by their normalised URL, so ids compare URLs without parsing them again.
+  const seenIds = new Set([article.id]);
+  if (options.curated !== false) {
+    for (const link of catalog.curatedLinksOf(article)) {
+      if (results.length >= limit) break;
+      const url = normalizeUrl(link.webUrl);
+      const linkId = url ? articleIdFromUrl(url) : null;
+      if (!linkId || seenIds.has(linkId)) continue;
+      seenIds.add(linkId);
+      const inCorpus = byId.get(linkId);
+      // The library knows this article and withholds it: its link must not slip in as a curated one.
+      if (inCorpus !== undefined && !live[inCorpus]) continue;
+      const story =
+        inCorpus !== undefined
+          ? stories[inCorpus]!
+          : storyIdOf({ title: link.title, provider: { name: link.providerName ?? '', domain: '' } });
+      if (seenStories.has(story)) continue;
+      seenStories.add(story);
+      results.push(
+        inCorpus !== undefined
+          ? { kind: 'article', article: list[inCorpus]!, why: 'curated related reading', score: 1 }
+          : { kind: 'link', link, why: 'curated related reading', score: 1 },
+      );
+    }
+  }
+  const similar = findSimilar(
+    catalog.index,
+    doc,
+    (candidate) =>
+      live[candidate] === 1 && !seenStories.has(stories[candidate]!) && !seenIds.has(list[candidate]!.id),
+    list,
+    (limit - results.length) * 3 + 5,
+  );
+  for (const match of similar) {
+    if (results.length >= limit) break;
+    const story = stories[match.doc]!;
+    if (seenStories.has(story)) continue;
+    seenStories.add(story);
+    results.push({ kind: 'article', article: list[match.doc]!, why: match.why, score: match.score });
+  }
+  return {
+    article,
+    results,
+    total: results.length,
+    notices: results.length ? [] : [{ kind: 'nothing-related', title: article.title }],
+  };
+}

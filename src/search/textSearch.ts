@@ -1,0 +1,175 @@
+import { topicKey } from '../articles/normalize.ts';
+import { analyzeQuery, MAX_QUERY_CHARS, type QueryWord } from './analyzer.ts';
+import { resolveTopic, type Catalog } from './catalog.ts';
+import type { Notice } from './notices.ts';
+import { clampLimit, clampOffset, countStories, pageOfStories } from './paging.ts';
+import { DAY_MS, searchScore } from './ranking.ts';
+import { fieldsOf, popcount, type WordPlan } from './scorer.ts';
+import { FIELDS } from './textIndex.ts';
+import type { Period, Recommendation, ResultPage, SearchOptions } from './types.ts';
+
+export const PERIOD_MS: Record<Exclude<Period, 'all'>, number> = {
+  day: DAY_MS,
+  week: 7 * DAY_MS,
+  month: 30 * DAY_MS,
+  year: 365 * DAY_MS,
+};
+
+const isExclusion = (token: string) => /^-[\p{L}\p{N}]/u.test(token);
+
+/**
+ * Full-text search. Results matching every word rank first; `-word` leaves a word out; `word*` (or
+ * `prefixLast`, for autocomplete) completes the last word; a query naming a topic also counts the articles
+ * tagged with it.
+ */
+export function searchText(
+  catalog: Catalog,
+  query: string,
+  options: SearchOptions,
+  prefixLast: boolean,
+): ResultPage {
+  const limit = clampLimit(options.limit);
+  const offset = clampOffset(options.offset);
+  const now = options.now ?? Date.now();
+  const tokens = query.slice(0, 2 * MAX_QUERY_CHARS).split(/\s+/);
+  const excludedText = tokens.filter(isExclusion).join(' ');
+  const includedText = tokens.filter((token) => !isExclusion(token)).join(' ');
+  const allWords = analyzeQuery(includedText);
+  if (allWords.length === 0) {
+    return { results: [], total: 0, notices: [{ kind: excludedText ? 'only-exclusions' : 'empty-query' }] };
+  }
+  const notices: Notice[] = [];
+  const topicFilter = options.topic ? resolveTopic(catalog, options.topic) : undefined;
+  if (options.topic && !topicFilter) {
+    return { results: [], total: 0, notices: [{ kind: 'unknown-topic', name: options.topic.trim() }] };
+  }
+  if (options.topic && topicFilter && !topicFilter.exact) {
+    notices.push({ kind: 'topic-guessed', typed: options.topic.trim(), name: topicFilter.name });
+  }
+  const completeLast = prefixLast || /\*\s*$/.test(includedText);
+  // Stop words only count when the query has nothing else ("The Who"): titles index them.
+  const content = allWords.filter((word) => !word.stop);
+  const words = content.length ? content : allWords;
+  const allPlans = catalog.scorer.plan(words, catalog.vocabulary, completeLast);
+  // Words the corpus lacks entirely cannot be matched; they are named in the notice instead.
+  const plans = allPlans.filter((plan) => plan.matches.length);
+  const since = options.period && options.period !== 'all' ? now - PERIOD_MS[options.period] : null;
+  const excluded = docsWithAny(catalog, analyzeQuery(excludedText));
+  // A query that names a topic ("deep learning") also means the articles the curators tagged so.
+  const namedKey = topicKey(includedText.replace(/\*\s*$/, ''));
+  const namedTopic = catalog.topicIndex.get(namedKey);
+  const { list, live } = catalog;
+  const tagged = (doc: number) => namedTopic !== undefined && list[doc]!.topicKeys.includes(namedKey);
+
+  const { docs, scores, masks } = catalog.scorer.run(plans);
+  try {
+    // The scorer clears masks after each query, so a doc matched a word of this one iff its mask is set.
+    const matched = (doc: number) => masks[doc] !== 0;
+    const candidates = namedTopic ? [...docs, ...namedTopic.docs.filter((doc) => masks[doc] === 0)] : docs;
+    let bestText = 0;
+    for (const doc of docs) bestText = Math.max(bestText, scores[doc]!);
+    const topicBonus = bestText * 0.5;
+    const textOf = (doc: number) => (matched(doc) ? scores[doc]! : 0) + (tagged(doc) ? topicBonus : 0);
+    const coverageOf = (doc: number) =>
+      tagged(doc) ? plans.length : matched(doc) ? popcount(masks[doc]!) : 0;
+
+    const accepted: number[] = [];
+    let filteredOut = 0;
+    let bestCoverage = 0;
+    for (const doc of candidates) {
+      if (!live[doc] || excluded.has(doc)) continue;
+      const article = list[doc]!;
+      if (
+        (topicFilter && !article.topicKeys.includes(topicFilter.key)) ||
+        (since !== null && (article.publishedAt === null || article.publishedAt < since))
+      ) {
+        filteredOut++;
+        continue;
+      }
+      accepted.push(doc);
+      bestCoverage = Math.max(bestCoverage, coverageOf(doc));
+    }
+    // Results that match every word come first; a partial match only fills in after them.
+    const rank = (doc: number) =>
+      coverageOf(doc) * 1e6 + Math.min(searchScore(textOf(doc), list[doc]!, catalog.maxHeat, now), 9e5);
+    const page = pageOfStories(catalog, accepted, offset, limit, rank);
+    const results: Recommendation[] = page.map((doc) => ({
+      kind: 'article',
+      article: list[doc]!,
+      why: explainMatch(
+        catalog,
+        doc,
+        plans,
+        matched(doc) ? masks[doc]! : 0,
+        topicFilter?.name ?? (tagged(doc) ? namedTopic!.name : undefined),
+      ),
+      score: rank(doc),
+    }));
+    if (!accepted.length && filteredOut) {
+      notices.push({
+        kind: 'filtered-out',
+        count: filteredOut,
+        query: includedText.trim(),
+        ...(since !== null && { period: options.period }),
+        ...(topicFilter && { topic: topicFilter.name }),
+      });
+    } else if (!accepted.length) {
+      notices.push({ kind: 'no-match', query: query.trim() });
+    } else {
+      const missing = allPlans.filter((plan) => !plan.matches.length).map((plan) => plan.word.raw);
+      if (missing.length) notices.push({ kind: 'missing-words', words: missing });
+      else if (plans.length > bestCoverage) notices.push({ kind: 'partial-match' });
+    }
+    return { results, total: countStories(catalog, accepted), notices };
+  } finally {
+    catalog.scorer.reset(docs);
+  }
+}
+
+/** Live or not, every doc containing any of `words` exactly (for `-word` exclusions). */
+function docsWithAny(catalog: Catalog, words: QueryWord[]): Set<number> {
+  const found = new Set<number>();
+  const { postingStart, postingDocs } = catalog.index;
+  for (const word of words) {
+    const term = catalog.vocabulary.id(word.stem) ?? catalog.vocabulary.id(word.raw);
+    if (term === undefined) continue;
+    for (let p = postingStart[term]!; p < postingStart[term + 1]!; p++) found.add(postingDocs[p]!);
+  }
+  return found;
+}
+
+function quoted(text: string): string {
+  const short = text.length > 60 ? text.slice(0, 59) + '…' : text;
+  return `“${short}”`;
+}
+
+/** "title matches deep, learning · “machne” read as “machine” · in Machine Learning". */
+function explainMatch(
+  catalog: Catalog,
+  doc: number,
+  plans: WordPlan[],
+  mask: number,
+  topicName?: string,
+): string {
+  const inTitle: string[] = [];
+  const elsewhere: string[] = [];
+  const guesses: string[] = [];
+  plans.forEach((plan, j) => {
+    if (!(mask & (1 << j))) return;
+    for (const match of plan.matches) {
+      const fields = fieldsOf(catalog.index, match.termId, doc);
+      if (!fields) continue;
+      const word = match.kind === 'exact' ? plan.word.raw : catalog.index.termWords[match.termId]!;
+      if (match.kind === 'typo') guesses.push(`${quoted(plan.word.raw)} read as ${quoted(word)}`);
+      if (fields & (1 << FIELDS.indexOf('title'))) inTitle.push(word);
+      else elsewhere.push(word);
+      break;
+    }
+  });
+  const parts: string[] = [];
+  if (inTitle.length) parts.push(`title matches ${inTitle.join(', ')}`);
+  if (elsewhere.length) parts.push(`mentions ${elsewhere.join(', ')}`);
+  parts.push(...guesses);
+  if (topicName) parts.push(`in ${topicName}`);
+  return parts.join(' · ') || 'matches your words';
+}
