@@ -4,11 +4,11 @@ import { REST } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commands } from '../commands/index.ts';
 import { deployCommands } from '../src/discord/deployCommands.ts';
-
-const definitions = commands.map((command) => command.data);
 import { startEmulator, type Emulator } from './emulator/index.ts';
 import { articleFile, tempDir, writeCorpus } from './support/articles.ts';
 import { ADMIN, GENERAL, GUILD, TOKEN } from './support/bot.ts';
+
+const definitions = commands.map((command) => command.data);
 
 const corpus = writeCorpus({
   'a.md': articleFile({ title: 'Self-driving cars learn to see pedestrians', topics: ['AI'] }),
