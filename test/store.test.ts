@@ -49,10 +49,14 @@ function failed(runId: number, overrides: Partial<Extract<RunFinish, { state: 'f
   return {
     runId,
     state: 'failed',
-    reason: 'Missing permissions',
+    problem: { kind: 'missing-permissions', channelId: IDS.channel },
     countsTowardPause: true,
     pauseAfter: 3,
-    pauseReason: 'Paused after 3 failures',
+    pauseReason: {
+      kind: 'failures-in-a-row',
+      count: 3,
+      last: { kind: 'missing-permissions', channelId: IDS.channel },
+    },
     now: T0,
     ...overrides,
   };
@@ -167,8 +171,9 @@ describe('SqliteStore: guild digest settings', () => {
     await store.setNextDueAt(guildRef, T0, null);
     const { run } = await claim(T0);
     await store.finishRun(failed(run.id));
-    const paused = await store.setGuildDigestPaused(IDS.guild, true, 'Paused by an admin', T0);
-    expect(paused).toMatchObject({ paused: true, pauseReason: 'Paused by an admin', consecutiveFailures: 1 });
+    const byAdmin = { kind: 'paused-by-user', userId: IDS.user } as const;
+    const paused = await store.setGuildDigestPaused(IDS.guild, true, byAdmin, T0);
+    expect(paused).toMatchObject({ paused: true, pauseReason: byAdmin, consecutiveFailures: 1 });
     expect(await store.listDueTargets(T0 + 1, 10)).toEqual([]);
 
     const resumed = await store.setGuildDigestPaused(IDS.guild, false, null, T0);
@@ -187,7 +192,7 @@ describe('SqliteStore: guild digest settings', () => {
       runId: run.id,
       channelId: IDS.channel,
       articles: [{ articleId: 'a1', storyId: 's1' }],
-      body: '{}',
+      content: '{}',
     });
     await store.finishRun({
       runId: run.id,
@@ -237,7 +242,7 @@ describe('SqliteStore: subscriptions', () => {
       'guild',
     ]);
     expect(await store.listDueTargets(T0 + 15, 10)).toHaveLength(1);
-    await store.setSubscriptionPaused(sub.id, true, 'DMs closed', T0);
+    await store.setSubscriptionPaused(sub.id, true, { kind: 'dms-closed', userId: IDS.user }, T0);
     expect((await store.listDueTargets(T0 + 30, 10)).map((target) => target.kind)).toEqual(['guild']);
   });
 });
@@ -261,7 +266,7 @@ describe('SqliteStore: digest runs', () => {
       { articleId: 'a1', storyId: 's1' },
       { articleId: 'a2', storyId: 's2' },
     ];
-    await store.prepareRun({ runId: run.id, channelId: IDS.channel, articles, body: '{"content":"x"}' });
+    await store.prepareRun({ runId: run.id, channelId: IDS.channel, articles, content: '{"version":1}' });
     const done = await store.finishRun({
       runId: run.id,
       state: 'posted',
@@ -277,7 +282,7 @@ describe('SqliteStore: digest runs', () => {
       state: 'posted',
       messageId: '42',
       articles,
-      preparedBody: '{"content":"x"}',
+      preparedContent: '{"version":1}',
       finishedAt: T0 + 5,
     });
     const history = await store.sentArticles(guildRef);
@@ -300,14 +305,15 @@ describe('SqliteStore: digest runs', () => {
     ]);
     expect(await store.getGuildDigest(IDS.guild)).toMatchObject({
       paused: true,
-      pauseReason: 'Paused after 3 failures',
+      pauseReason: { kind: 'failures-in-a-row', count: 3 },
     });
   });
 
   it('GIVEN a failure that pauses now THEN the target is paused at once', async () => {
     const { run } = await claim(T0);
-    const result = await store.finishRun(failed(run.id, { pauseNow: 'DMs closed' }));
-    expect(result).toMatchObject({ paused: true, pauseReason: 'DMs closed', consecutiveFailures: 1 });
+    const dmsClosed = { kind: 'dms-closed', userId: IDS.user } as const;
+    const result = await store.finishRun(failed(run.id, { pauseNow: dmsClosed }));
+    expect(result).toMatchObject({ paused: true, pauseReason: dmsClosed, consecutiveFailures: 1 });
   });
 
   it('GIVEN a success after failures THEN the failure count resets', async () => {
@@ -325,11 +331,12 @@ describe('SqliteStore: digest runs', () => {
   });
 
   it('GIVEN a skipped due time THEN it is recorded once and blocks a later claim from running it', async () => {
-    expect(await store.recordSkippedRun(guildRef, T0, 'n', 'offline', T0 + 7)).toBe(true);
-    expect(await store.recordSkippedRun(guildRef, T0, 'n', 'offline', T0 + 8)).toBe(false);
+    const offline = { kind: 'missed-offline', dueAt: T0, timeZone: 'UTC', lateMs: 7, limitMs: 6 } as const;
+    expect(await store.recordSkippedRun(guildRef, T0, 'n', offline, T0 + 7)).toBe(true);
+    expect(await store.recordSkippedRun(guildRef, T0, 'n', offline, T0 + 8)).toBe(false);
     const { run, created } = await claim(T0);
     expect(created).toBe(false);
-    expect(run).toMatchObject({ state: 'skipped', errorReason: 'offline' });
+    expect(run).toMatchObject({ state: 'skipped', problem: offline });
     expect(await store.latestRun(guildRef)).toMatchObject({ state: 'skipped' });
   });
 
@@ -363,5 +370,119 @@ describe('SqliteStore: digest runs', () => {
     ]);
     expect([a.created, b.created].filter(Boolean)).toHaveLength(1);
     await other.close();
+  });
+});
+
+describe('SqliteStore: reasons as data', () => {
+  function rawRows() {
+    const db = new Database(path.join(dir, DATABASE_FILE_NAME), { readonly: true });
+    const rows = [
+      ...db.prepare('SELECT pause_reason AS text FROM guild_digests').all(),
+      ...db.prepare('SELECT pause_reason AS text FROM subscriptions').all(),
+      ...db.prepare('SELECT error_reason AS text FROM digest_runs').all(),
+    ] as { text: string | null }[];
+    db.close();
+    return rows.map((row) => row.text ?? '');
+  }
+
+  it('GIVEN failures, a DM pause and a user pause THEN the rows hold ids as JSON and no Discord markup', async () => {
+    await saveDefaultGuild();
+    const sub = await store.saveSubscription(
+      {
+        userId: IDS.user,
+        topic: 'Science',
+        topicKey: 'science',
+        time: '07:15',
+        timeZone: 'UTC',
+        originChannelId: IDS.originChannel,
+      },
+      T0,
+    );
+    const subRef: DigestTargetRef = { kind: 'subscription', subscriptionId: sub.id };
+    for (let index = 0; index < 3; index++) {
+      const { run } = await claim(T0 + index);
+      await store.finishRun(failed(run.id));
+    }
+    const { run } = await claim(T0, subRef);
+    await store.finishRun(
+      failed(run.id, {
+        problem: {
+          kind: 'dms-closed',
+          userId: IDS.user,
+          notice: { channelId: IDS.originChannel, delivered: true },
+        },
+        pauseNow: { kind: 'dms-closed', userId: IDS.user },
+      }),
+    );
+
+    const rows = rawRows().filter(Boolean);
+    expect(rows.length).toBeGreaterThanOrEqual(5);
+    for (const text of rows) {
+      expect(text).not.toMatch(/<[#@]/);
+      expect(JSON.parse(text)).toHaveProperty('kind');
+    }
+    expect((await store.getGuildDigest(IDS.guild))?.pauseReason).toEqual({
+      kind: 'failures-in-a-row',
+      count: 3,
+      last: { kind: 'missing-permissions', channelId: IDS.channel },
+    });
+    expect((await store.getRun(subRef, T0))?.problem).toMatchObject({ kind: 'dms-closed', userId: IDS.user });
+
+    await store.setGuildDigestPaused(IDS.guild, true, { kind: 'paused-by-user', userId: IDS.user }, T0);
+    expect(rawRows()[0]).toBe(JSON.stringify({ kind: 'paused-by-user', userId: IDS.user }));
+  });
+
+  it('GIVEN a version-1 database with plain-text reasons THEN the migration turns them into data', async () => {
+    await store.close();
+    fs.rmSync(path.join(dir, DATABASE_FILE_NAME));
+    const db = new Database(path.join(dir, DATABASE_FILE_NAME));
+    db.exec(MIGRATIONS[0]!);
+    db.pragma('user_version = 1');
+    db.prepare(
+      `INSERT INTO guild_digests (guild_id, channel_id, time, time_zone, paused, pause_reason, created_at, updated_at)
+       VALUES (?, ?, '09:00', 'UTC', 1, ?, 0, 0)`,
+    ).run(IDS.guild, IDS.channel, `Paused by <@${IDS.user}> with /digest-settings pause.`);
+    db.prepare(
+      `INSERT INTO subscriptions (user_id, topic, topic_key, time, time_zone, origin_channel_id, paused,
+         pause_reason, created_at, updated_at)
+       VALUES (?, 'Science', 'science', '09:00', 'UTC', ?, 1, 'Your direct messages are closed to the bot.', 0, 0)`,
+    ).run(IDS.user, IDS.originChannel);
+    db.prepare(
+      `INSERT INTO digest_runs (target, due_at, state, nonce, error_reason, claimed_at)
+       VALUES (?, ?, 'failed', 'n', ?, 0)`,
+    ).run(
+      targetKey(guildRef),
+      T0,
+      'The channel <#200000000000000001> no longer exists: choose another channel.',
+    );
+    db.close();
+
+    store = SqliteStore.openInDataDir(dir);
+    expect((await store.getGuildDigest(IDS.guild))?.pauseReason).toEqual({
+      kind: 'paused-by-user',
+      userId: IDS.user,
+    });
+    expect((await store.listSubscriptions(IDS.user))[0]?.pauseReason).toEqual({
+      kind: 'dms-closed',
+      userId: IDS.user,
+    });
+    // Text the migration cannot tell apart is kept, marked as text, and shown as it was.
+    expect((await store.getRun(guildRef, T0))?.problem).toEqual({
+      kind: 'text',
+      text: 'The channel <#200000000000000001> no longer exists: choose another channel.',
+    });
+  });
+
+  it('GIVEN a reason stored as plain text after the migration (a hand edit) THEN it reads back as text', async () => {
+    await saveDefaultGuild();
+    await store.close();
+    const db = new Database(path.join(dir, DATABASE_FILE_NAME));
+    db.prepare('UPDATE guild_digests SET paused = 1, pause_reason = ?').run('Paused for the holidays');
+    db.close();
+    store = SqliteStore.openInDataDir(dir);
+    expect((await store.getGuildDigest(IDS.guild))?.pauseReason).toEqual({
+      kind: 'text',
+      text: 'Paused for the holidays',
+    });
   });
 });

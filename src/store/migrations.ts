@@ -73,4 +73,28 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX sent_articles_run ON sent_articles (run_id);
   `,
+  // 2: reasons become data. Plain-text reasons from version 1 are wrapped as { kind: 'text' }, except the two
+  // that held markup or can be told apart, which become their typed form (ids, no mentions).
+  `
+  UPDATE guild_digests SET pause_reason = CASE
+      WHEN pause_reason GLOB 'Paused by <@[0-9]*> with /digest-settings pause.'
+        THEN json_object('kind', 'paused-by-user', 'userId',
+          substr(pause_reason, 13, length(pause_reason) - 12 - length('> with /digest-settings pause.')))
+      ELSE json_object('kind', 'text', 'text', pause_reason)
+    END
+  WHERE pause_reason IS NOT NULL
+    AND coalesce(CASE WHEN json_valid(pause_reason) THEN json_type(pause_reason) END, '') <> 'object';
+
+  UPDATE subscriptions SET pause_reason = CASE
+      WHEN pause_reason = 'Your direct messages are closed to the bot.'
+        THEN json_object('kind', 'dms-closed', 'userId', user_id)
+      ELSE json_object('kind', 'text', 'text', pause_reason)
+    END
+  WHERE pause_reason IS NOT NULL
+    AND coalesce(CASE WHEN json_valid(pause_reason) THEN json_type(pause_reason) END, '') <> 'object';
+
+  UPDATE digest_runs SET error_reason = json_object('kind', 'text', 'text', error_reason)
+  WHERE error_reason IS NOT NULL
+    AND coalesce(CASE WHEN json_valid(error_reason) THEN json_type(error_reason) END, '') <> 'object';
+  `,
 ];

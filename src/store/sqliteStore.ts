@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 
 import { MIGRATIONS } from './migrations.ts';
+import { parsePauseReason, parseRunProblem, storeReason } from './reasons.ts';
 import {
   parseTargetKey,
   targetKey,
@@ -13,10 +14,12 @@ import {
   type DigestTargetSettings,
   type GuildDigestPatch,
   type GuildDigestSettings,
+  type PauseReason,
   type PreparedRun,
   type RunClaim,
   type RunFinish,
   type RunFinishResult,
+  type RunProblem,
   type RunState,
   type SentArticle,
   type SentHistory,
@@ -82,7 +85,7 @@ function scheduleFields(row: ScheduleRow) {
     time: row.time,
     timeZone: row.time_zone,
     paused: row.paused === 1,
-    pauseReason: row.pause_reason,
+    pauseReason: parsePauseReason(row.pause_reason),
     consecutiveFailures: row.consecutive_failures,
     nextDueAt: row.next_due_at,
     lastDigestAt: row.last_digest_at,
@@ -128,8 +131,8 @@ function toRun(row: RunRow): DigestRun {
     channelId: row.channel_id,
     messageId: row.message_id,
     articles: JSON.parse(row.articles) as SentArticle[],
-    preparedBody: row.prepared_body,
-    errorReason: row.error_reason,
+    preparedContent: row.prepared_body,
+    problem: parseRunProblem(row.error_reason),
     claimedAt: row.claimed_at,
     postStartedAt: row.post_started_at,
     finishedAt: row.finished_at,
@@ -276,11 +279,12 @@ export class SqliteStore implements Store {
       ),
       prepareRun: db.prepare(
         `UPDATE digest_runs SET channel_id = coalesce(@channelId, channel_id), articles = @articles,
-           prepared_body = @body
+           prepared_body = @content
          WHERE id = @runId AND state = 'claimed'`,
       ),
       markPostStarted: db.prepare(
-        `UPDATE digest_runs SET channel_id = @channelId, post_started_at = coalesce(post_started_at, @now)
+        `UPDATE digest_runs SET channel_id = coalesce(@channelId, channel_id),
+           post_started_at = coalesce(post_started_at, @now)
          WHERE id = @runId AND state = 'claimed'`,
       ),
       finishRun: db.prepare(
@@ -345,10 +349,15 @@ export class SqliteStore implements Store {
   async setGuildDigestPaused(
     guildId: string,
     paused: boolean,
-    reason: string | null,
+    reason: PauseReason | null,
     now: number,
   ): Promise<GuildDigestSettings | null> {
-    this.#schedules.guild_digests.setPaused.run({ id: guildId, paused: paused ? 1 : 0, reason, now });
+    this.#schedules.guild_digests.setPaused.run({
+      id: guildId,
+      paused: paused ? 1 : 0,
+      reason: storeReason(reason),
+      now,
+    });
     return this.getGuildDigest(guildId);
   }
 
@@ -380,10 +389,15 @@ export class SqliteStore implements Store {
   async setSubscriptionPaused(
     id: number,
     paused: boolean,
-    reason: string | null,
+    reason: PauseReason | null,
     now: number,
   ): Promise<Subscription | null> {
-    this.#schedules.subscriptions.setPaused.run({ id, paused: paused ? 1 : 0, reason, now });
+    this.#schedules.subscriptions.setPaused.run({
+      id,
+      paused: paused ? 1 : 0,
+      reason: storeReason(reason),
+      now,
+    });
     return this.getSubscription(id);
   }
 
@@ -437,7 +451,7 @@ export class SqliteStore implements Store {
     this.#sql.prepareRun.run({ ...prepared, articles: JSON.stringify(prepared.articles) });
   }
 
-  async markPostStarted(runId: number, channelId: string, now: number): Promise<void> {
+  async markPostStarted(runId: number, channelId: string | null, now: number): Promise<void> {
     this.#sql.markPostStarted.run({ runId, channelId, now });
   }
 
@@ -454,7 +468,8 @@ export class SqliteStore implements Store {
             state: finish.state,
             channelId: finish.state === 'posted' ? finish.channelId : null,
             messageId: finish.state === 'posted' ? finish.messageId : null,
-            reason: finish.state === 'failed' || finish.state === 'skipped' ? finish.reason : null,
+            reason:
+              finish.state === 'failed' || finish.state === 'skipped' ? storeReason(finish.problem) : null,
             now: finish.now,
           }).changes > 0;
 
@@ -474,9 +489,9 @@ export class SqliteStore implements Store {
           if (finish.countsTowardPause) schedule.countFailure.run(id);
           const failures = schedule.status.get(id)?.consecutive_failures ?? 0;
           if (finish.pauseNow !== undefined) {
-            schedule.pause.run({ id, reason: finish.pauseNow, now: finish.now });
+            schedule.pause.run({ id, reason: storeReason(finish.pauseNow)!, now: finish.now });
           } else if (finish.countsTowardPause && failures >= finish.pauseAfter) {
-            schedule.pause.run({ id, reason: finish.pauseReason, now: finish.now });
+            schedule.pause.run({ id, reason: storeReason(finish.pauseReason)!, now: finish.now });
           }
         }
         const status = schedule.status.get(id);
@@ -484,7 +499,7 @@ export class SqliteStore implements Store {
           applied,
           consecutiveFailures: status?.consecutive_failures ?? 0,
           paused: status?.paused === 1,
-          pauseReason: status?.pause_reason ?? null,
+          pauseReason: parsePauseReason(status?.pause_reason ?? null),
         };
       })
       .immediate();
@@ -494,9 +509,10 @@ export class SqliteStore implements Store {
     ref: DigestTargetRef,
     dueAt: number,
     nonce: string,
-    reason: string,
+    problem: RunProblem,
     now: number,
   ): Promise<boolean> {
+    const reason = storeReason(problem);
     return this.#sql.insertSkippedRun.run({ target: targetKey(ref), dueAt, nonce, reason, now }).changes > 0;
   }
 

@@ -1,3 +1,7 @@
+import type { PauseReason, RunProblem } from './reasons.ts';
+
+export type { PauseReason, RunProblem } from './reasons.ts';
+
 /**
  * The persistence seam. Everything the app keeps between restarts goes through `Store`; nothing else
  * touches SQL. Methods are async and each one is a single unit of work (one transaction), so a Postgres
@@ -11,7 +15,8 @@ export interface ScheduleFields {
   /** Canonical IANA zone. */
   timeZone: string;
   paused: boolean;
-  pauseReason: string | null;
+  /** Why it is paused, as data (ids, not mentions); null when running or paused without a reason. */
+  pauseReason: PauseReason | null;
   consecutiveFailures: number;
   /** Next instant the digest is due (ms); null until the scheduler computes it. */
   nextDueAt: number | null;
@@ -94,9 +99,10 @@ export interface DigestRun {
   messageId: string | null;
   /** The selection, recorded before posting so a resumed run posts the same message. */
   articles: SentArticle[];
-  /** The exact message body (JSON) to post, recorded with the selection. */
-  preparedBody: string | null;
-  errorReason: string | null;
+  /** The digest content (JSON, data only, no markup) to deliver, recorded with the selection. */
+  preparedContent: string | null;
+  /** Why the run failed or was skipped. */
+  problem: RunProblem | null;
   claimedAt: number;
   postStartedAt: number | null;
   finishedAt: number | null;
@@ -121,24 +127,25 @@ export interface PreparedRun {
   runId: number;
   channelId: string | null;
   articles: SentArticle[];
-  body: string;
+  /** The content to deliver, serialised by the digest module; the store keeps it as it is. */
+  content: string;
 }
 
 export type RunFinish =
   | { runId: number; state: 'posted'; channelId: string; messageId: string; now: number }
   | { runId: number; state: 'empty'; now: number }
-  | { runId: number; state: 'skipped'; reason: string; now: number }
+  | { runId: number; state: 'skipped'; problem: RunProblem; now: number }
   | {
       runId: number;
       state: 'failed';
-      reason: string;
+      problem: RunProblem;
       /** Final failures (Discord refused) count toward pausing; transient ones (outage) do not. */
       countsTowardPause: boolean;
       /** Pause once this many consecutive counted failures are reached, with `pauseReason`. */
       pauseAfter: number;
-      pauseReason: string;
+      pauseReason: PauseReason;
       /** Pause now with this reason, whatever the count (e.g. the user closed their DMs). */
-      pauseNow?: string;
+      pauseNow?: PauseReason;
       now: number;
     };
 
@@ -147,7 +154,7 @@ export interface RunFinishResult {
   applied: boolean;
   consecutiveFailures: number;
   paused: boolean;
-  pauseReason: string | null;
+  pauseReason: PauseReason | null;
 }
 
 export interface SentHistory {
@@ -163,7 +170,7 @@ export interface Store {
   setGuildDigestPaused(
     guildId: string,
     paused: boolean,
-    reason: string | null,
+    reason: PauseReason | null,
     now: number,
   ): Promise<GuildDigestSettings | null>;
   /** Removes the settings and the server's digest history. */
@@ -176,7 +183,7 @@ export interface Store {
   setSubscriptionPaused(
     id: number,
     paused: boolean,
-    reason: string | null,
+    reason: PauseReason | null,
     now: number,
   ): Promise<Subscription | null>;
   /** Removes the subscription and its history. */
@@ -193,7 +200,8 @@ export interface Store {
   /** Inserts the run as `claimed`, or returns the existing run for that target and due time. */
   claimRun(claim: RunClaim): Promise<ClaimResult>;
   prepareRun(prepared: PreparedRun): Promise<void>;
-  markPostStarted(runId: number, channelId: string, now: number): Promise<void>;
+  /** From here on a post may reach Discord. The channel is null when it is not known yet (a DM to open). */
+  markPostStarted(runId: number, channelId: string | null, now: number): Promise<void>;
   /**
    * Moves a claimed run to its final state in one transaction: a posted run records the message, the
    * sent articles and advances lastDigestAt; a failed one updates the failure count and may pause.
@@ -204,7 +212,7 @@ export interface Store {
     ref: DigestTargetRef,
     dueAt: number,
     nonce: string,
-    reason: string,
+    problem: RunProblem,
     now: number,
   ): Promise<boolean>;
   /** Runs left `claimed` by a process that stopped mid-run, oldest first. */
