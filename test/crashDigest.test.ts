@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { digestNonce } from '../src/digest/nonce.ts';
-import { CRASH_POINTS, type CrashPointName } from '../src/digest/runner.ts';
+import { CRASH_POINTS, type CrashPointName } from '../src/digest/protocol.ts';
 import { SqliteStore } from '../src/store/sqliteStore.ts';
 import { targetKey, type DigestTargetRef } from '../src/store/types.ts';
 import type { CrashChildConfig } from './digest-support/crashChild.ts';

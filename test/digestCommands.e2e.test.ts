@@ -9,10 +9,14 @@ import path from 'node:path';
 import { PermissionFlagsBits, Routes, type TextChannel } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 
+import pino from 'pino';
+
 import { commands } from '../commands/index.ts';
-import { attachDigests } from '../src/discord/attachDigests.ts';
+import { createDigests, type Digests } from '../src/discord/digests.ts';
+import { createDigestRest } from '../src/discord/discordDelivery.ts';
 import type { DigestService } from '../src/discord/digestService.ts';
 import { Library } from '../src/search/library.ts';
+import { SqliteStore } from '../src/store/sqliteStore.ts';
 import type { InteractionRecord } from './emulator/index.ts';
 import { Permissions } from './emulator/permissions.ts';
 import { makeArticles, type FixtureArticle } from './support/articles.ts';
@@ -97,10 +101,26 @@ const SECOND_DAY: FixtureArticle[] = [
 let h: Harness;
 let dir: string;
 let now: number;
+let store: SqliteStore | undefined;
+let digests: Digests | undefined;
 
+/** As the composition root does it: store → digests → bot (given the digest service) → digests.start(). */
 async function boot(options: { digests?: boolean } = {}) {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'broadsheet-digest-commands-'));
   now = berlin(2, 8);
+  const rest = createDigestRest(TOKEN);
+  if (options.digests !== false) {
+    store = SqliteStore.openInDataDir(dir);
+    digests = createDigests({
+      store,
+      rest,
+      library: () => h.bot.context.library.current,
+      logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+      now: () => now,
+      catchUpMs: 6 * 3_600_000,
+      cronExpression: NEVER,
+    });
+  }
   h = await startHarness({
     library: Library.fromArticles(makeArticles(FIRST_DAY)),
     emulator: {
@@ -120,24 +140,11 @@ async function boot(options: { digests?: boolean } = {}) {
         },
       ],
     },
-    bot: {
-      ...(options.digests !== false && {
-        extendContext: (context, client) =>
-          attachDigests(
-            context,
-            client,
-            // The same emulator the client talks to.
-            {
-              DATA_DIR: dir,
-              DISCORD_TOKEN: TOKEN,
-              DISCORD_API_URL: client.rest.options.api,
-              DIGEST_CATCH_UP_HOURS: 6,
-            },
-            { now: () => now, cronExpression: NEVER },
-          ),
-      }),
-    },
+    bot: { digest: digests?.service ?? null },
   });
+  // The emulator the client talks to; its address is known once the harness has started it.
+  rest.options.api = h.emu.apiUrl;
+  await digests?.start();
   // Registered like deploy-commands does, so the emulator checks the definitions and types the options.
   await h.bot.client.rest.put(Routes.applicationCommands(h.emu.application.id), {
     body: commands.map((command) => command.data),
@@ -145,14 +152,19 @@ async function boot(options: { digests?: boolean } = {}) {
 }
 
 afterEach(async () => {
+  // The shutdown order of main.ts: drain the bot, stop the digests, close the store, then the gateway.
+  await h?.bot.drain();
+  await digests?.stop();
+  await store?.close();
   await h?.stop();
+  digests = undefined;
+  store = undefined;
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
 function service(): DigestService {
-  const digest = h.bot.context.digest;
-  if (!digest) throw new Error('digests are not attached');
-  return digest;
+  if (!digests) throw new Error('digests are not running');
+  return digests.service;
 }
 
 interface Invocation {
@@ -388,7 +400,7 @@ describe('/digest-settings', () => {
     await scheduleNews();
     await tickAt(berlin(2, 9));
     // The corpus grows: a syndicated copy of a story already sent, and one new story.
-    h.bot.context.library = Library.fromArticles(makeArticles([...FIRST_DAY, ...SECOND_DAY]));
+    h.bot.context.library.replace(Library.fromArticles(makeArticles([...FIRST_DAY, ...SECOND_DAY])));
     expect(await tickAt(berlin(3, 9))).toMatchObject([{ state: 'posted' }]);
     const second = h.emu.botMessages(NEWS)[1];
     expect(second?.embeds.map((embed) => embed.title)).toEqual([
@@ -452,7 +464,7 @@ describe('/digest-settings', () => {
     const resumed = await scheduleNews({ channel: ANNOUNCEMENTS });
     expect(answer(resumed)).toContain('It was paused; it runs again from now on.');
     expect(answer(resumed)).toContain('Next run: Tue, 3 Jun 2025, 09:00 CEST');
-    h.bot.context.library = Library.fromArticles(makeArticles([...FIRST_DAY, ...SECOND_DAY]));
+    h.bot.context.library.replace(Library.fromArticles(makeArticles([...FIRST_DAY, ...SECOND_DAY])));
     expect(await tickAt(berlin(3, 9))).toMatchObject([{ state: 'posted', channelId: ANNOUNCEMENTS }]);
     expect(h.emu.takeViolations()).toEqual([]);
   });

@@ -7,6 +7,7 @@ import path from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import { describeRunProblem } from '../src/discord/digestWording.ts';
 import { targetKey, type DigestTargetRef } from '../src/store/types.ts';
 import { makeCorpus } from './digest-support/corpus.ts';
 import { createHarness, FakeClock, IDS, makeTempDir, type Harness } from './digest-support/harness.ts';
@@ -83,9 +84,12 @@ describe('GIVEN the Discord API emulator', () => {
     emulator.setBotChannelPermissions(IDS.channel, { deny: Permissions.SendMessages });
     const outcomes = [...(await tickOn(2)), ...(await tickOn(3)), ...(await tickOn(4)), ...(await tickOn(5))];
     expect(outcomes.map((outcome) => outcome.state)).toEqual(['failed', 'failed', 'failed']);
-    const status = await bot.runner.statusFor(IDS.guild, clock.now());
+    const status = await bot.digests.status(IDS.guild);
     expect(status?.paused).toBe(true);
-    expect(status?.lastError?.reason).toMatch(/^Missing permissions in <#200000000000000001>/);
+    expect(status?.lastError?.problem).toEqual({ kind: 'missing-permissions', channelId: IDS.channel });
+    expect(describeRunProblem(status!.lastError!.problem)).toMatch(
+      /^Missing permissions in <#200000000000000001>/,
+    );
     expect(emulator.botMessages(IDS.channel)).toEqual([]);
   });
 
@@ -94,7 +98,7 @@ describe('GIVEN the Discord API emulator', () => {
     emulator.deleteChannel(IDS.channel);
     const [run] = await tickOn(2);
     expect(run).toMatchObject({ state: 'failed', final: true, paused: false });
-    expect(run?.state === 'failed' && run.reason).toMatch(/no longer exists/);
+    expect(run?.state === 'failed' && describeRunProblem(run.problem)).toMatch(/no longer exists/);
     const posts = emulator.requests.filter((request) => request.method === 'POST');
     expect(posts).toHaveLength(1);
   });

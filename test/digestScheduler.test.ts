@@ -5,8 +5,9 @@ import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { digestNonce } from '../src/digest/nonce.ts';
-import { CRASH_POINTS, type CrashPointName } from '../src/digest/runner.ts';
+import { CRASH_POINTS, type CrashPointName } from '../src/digest/protocol.ts';
 import { DEFAULT_CATCH_UP_MS, catchUpMsFromConfig, missedDueTimes } from '../src/digest/scheduler.ts';
+import { describePauseReason, describeRunProblem } from '../src/discord/digestWording.ts';
 import { targetKey, type DigestTargetRef } from '../src/store/types.ts';
 import { makeCorpus } from './digest-support/corpus.ts';
 import { FAILURES, startFakeDiscord, type FakeDiscord } from './digest-support/fakeDiscord.ts';
@@ -211,9 +212,10 @@ describe('DigestScheduler: downtime and restarts', () => {
     expect(report.skipped).toMatchObject([{ target: guildKey, dueAt: nineAm(2) }]);
     expect(fake.requests).toHaveLength(0);
 
-    const status = await second.runner.statusFor(IDS.guild, clock.now());
+    const status = await second.digests.status(IDS.guild);
     expect(status?.lastRun).toMatchObject({ state: 'skipped', dueAt: nineAm(2) });
-    expect(status?.lastRun?.reason).toMatch(/offline.*7\.0 h late.*limit is 6\.0 h/);
+    expect(status?.lastRun?.problem).toMatchObject({ kind: 'missed-offline', lateMs: 7 * HOUR });
+    expect(describeRunProblem(status!.lastRun!.problem!)).toMatch(/offline.*7\.0 h late.*limit is 6\.0 h/);
     expect(status?.nextRunAt).toBe(nineAm(3));
 
     // A second restart does not skip (or post) it again; the next day runs normally.
@@ -328,7 +330,12 @@ describe('DigestScheduler: settings changes', () => {
     const bot = boot();
     await configureGuild(bot);
     await bot.scheduler.start();
-    await bot.store.setGuildDigestPaused(IDS.guild, true, 'Paused by an admin', clock.now());
+    await bot.store.setGuildDigestPaused(
+      IDS.guild,
+      true,
+      { kind: 'paused-by-user', userId: IDS.user },
+      clock.now(),
+    );
     clock.set(nineAm(2));
     expect((await bot.scheduler.tick()).runs).toEqual([]);
     await bot.store.setGuildDigestPaused(IDS.guild, false, null, clock.now());
@@ -348,7 +355,8 @@ describe('DigestScheduler: broken stored schedules', () => {
     await restarted.scheduler.start();
     const settings = await restarted.store.getGuildDigest(IDS.guild);
     expect(settings?.paused).toBe(true);
-    expect(settings?.pauseReason).toMatch(
+    expect(settings?.pauseReason).toMatchObject({ kind: 'unschedulable', timeZone: 'Atlantis/Capital' });
+    expect(describePauseReason(settings!.pauseReason!)).toMatch(
       /Atlantis\/Capital cannot be computed.*Set the time and time zone again/,
     );
   });
@@ -373,17 +381,24 @@ describe('DigestRunner: failures', () => {
     ]);
     expect(messagePosts()).toHaveLength(3);
 
-    const status = await bot.runner.statusFor(IDS.guild, clock.now());
+    const status = await bot.digests.status(IDS.guild);
     expect(status).toMatchObject({
       paused: true,
       consecutiveFailures: 3,
       nextRunAt: null,
       nextRunLocal: null,
     });
-    expect(status?.pauseReason).toMatch(
+    expect(status?.pauseReason).toEqual({
+      kind: 'failures-in-a-row',
+      count: 3,
+      last: { kind: 'missing-permissions', channelId: IDS.channel },
+    });
+    expect(describePauseReason(status!.pauseReason!)).toMatch(
       /Paused after 3 failed digests in a row.*Missing permissions in <#\d+>/,
     );
-    expect(status?.lastError?.reason).toMatch(/needs View Channel, Send Messages and Embed Links/);
+    expect(describeRunProblem(status!.lastError!.problem)).toMatch(
+      /needs View Channel, Send Messages and Embed Links/,
+    );
     expect((await bot.store.getGuildDigest(IDS.guild))?.lastDigestAt).toBeNull();
   });
 
@@ -400,7 +415,7 @@ describe('DigestRunner: failures', () => {
       clock.set(nineAm(2));
       const [run] = (await bot.scheduler.tick()).runs;
       expect(run).toMatchObject({ state: 'failed', final: true });
-      expect(run?.state === 'failed' && run.reason).toMatch(reason);
+      expect(run?.state === 'failed' && describeRunProblem(run.problem)).toMatch(reason);
       expect(messagePosts()).toHaveLength(1);
     },
   );
@@ -528,9 +543,16 @@ describe('DigestRunner: personal subscriptions', () => {
     const subscription = await bot.store.getTarget(ref);
     expect(subscription).toMatchObject({
       paused: true,
-      pauseReason: expect.stringMatching(/direct messages/),
+      pauseReason: { kind: 'dms-closed', userId: IDS.user },
     });
-    expect((await bot.store.getRun(ref, nineAm(2)))?.errorReason).toMatch(/they were told in <#\d+>/);
+    expect(describePauseReason(subscription!.pauseReason!)).toMatch(/direct messages/);
+    const problem = (await bot.store.getRun(ref, nineAm(2)))?.problem;
+    expect(problem).toEqual({
+      kind: 'dms-closed',
+      userId: IDS.user,
+      notice: { channelId: IDS.originChannel, delivered: true },
+    });
+    expect(describeRunProblem(problem!)).toMatch(/they were told in <#\d+>/);
 
     clock.set(nineAm(3));
     expect((await bot.scheduler.tick()).runs).toEqual([]);
@@ -580,7 +602,7 @@ describe('DigestScheduler: node-cron and shutdown', () => {
     const bot = boot();
     await configureGuild(bot, { timeZone: 'America/New_York', time: '06:45' });
     await bot.scheduler.start();
-    const status = await bot.runner.statusFor(IDS.guild, clock.now());
+    const status = await bot.digests.status(IDS.guild);
     expect(status).toMatchObject({
       paused: false,
       lastRun: null,
@@ -588,7 +610,7 @@ describe('DigestScheduler: node-cron and shutdown', () => {
       timeZone: 'America/New_York',
     });
     expect(status?.nextRunLocal).toMatch(/Mon, 2 Jun 2025, 06:45 (EDT|GMT-4)/);
-    expect(await bot.runner.statusFor('999999999999999999', clock.now())).toBeNull();
+    expect(await bot.digests.status('999999999999999999')).toBeNull();
   });
 });
 

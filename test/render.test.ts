@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  escapeText,
-  fitMessage,
-  renderDigestBody,
-  renderResults,
-  renderTopics,
-} from '../src/discord/render.ts';
+import { escapeText, fitMessage, renderResults, renderTopics } from '../src/discord/render.ts';
 import { safeUrl, truncate } from '../src/discord/limits.ts';
 import type { Recommendation } from '../src/search/types.ts';
 import { makeArticles } from './support/articles.ts';
@@ -109,16 +103,6 @@ describe('renderer', () => {
     expect(truncate('see https://example.com/a/very/long/path here', 30)).toBe('see…');
     expect(safeUrl('javascript:alert(1)')).toBeUndefined();
     expect(safeUrl('https://example.com/x')).toBe('https://example.com/x');
-  });
-
-  it('GIVEN a digest with a role THEN only that role may be mentioned', () => {
-    const body = renderDigestBody(hostile.slice(0, 5), {
-      title: 'Daily digest',
-      mentionRoleId: '123456789012345678',
-    });
-    expect(body.content).toMatch(/^<@&123456789012345678> /);
-    expect(body.allowed_mentions).toEqual({ parse: [], roles: ['123456789012345678'] });
-    expect(renderDigestBody(hostile.slice(0, 1), { title: 'x' }).allowed_mentions).toEqual({ parse: [] });
   });
 
   it('GIVEN hundreds of topics THEN the topics embed stays within 4,096 characters and says how many are left', () => {

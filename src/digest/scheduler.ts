@@ -6,11 +6,13 @@ import {
   targetKey,
   type DigestTargetRef,
   type DigestTargetSettings,
+  type RunProblem,
   type Store,
 } from '../store/types.ts';
+import { DAY_MS, HOUR_MS, nextDueAt } from '../time/localTime.ts';
 import { digestNonce } from './nonce.ts';
-import type { DigestRunner, RunReport } from './runner.ts';
-import { DAY_MS, HOUR_MS, formatLocal, nextDueAt } from '../time/localTime.ts';
+import type { RunReport } from './protocol.ts';
+import type { DigestRunner } from './runner.ts';
 
 /** A run missed while the bot was down is still posted if it is at most this late. */
 export const DEFAULT_CATCH_UP_MS = 6 * HOUR_MS;
@@ -41,7 +43,7 @@ export interface TickReport {
   scheduled: number;
   runs: RunReport[];
   /** Due times recorded as skipped because they were too late to catch up. */
-  skipped: { target: string; dueAt: number; reason: string }[];
+  skipped: { target: string; dueAt: number; problem: RunProblem }[];
 }
 
 function emptyReport(): TickReport {
@@ -194,7 +196,7 @@ export class DigestScheduler {
   /** A stored zone the runtime no longer knows (e.g. after an ICU update) must not fail every tick. */
   async #pauseUnschedulable(target: DigestTargetSettings, error: unknown): Promise<void> {
     const detail = error instanceof Error ? error.message : String(error);
-    const reason = `Paused: the schedule ${target.time} ${target.timeZone} cannot be computed (${detail}). Set the time and time zone again.`;
+    const reason = { kind: 'unschedulable', time: target.time, timeZone: target.timeZone, detail } as const;
     const now = this.#now();
     if (target.kind === 'guild') await this.#store.setGuildDigestPaused(target.guildId, true, reason, now);
     else await this.#store.setSubscriptionPaused(target.id, true, reason, now);
@@ -236,13 +238,16 @@ export class DigestScheduler {
   }
 
   async #skip(ref: DigestTargetRef, dueAt: number, now: number, timeZone: string, report: TickReport) {
-    const lateHours = ((now - dueAt) / HOUR_MS).toFixed(1);
-    const reason =
-      `Skipped the digest due ${formatLocal(dueAt, timeZone)}: the bot was offline and it was ${lateHours} h ` +
-      `late (the limit is ${(this.#catchUpMs / HOUR_MS).toFixed(1)} h).`;
+    const problem: RunProblem = {
+      kind: 'missed-offline',
+      dueAt,
+      timeZone,
+      lateMs: now - dueAt,
+      limitMs: this.#catchUpMs,
+    };
     const key = targetKey(ref);
-    if (await this.#store.recordSkippedRun(ref, dueAt, digestNonce(key, dueAt), reason, now)) {
-      report.skipped.push({ target: key, dueAt, reason });
+    if (await this.#store.recordSkippedRun(ref, dueAt, digestNonce(key, dueAt), problem, now)) {
+      report.skipped.push({ target: key, dueAt, problem });
       this.#log.warn({ target: key, dueAt: new Date(dueAt).toISOString() }, 'missed digest skipped');
     }
   }
@@ -258,14 +263,18 @@ export class DigestScheduler {
       const mayHavePosted = run.postStartedAt !== null;
       const tooLate = now - run.dueAt > this.#catchUpMs;
       if (!mayHavePosted && (!target || target.paused || tooLate)) {
-        const reason = !target
-          ? 'The digest target was removed while the run was interrupted.'
+        const problem: RunProblem = !target
+          ? { kind: 'target-removed' }
           : target.paused
-            ? 'The digest was paused while the run was interrupted.'
-            : `Skipped the digest due ${formatLocal(run.dueAt, target.timeZone)}: the bot stopped mid-run and ` +
-              `restarted ${((now - run.dueAt) / HOUR_MS).toFixed(1)} h later.`;
-        await this.#store.finishRun({ runId: run.id, state: 'skipped', reason, now });
-        report.skipped.push({ target: targetKey(run.target), dueAt: run.dueAt, reason });
+            ? { kind: 'paused-while-interrupted' }
+            : {
+                kind: 'missed-interrupted',
+                dueAt: run.dueAt,
+                timeZone: target.timeZone,
+                lateMs: now - run.dueAt,
+              };
+        await this.#store.finishRun({ runId: run.id, state: 'skipped', problem, now });
+        report.skipped.push({ target: targetKey(run.target), dueAt: run.dueAt, problem });
         continue;
       }
       this.#log.info({ target: targetKey(run.target), runId: run.id }, 'resuming an interrupted digest run');

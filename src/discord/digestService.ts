@@ -1,21 +1,38 @@
-import type { DigestRunner } from '../digest/runner.ts';
-import { DAY_MS } from '../time/localTime.ts';
+import type { Article } from '../articles/article.ts';
+import type { DigestModule } from '../digest/digests.ts';
+import type { RunReport } from '../digest/protocol.ts';
 import type { DigestScheduler } from '../digest/scheduler.ts';
+import type { DigestStatus } from '../digest/status.ts';
 import type { Library } from '../search/library.ts';
-import type { Store } from '../store/types.ts';
+import type { DigestTargetRef, DigestTargetSettings, Store } from '../store/types.ts';
 
-/** The longest window a digest covers (after a long pause); the runner and the status preview share it. */
-export const DIGEST_MAX_WINDOW_MS = 7 * DAY_MS;
-
-/** What the digest commands need: the database, the runner, the scheduler, the engine and the clock. */
+/** What the digest commands need: the database, the digest module's verbs, the engine and the clock. */
 export interface DigestService {
   readonly store: Store;
-  /** Posts now (`postNow`) and reports a server's schedule (`statusFor`). */
-  readonly runner: DigestRunner;
-  /** `schedule(ref)` makes a settings change apply without a restart. */
-  readonly scheduler: DigestScheduler;
+  /** `schedule(ref)` makes a settings change apply without a restart; `tick()` runs what is due. */
+  readonly scheduler: Pick<DigestScheduler, 'schedule' | 'tick'>;
+  postNow(ref: DigestTargetRef): Promise<RunReport>;
+  status(guildId: string): Promise<DigestStatus | null>;
+  /** What a run now would post, chosen by the runner's own selection. */
+  preview(target: DigestTargetSettings): Promise<Article[]>;
   /** The engine as it is now: the library may be swapped while the bot runs. */
   library(): Library;
   /** The digests' only clock; tests inject one. */
   now(): number;
+}
+
+export function digestService(
+  module: DigestModule,
+  library: () => Library,
+  now: () => number,
+): DigestService {
+  return {
+    store: module.store,
+    scheduler: module.scheduler,
+    postNow: (ref) => module.postNow(ref),
+    status: (guildId) => module.status(guildId),
+    preview: (target) => module.preview(target),
+    library,
+    now,
+  };
 }

@@ -5,9 +5,7 @@ import {
   type APIComponentInMessageActionRow,
   type APIEmbed,
   type APISelectMenuOption,
-  type RESTPostAPIChannelMessageJSONBody,
 } from 'discord.js';
-import type { Article } from '../articles/article.ts';
 import type { Recommendation, TopicCount } from '../search/types.ts';
 import { encodeCustomId } from './customIds.ts';
 import { LIMITS, safeUrl, truncate } from './limits.ts';
@@ -247,28 +245,6 @@ export function renderHelp(): RenderedMessage {
     components: [],
     allowedMentions: { parse: [] },
   });
-}
-
-/** A scheduled digest as a channel message (REST body). Mentions only the role the server configured. */
-export function renderDigestBody(
-  articles: Article[],
-  options: { title: string; mentionRoleId?: string | null },
-): RESTPostAPIChannelMessageJSONBody {
-  const message = fitMessage({
-    content: `${options.mentionRoleId ? `<@&${options.mentionRoleId}> ` : ''}**${escapeText(options.title)}**`,
-    embeds: articles
-      .slice(0, LIMITS.embedsPerMessage)
-      .map((article, i) =>
-        resultEmbed({ kind: 'article', article, why: 'top by heat since the last digest', score: 0 }, i + 1),
-      ),
-    components: [],
-    allowedMentions: { parse: [] },
-  });
-  return {
-    content: message.content,
-    embeds: message.embeds,
-    allowed_mentions: options.mentionRoleId ? { parse: [], roles: [options.mentionRoleId] } : { parse: [] },
-  };
 }
 
 function embedSize(embed: APIEmbed): number {

@@ -3,9 +3,10 @@
  * tests and the crash child process (which must see exactly the same articles).
  */
 import type { Article } from '../../src/articles/article.ts';
-import type { DigestMessageBody } from '../../src/digest/runner.ts';
+import type { DigestContent } from '../../src/digest/content.ts';
+import type { DigestEngine } from '../../src/digest/selection.ts';
+import type { DigestMessageBody } from '../../src/discord/renderDigest.ts';
 import type { DigestQuery } from '../../src/search/types.ts';
-import type { DigestTargetSettings } from '../../src/store/types.ts';
 
 const HOUR_MS = 3_600_000;
 
@@ -76,10 +77,21 @@ export function selectFrom(articles: readonly Article[]) {
   };
 }
 
-export function renderDigest(articles: Article[], target: DigestTargetSettings): DigestMessageBody {
-  const heading = target.kind === 'guild' ? 'Today in the news' : `Your ${target.topic} digest`;
+/** The engine port over a fixed list of articles. */
+export function engineOver(articles: readonly Article[]): DigestEngine {
+  return {
+    selectDigest: selectFrom(articles),
+    storyOf,
+    get: (id) => articles.find((article) => article.id === id),
+  };
+}
+
+/** A plain renderer, so these tests read the selection, not the real renderer's layout. */
+export function renderDigest(content: DigestContent): DigestMessageBody {
+  const heading =
+    content.title.kind === 'server' ? 'Today in the news' : `Your ${content.title.topic} digest`;
   return {
     content: heading,
-    embeds: articles.map((article) => ({ title: article.title, url: article.webUrl })),
+    embeds: content.articles.map((article) => ({ title: article.title, url: article.webUrl })),
   };
 }

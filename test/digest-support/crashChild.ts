@@ -7,10 +7,11 @@
  */
 import { REST } from '@discordjs/rest';
 
-import { DigestRunner, type CrashPointName } from '../../src/digest/runner.ts';
-import { DigestScheduler } from '../../src/digest/scheduler.ts';
+import { createDigestModule } from '../../src/digest/digests.ts';
+import type { CrashPointName } from '../../src/digest/protocol.ts';
+import { createDiscordDelivery } from '../../src/discord/discordDelivery.ts';
 import { SqliteStore } from '../../src/store/sqliteStore.ts';
-import { renderDigest, selectFrom, storyOf } from './corpus.ts';
+import { engineOver, renderDigest } from './corpus.ts';
 import { crashCorpus } from './crashScenario.ts';
 
 export interface CrashChildConfig {
@@ -22,24 +23,24 @@ export interface CrashChildConfig {
 }
 
 const config = JSON.parse(process.env.CRASH_CHILD ?? '{}') as CrashChildConfig;
-const now = () => config.now;
+const engine = engineOver(crashCorpus);
 
 const store = new SqliteStore(config.dbPath);
-const runner = new DigestRunner({
+const digests = createDigestModule({
   store,
-  rest: new REST({ api: config.api, retries: 0, timeout: 5_000 }).setToken(config.token),
-  select: selectFrom(crashCorpus),
-  storyOf,
-  render: renderDigest,
-  now,
+  delivery: createDiscordDelivery({
+    rest: new REST({ api: config.api, retries: 0, timeout: 5_000 }).setToken(config.token),
+    render: renderDigest,
+  }),
+  engine: () => engine,
+  now: () => config.now,
   retry: { baseDelayMs: 10, maxDelayMs: 50 },
   crashPoint: (name) => {
     if (name === config.crashAt) process.kill(process.pid, 'SIGKILL');
   },
 });
-const scheduler = new DigestScheduler({ store, runner, now });
 
-const report = await scheduler.start();
-await scheduler.stop();
+const report = await digests.start();
+await digests.stop();
 await store.close();
 process.stdout.write(JSON.stringify(report));

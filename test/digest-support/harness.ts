@@ -5,10 +5,14 @@ import path from 'node:path';
 import { REST } from '@discordjs/rest';
 
 import type { Article } from '../../src/articles/article.ts';
-import { DigestRunner, type CrashPointName, type RetryPolicy } from '../../src/digest/runner.ts';
-import { DigestScheduler } from '../../src/digest/scheduler.ts';
+import { createDigestModule } from '../../src/digest/digests.ts';
+import type { CrashPointName } from '../../src/digest/protocol.ts';
+import type { RetryPolicy } from '../../src/digest/retry.ts';
+import { createDiscordDelivery } from '../../src/discord/discordDelivery.ts';
+import type { DigestMessageBody } from '../../src/discord/renderDigest.ts';
+import type { DigestContent } from '../../src/digest/content.ts';
 import { SqliteStore } from '../../src/store/sqliteStore.ts';
-import { renderDigest, selectFrom, storyOf } from './corpus.ts';
+import { engineOver, renderDigest } from './corpus.ts';
 
 export const IDS = {
   guild: '100000000000000001',
@@ -48,6 +52,8 @@ export interface HarnessOptions {
   restRetries?: number;
   cronExpression?: string;
   sleeps?: number[];
+  /** How the delivery renders content; default the plain test renderer (pass the real one to test it). */
+  render?: (content: DigestContent) => DigestMessageBody;
 }
 
 /** Store, runner and scheduler wired as in the app, on a real SQLite file and a loopback Discord. */
@@ -55,33 +61,28 @@ export function createHarness(options: HarnessOptions) {
   const store = new SqliteStore(options.dbPath);
   const rest = new REST({ api: options.api, retries: options.restRetries ?? 0, timeout: 5_000 });
   rest.setToken(options.token ?? 'x');
-  const runner = new DigestRunner({
+  const engine = engineOver(options.articles);
+  const digests = createDigestModule({
     store,
-    rest,
-    select: selectFrom(options.articles),
-    storyOf,
-    render: renderDigest,
+    delivery: createDiscordDelivery({ rest, render: options.render ?? renderDigest }),
+    engine: () => engine,
     now: options.clock.now,
     retry: { baseDelayMs: 1, maxDelayMs: 5, ...options.retry },
     sleep: async (ms) => {
       options.sleeps?.push(ms);
     },
     ...(options.crashPoint && { crashPoint: options.crashPoint }),
-  });
-  const scheduler = new DigestScheduler({
-    store,
-    runner,
-    now: options.clock.now,
     ...(options.catchUpMs !== undefined && { catchUpMs: options.catchUpMs }),
     ...(options.cronExpression !== undefined && { cronExpression: options.cronExpression }),
   });
   return {
     store,
     rest,
-    runner,
-    scheduler,
+    digests,
+    runner: digests.runner,
+    scheduler: digests.scheduler,
     async close() {
-      await scheduler.stop();
+      await digests.stop();
       await store.close();
     },
   };

@@ -1,0 +1,82 @@
+import type { Article } from '../articles/article.ts';
+import type { DigestTargetSettings } from '../store/types.ts';
+
+/** What one article shows in a digest: display fields only, copied when the digest is prepared. */
+export interface DigestArticle {
+  id: string;
+  title: string;
+  webUrl: string;
+  excerpt: string;
+  providerName: string;
+  publishedAt: number | null;
+  heat: number | null;
+  topics: string[];
+  imageUrl: string | null;
+}
+
+/** The title's parts; the renderer words it (`Daily digest · Mon 2 Jun`) in the target's time zone. */
+export type DigestTitle =
+  | { kind: 'server'; at: number; timeZone: string }
+  | { kind: 'subscription'; topic: string; at: number; timeZone: string };
+
+/**
+ * A digest as data, recorded with the run before anything is posted: a resumed run delivers exactly this,
+ * and the delivery renders it deterministically, so the message is the same however often it is tried.
+ * It holds no markup: the delivery decides how a title, an article or a role mention looks.
+ */
+export interface DigestContent {
+  version: 1;
+  /** The run it belongs to: lets a delivery label the message, and later find a message it already posted. */
+  runId: number;
+  /** Deterministic per target and due time; the delivery posts with it so a repeat is deduplicated. */
+  nonce: string;
+  title: DigestTitle;
+  /** The one role the message may ping, or null for none. */
+  mentionRoleId: string | null;
+  articles: DigestArticle[];
+}
+
+export function digestArticle(article: Article): DigestArticle {
+  return {
+    id: article.id,
+    title: article.title,
+    webUrl: article.webUrl,
+    excerpt: article.excerpt,
+    providerName: article.provider.name,
+    publishedAt: article.publishedAt,
+    heat: article.heat,
+    topics: [...article.topics],
+    imageUrl: article.images[0]?.url ?? null,
+  };
+}
+
+export function digestContent(options: {
+  runId: number;
+  nonce: string;
+  target: DigestTargetSettings;
+  articles: readonly Article[];
+  at: number;
+}): DigestContent {
+  const { target, at } = options;
+  return {
+    version: 1,
+    runId: options.runId,
+    nonce: options.nonce,
+    title:
+      target.kind === 'guild'
+        ? { kind: 'server', at, timeZone: target.timeZone }
+        : { kind: 'subscription', topic: target.topic, at, timeZone: target.timeZone },
+    mentionRoleId: target.kind === 'guild' ? target.mentionRoleId : null,
+    articles: options.articles.map(digestArticle),
+  };
+}
+
+/** The recorded content, or null when the run was prepared by an older build (a rendered message body). */
+export function parseDigestContent(stored: string): DigestContent | null {
+  try {
+    const value = JSON.parse(stored) as Partial<DigestContent> | null;
+    return value?.version === 1 && Array.isArray(value.articles) ? (value as DigestContent) : null;
+  } catch {
+    return null;
+  }
+}

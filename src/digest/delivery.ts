@@ -1,0 +1,49 @@
+/**
+ * The delivery port: how the digest protocol hands a prepared digest to a chat platform. The Discord
+ * adapter implements it (REST, error codes, rendering); the protocol only sees ids and data.
+ */
+import type { RunProblem } from '../store/types.ts';
+import type { DigestContent } from './content.ts';
+
+export type DeliveryTarget =
+  | { kind: 'channel'; channelId: string }
+  /** The user's direct messages; the delivery opens the channel. */
+  | { kind: 'direct-message'; userId: string };
+
+export interface Delivered {
+  ok: true;
+  channelId: string;
+  messageId: string;
+}
+
+export interface DeliveryFailure {
+  ok: false;
+  problem: RunProblem;
+  /** Worth trying again shortly: an outage, a network error, a rate limit. */
+  retryable: boolean;
+  /** The platform refused this target (permissions, a deleted channel): counts toward pausing it. */
+  refused: boolean;
+  /** How long the platform asked to wait, for a rate limit. */
+  retryAfterMs?: number;
+}
+
+export type DeliveryResult = Delivered | DeliveryFailure;
+
+/** Telling a subscriber, where they subscribed, that their direct messages are closed. */
+export interface DmsClosedNotice {
+  userId: string;
+  topic: string;
+  channelId: string;
+  /** Deterministic per run, so a resumed run does not tell them twice. */
+  nonce: string;
+}
+
+/**
+ * One attempt per call: the protocol decides about retries. Delivering the same content again (same run,
+ * same nonce) must not create a second message. Never throws for a platform error: it returns a failure.
+ */
+export interface DigestDelivery {
+  deliver(content: DigestContent, to: DeliveryTarget): Promise<DeliveryResult>;
+  /** True when the notice was posted. */
+  tellDmsClosed(notice: DmsClosedNotice): Promise<boolean>;
+}

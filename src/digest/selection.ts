@@ -1,0 +1,97 @@
+/**
+ * Choosing a digest: the window since the last one, the exclusions (never an article or a story twice),
+ * the size, the topics and the quality floor. The runner and the status preview both choose through
+ * `selectDigestArticles`, so what status says would be posted is what a run posts.
+ */
+import type { Article } from '../articles/article.ts';
+import type { DigestQuery } from '../search/types.ts';
+import type { DigestTargetSettings, SentHistory, Store } from '../store/types.ts';
+import { refOf } from '../store/types.ts';
+import { DAY_MS } from '../time/localTime.ts';
+
+/** The engine as the digest needs it; `Library` is one. Read at call time: the library may be swapped. */
+export interface DigestEngine {
+  selectDigest(query: DigestQuery): Article[] | Promise<Article[]>;
+  /** The story an article belongs to: syndicated copies share it. */
+  storyOf(article: Article): string;
+  get(id: string): Article | undefined;
+}
+
+/** The longest window a digest covers, however long ago the last one was (e.g. after a long pause). */
+export const DIGEST_MAX_WINDOW_MS = 7 * DAY_MS;
+/** Articles in a personal digest. */
+export const SUBSCRIPTION_DIGEST_SIZE = 5;
+
+export interface SelectionOptions {
+  maxWindowMs?: number;
+  subscriptionSize?: number;
+}
+
+export interface DigestWindow {
+  since: number;
+  until: number;
+}
+
+/** From the end of the last digest (a day back for the first) to `until`, at most `maxWindowMs` long. */
+export function digestWindow(
+  target: DigestTargetSettings,
+  until: number,
+  maxWindowMs = DIGEST_MAX_WINDOW_MS,
+): DigestWindow {
+  const since = Math.max(target.lastDigestAt ?? until - DAY_MS, until - maxWindowMs);
+  return { since: Math.min(since, until), until };
+}
+
+export function digestSize(target: DigestTargetSettings, options: SelectionOptions = {}): number {
+  return target.kind === 'guild' ? target.size : (options.subscriptionSize ?? SUBSCRIPTION_DIGEST_SIZE);
+}
+
+/** The articles a digest for `target` over `window` holds, best first; empty when nothing is new. */
+export async function selectDigestArticles(
+  engine: DigestEngine,
+  target: DigestTargetSettings,
+  window: DigestWindow,
+  history: SentHistory,
+  options: SelectionOptions = {},
+): Promise<Article[]> {
+  const limit = digestSize(target, options);
+  const query: DigestQuery = {
+    since: window.since,
+    until: window.until,
+    limit,
+    topics: target.kind === 'guild' ? target.topics : [target.topicKey],
+    excludeIds: history.articleIds,
+    excludeStories: history.storyIds,
+  };
+  if (target.kind === 'guild' && target.minQuality !== null) query.minQuality = target.minQuality;
+
+  // The engine promises to honour the exclusions; checking again is cheap and keeps "never repeat" here.
+  const stories = new Set(history.storyIds);
+  const selected: Article[] = [];
+  for (const article of await engine.selectDigest(query)) {
+    const story = engine.storyOf(article);
+    if (history.articleIds.has(article.id) || stories.has(story)) continue;
+    stories.add(story);
+    selected.push(article);
+    if (selected.length === limit) break;
+  }
+  return selected;
+}
+
+/** What a digest for `target` would hold if it ran at `now`, without posting or recording anything. */
+export async function previewDigestAt(
+  store: Pick<Store, 'sentArticles'>,
+  engine: DigestEngine,
+  target: DigestTargetSettings,
+  now: number,
+  options: SelectionOptions = {},
+): Promise<Article[]> {
+  const history = await store.sentArticles(refOf(target));
+  return selectDigestArticles(
+    engine,
+    target,
+    digestWindow(target, now, options.maxWindowMs),
+    history,
+    options,
+  );
+}

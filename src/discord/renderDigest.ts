@@ -1,0 +1,75 @@
+/** A prepared digest (data) as a Discord channel message, and the notice for a subscriber whose DMs are closed. */
+import type { RESTPostAPIChannelMessageJSONBody } from 'discord.js';
+
+import type { Article } from '../articles/article.ts';
+import type { DigestArticle, DigestContent, DigestTitle } from '../digest/content.ts';
+import { formatLocalDay } from '../time/localTime.ts';
+import { LIMITS } from './limits.ts';
+import { escapeText, fitMessage, resultEmbed } from './render.ts';
+
+/** A channel message body; the delivery adds the nonce. */
+export type DigestMessageBody = Omit<RESTPostAPIChannelMessageJSONBody, 'nonce' | 'enforce_nonce'>;
+
+const DIGEST_WHY = 'top by heat since the last digest';
+
+export function digestTitleText(title: DigestTitle): string {
+  const day = formatLocalDay(title.at, title.timeZone);
+  return title.kind === 'server' ? `Daily digest · ${day}` : `Your ${title.topic} digest · ${day}`;
+}
+
+/** The embed builder takes articles; a digest article has every part an embed shows. */
+function asArticle(article: DigestArticle): Article {
+  return {
+    id: article.id,
+    title: article.title,
+    excerpt: article.excerpt,
+    body: '',
+    webUrl: article.webUrl,
+    publishedAt: article.publishedAt,
+    provider: { name: article.providerName, domain: '' },
+    topics: article.topics,
+    topicKeys: [],
+    images: article.imageUrl ? [{ url: article.imageUrl }] : [],
+    quality: null,
+    heat: article.heat,
+    published: true,
+    type: 'article',
+    related: [],
+    relatedCount: 0,
+    path: '',
+  };
+}
+
+/**
+ * A digest as a channel message. Pure: the same content always renders the same message, so a resumed
+ * run posts what the first attempt would have. Mentions only the role the server configured.
+ */
+export function renderDigestMessage(content: DigestContent): DigestMessageBody {
+  const role = content.mentionRoleId;
+  const message = fitMessage({
+    content: `${role ? `<@&${role}> ` : ''}**${escapeText(digestTitleText(content.title))}**`,
+    embeds: content.articles
+      .slice(0, LIMITS.embedsPerMessage)
+      .map((article, i) =>
+        resultEmbed({ kind: 'article', article: asArticle(article), why: DIGEST_WHY, score: 0 }, i + 1),
+      ),
+    components: [],
+    allowedMentions: { parse: [] },
+  });
+  return {
+    content: message.content,
+    embeds: message.embeds,
+    allowed_mentions: role ? { parse: [], roles: [role] } : { parse: [] },
+  };
+}
+
+/** Posted where the user subscribed; pings only them. */
+export function renderDmsClosedNotice(userId: string, topic: string): DigestMessageBody {
+  return {
+    content:
+      `<@${userId}> I couldn't send your **${escapeText(topic, 100)}** digest: your direct messages ` +
+      'are closed to me. I paused that subscription. Allow direct messages from server members ' +
+      '(Privacy Settings), then subscribe again to resume it.',
+    allowed_mentions: { parse: [], users: [userId] },
+  };
+}

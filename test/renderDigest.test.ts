@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+
+import { digestContent } from '../src/digest/content.ts';
+import { renderDigestMessage, renderDmsClosedNotice } from '../src/discord/renderDigest.ts';
+import type { GuildDigestSettings } from '../src/store/types.ts';
+import { makeArticles } from './support/articles.ts';
+
+const ROLE = '123456789012345678';
+const articles = makeArticles(
+  Array.from({ length: 12 }, (_, i) => ({
+    title: `**Bold** <@&${ROLE}> claim number ${i} ${'x'.repeat(300)}`,
+    excerpt: `@everyone ${'y'.repeat(2_000)}`,
+    provider: '<#1> Provider',
+  })),
+);
+const guild = {
+  kind: 'guild',
+  guildId: '100000000000000001',
+  channelId: '200000000000000001',
+  timeZone: 'Europe/Berlin',
+  mentionRoleId: ROLE,
+} as GuildDigestSettings;
+const at = Date.UTC(2025, 5, 2, 7);
+
+describe('renderDigestMessage', () => {
+  it('GIVEN a digest with a role THEN only that role may be mentioned, and only in the prefix', () => {
+    const content = digestContent({ runId: 1, nonce: 'n', target: guild, articles, at });
+    const body = renderDigestMessage(content);
+    expect(body.content).toBe(`<@&${ROLE}> **Daily digest · Mon 2 Jun**`);
+    expect(body.allowed_mentions).toEqual({ parse: [], roles: [ROLE] });
+    expect(body.embeds).toHaveLength(10);
+    for (const embed of body.embeds ?? []) expect(embed.title).not.toContain(`<@&${ROLE}>`);
+    const unmentioned = renderDigestMessage({ ...content, mentionRoleId: null });
+    expect(unmentioned.allowed_mentions).toEqual({ parse: [] });
+    expect(unmentioned.content).toBe('**Daily digest · Mon 2 Jun**');
+  });
+
+  it('GIVEN the same content twice (a resumed run) THEN the message is identical, after a JSON round trip too', () => {
+    const content = digestContent({
+      runId: 7,
+      nonce: 'n',
+      target: guild,
+      articles: articles.slice(0, 3),
+      at,
+    });
+    const stored = JSON.parse(JSON.stringify(content)) as typeof content;
+    expect(renderDigestMessage(stored)).toEqual(renderDigestMessage(content));
+    expect(JSON.stringify(content)).not.toMatch(/<@&\d+> \*\*/);
+  });
+
+  it('GIVEN a closed-DMs notice THEN it pings only the subscriber and escapes the topic', () => {
+    const notice = renderDmsClosedNotice('400000000000000001', '*Science*');
+    expect(notice.content).toMatch(
+      /^<@400000000000000001> I couldn't send your \*\*\\\*Science\\\*\*\* digest/,
+    );
+    expect(notice.allowed_mentions).toEqual({ parse: [], users: ['400000000000000001'] });
+  });
+});
