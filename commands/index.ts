@@ -1,6 +1,6 @@
 import type { Command } from '../src/discord/command.ts';
 import { digest } from './digest.ts';
-import { digestSettings } from './digest-settings.ts';
+import { digestSettings } from './digest-settings/index.ts';
 import { help } from './help.ts';
 import { related } from './related.ts';
 import { search } from './search.ts';

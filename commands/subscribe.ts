@@ -1,18 +1,38 @@
 import { ApplicationCommandOptionType, ApplicationCommandType } from 'discord.js';
+import { z } from 'zod';
 import type { Command } from '../src/discord/command.ts';
 import {
   describeInstant,
   digestServiceOrExplain,
-  readString,
-  readTime,
-  readTimeZone,
   replyPrivately,
   resolveTopics,
   timeZoneChoices,
   unknownTopicsProblem,
 } from '../src/discord/digestCommands.ts';
+import {
+  parseOptions,
+  problem,
+  rawOptions,
+  textOption,
+  timeOption,
+  timeZoneOption,
+} from '../src/discord/digestOptions.ts';
 import { escapeText } from '../src/discord/render.ts';
 import { EVERYWHERE, toChoices } from '../src/discord/replies.ts';
+import type { Library } from '../src/search/library.ts';
+
+/** `/subscribe`'s options, validated once. */
+function subscribeOptionsSchema(library: Library) {
+  return z.object({
+    topic: textOption('topic').transform((text, ctx) => {
+      if (!text?.trim()) return problem(ctx, '`topic` must name a topic; `/topics` lists them.');
+      const resolved = resolveTopics(library, [text]);
+      return resolved.found[0] ?? problem(ctx, unknownTopicsProblem(resolved.unknown));
+    }),
+    time: timeOption,
+    timezone: timeZoneOption,
+  });
+}
 
 /** One a topic, and no more than an autocomplete list can show in `/unsubscribe`. */
 export const MAX_SUBSCRIPTIONS = 25;
@@ -55,30 +75,16 @@ export const subscribe = {
   async execute(interaction, context, respond) {
     const service = await digestServiceOrExplain(context, respond);
     if (!service) return;
-    const problems: string[] = [];
-
-    const topicText = readString(interaction, 'topic');
-    let topic: { key: string; name: string } | undefined;
-    if (!topicText.ok) problems.push(topicText.problem);
-    else if (!topicText.value?.trim()) problems.push('`topic` must name a topic; `/topics` lists them.');
-    else {
-      const resolved = resolveTopics(service.library(), [topicText.value]);
-      topic = resolved.found[0];
-      if (!topic) problems.push(unknownTopicsProblem(resolved.unknown));
-    }
-    const timeText = readString(interaction, 'time');
-    const time = timeText.ok ? readTime(timeText.value) : timeText;
-    if (!time.ok) problems.push(time.problem);
-    const zoneText = readString(interaction, 'timezone');
-    const timeZone = zoneText.ok ? readTimeZone(zoneText.value) : zoneText;
-    if (!timeZone.ok) problems.push(timeZone.problem);
-    if (problems.length || !topic || !time.ok || !timeZone.ok) {
-      await replyPrivately(
-        respond,
-        `Not subscribed:\n${problems.map((problem) => `• ${problem}`).join('\n')}`,
-      );
+    const parsed = parseOptions(
+      subscribeOptionsSchema(service.library()),
+      rawOptions(interaction, ['topic', 'time', 'timezone']),
+      'Not subscribed:',
+    );
+    if (!parsed.ok) {
+      await replyPrivately(respond, parsed.message);
       return;
     }
+    const { topic, time, timezone } = parsed.value;
 
     const { store, scheduler } = service;
     const userId = interaction.user.id;
@@ -98,8 +104,8 @@ export const subscribe = {
         userId,
         topic: topic.name,
         topicKey: topic.key,
-        time: time.value,
-        timeZone: timeZone.value,
+        time,
+        timeZone: timezone,
         // Where to tell them if their DMs turn out to be closed.
         originChannelId: interaction.channelId,
       },
@@ -125,7 +131,9 @@ export const subscribe = {
     const focused = interaction.options.getFocused(true);
     const typed = String(focused.value);
     if (focused.name === 'timezone') return timeZoneChoices(typed);
-    if (focused.name === 'topic') return toChoices(context.library.suggest(typed, { kind: 'topic' }));
+    if (focused.name === 'topic' && context.digest) {
+      return toChoices(context.digest.library().suggest(typed, { kind: 'topic' }));
+    }
     return [];
   },
 } satisfies Command;

@@ -1,6 +1,7 @@
 import { ApplicationCommandType } from 'discord.js';
 import type { Command } from '../src/discord/command.ts';
 import { describeInstant, digestServiceOrExplain, replyPrivately } from '../src/discord/digestCommands.ts';
+import { describePauseReason } from '../src/discord/digestWording.ts';
 import { nextDueAt } from '../src/time/localTime.ts';
 import { escapeText } from '../src/discord/render.ts';
 import { EVERYWHERE } from '../src/discord/replies.ts';
@@ -29,7 +30,8 @@ export const subscriptions = {
     const lines = list.map((subscription) => {
       const head = `• **${escapeText(subscription.topic)}** at ${subscription.time} (${subscription.timeZone})`;
       if (subscription.paused) {
-        return `${head}: **paused**. ${subscription.pauseReason ?? ''} \`/subscribe\` to it again to resume.`;
+        const reason = subscription.pauseReason ? describePauseReason(subscription.pauseReason) : '';
+        return `${head}: **paused**. ${reason} \`/subscribe\` to it again to resume.`;
       }
       let next = subscription.nextDueAt;
       try {

@@ -1,15 +1,19 @@
 import { ApplicationCommandOptionType, ApplicationCommandType } from 'discord.js';
+import { z } from 'zod';
 import { topicKey } from '../src/articles/normalize.ts';
 import type { Command } from '../src/discord/command.ts';
-import {
-  digestServiceOrExplain,
-  quoteInput,
-  readString,
-  replyPrivately,
-} from '../src/discord/digestCommands.ts';
+import { digestServiceOrExplain, quoteInput, replyPrivately } from '../src/discord/digestCommands.ts';
+import { rawOptions } from '../src/discord/digestOptions.ts';
 import { LIMITS } from '../src/discord/limits.ts';
 import { escapeText } from '../src/discord/render.ts';
 import { EVERYWHERE } from '../src/discord/replies.ts';
+
+const NAME_A_SUBSCRIPTION = '`topic` must name one of your subscriptions; `/subscriptions` lists them.';
+
+/** `/unsubscribe`'s one option; any problem with it gets the same answer, `NAME_A_SUBSCRIPTION`. */
+const UNSUBSCRIBE_OPTIONS = z.object({
+  topic: z.string().refine((text) => text.trim().length > 0),
+});
 
 export const unsubscribe = {
   ephemeral: true,
@@ -33,17 +37,15 @@ export const unsubscribe = {
   async execute(interaction, context, respond) {
     const service = await digestServiceOrExplain(context, respond);
     if (!service) return;
-    const typed = readString(interaction, 'topic');
-    if (!typed.ok || !typed.value?.trim()) {
-      await replyPrivately(
-        respond,
-        '`topic` must name one of your subscriptions; `/subscriptions` lists them.',
-      );
+    const parsed = UNSUBSCRIBE_OPTIONS.safeParse(rawOptions(interaction, ['topic']));
+    if (!parsed.success) {
+      await replyPrivately(respond, NAME_A_SUBSCRIPTION);
       return;
     }
+    const typed = parsed.data.topic;
     const subscriptions = await service.store.listSubscriptions(interaction.user.id);
     // The topic may have been renamed or left the library since: match the stored key first.
-    const keys = [topicKey(typed.value), service.library().resolveTopic(typed.value)?.key];
+    const keys = [topicKey(typed), service.library().resolveTopic(typed)?.key];
     const subscription =
       subscriptions.find((candidate) => candidate.topicKey === keys[0]) ??
       subscriptions.find((candidate) => candidate.topicKey === keys[1]);
@@ -51,7 +53,7 @@ export const unsubscribe = {
       const yours = subscriptions.length
         ? `Yours: ${subscriptions.map((candidate) => escapeText(candidate.topic)).join(', ')}.`
         : 'You have no subscriptions.';
-      await replyPrivately(respond, `You are not subscribed to ${quoteInput(typed.value, 100)}. ${yours}`);
+      await replyPrivately(respond, `You are not subscribed to ${quoteInput(typed, 100)}. ${yours}`);
       return;
     }
     await service.store.deleteSubscription(subscription.id);
