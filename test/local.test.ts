@@ -45,7 +45,7 @@ describe('local mode (no DISCORD_TOKEN)', () => {
   it('GIVEN piped commands THEN each is answered in turn, errors as JSON, quit ends it', () => {
     const run = start(
       ['--json'],
-      '/topics\nsearch C++\nrelated nothing-here\ntrending day --limit 99\nfrobnicate\nquit\nsearch never\n',
+      '/topics\nsearch C++\nrelated nothing-here\ntrending day --limit 99\nself-driving\nserch deep learning\nquit\nsearch never\n',
     );
     const answers = run.stdout
       .trim()
@@ -56,12 +56,16 @@ describe('local mode (no DISCORD_TOKEN)', () => {
       'search',
       'related',
       'trending',
-      'frobnicate',
+      'search',
+      'search',
     ]);
     expect(answers[0].results).toContainEqual({ name: 'AI in Autos', count: 1 });
     expect(answers[1]).toMatchObject({ results: [], notice: expect.stringContaining('No articles match') });
     expect(answers[3].error).toMatch(/--limit/);
-    expect(answers[4].error).toMatch(/Unknown command/);
+    // Plain text is a search, as in a DM; a near-miss of a command says so and searches too.
+    expect(answers[4].results[0].title).toBe('Self-driving cars learn to see pedestrians');
+    expect(answers[5].notice).toMatch(/did you mean `search`/);
+    expect(answers[5].results[0].title).toBe('Deep learning improves interpretation of tumors');
   });
 
   it('GIVEN readable output THEN a result shows title, provider, why, link and id', () => {

@@ -5,35 +5,48 @@ export interface CommandLine {
   flags: Map<string, string | true>;
 }
 
-/** Split like a shell would for quotes ("…" and '…'), without ever interpreting anything else. */
+const QUOTES = new Set(['"', "'"]);
+
+/**
+ * Splits a line into words. A quote groups words only where a shell word could start with one and only
+ * when it is closed later on the line: `"deep learning"` is one word, while the apostrophe in
+ * `alzheimer's disease --limit 2` is just a letter and `--limit 2` stays a flag. Nothing else is
+ * interpreted (no escapes, no variables).
+ */
 export function tokenize(line: string): string[] {
+  const chars = [...line];
   const tokens: string[] = [];
   let current = '';
-  let quote: '"' | "'" | null = null;
   let started = false;
-  for (const char of line) {
-    if (quote) {
-      if (char === quote) quote = null;
-      else current += char;
-    } else if (char === '"' || char === "'") {
-      quote = char;
-      started = true;
-    } else if (/\s/.test(char)) {
-      if (started || current) tokens.push(current);
+  for (let i = 0; i < chars.length; i++) {
+    const char = chars[i]!;
+    if (/\s/.test(char)) {
+      if (started) tokens.push(current);
       current = '';
       started = false;
-    } else {
-      current += char;
+      continue;
     }
+    if (!started && QUOTES.has(char)) {
+      const close = chars.indexOf(char, i + 1);
+      const next = chars[close + 1];
+      // Only a quote that closes at the end of a word groups; anything else is an ordinary character.
+      if (close > i && (next === undefined || /\s/.test(next))) {
+        tokens.push(chars.slice(i + 1, close).join(''));
+        i = close;
+        continue;
+      }
+    }
+    current += char;
+    started = true;
   }
-  if (started || current) tokens.push(current);
+  if (started) tokens.push(current);
   return tokens;
 }
 
 const VALUE_FLAGS = new Set(['topic', 'limit', 'date', 'period']);
-const BOOLEAN_FLAGS = new Set(['json']);
+const BOOLEAN_FLAGS = new Set(['json', 'help']);
 
-/** Parse tokens; unknown `--flags` stay words, so a query like `--help` is searched, not rejected. */
+/** Parse tokens; unknown `--flags` stay words, so a query like `--verbose` is searched, not rejected. */
 export function parseCommandLine(tokens: string[]): CommandLine | null {
   const [first, ...rest] = tokens;
   if (first === undefined) return null;

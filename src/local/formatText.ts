@@ -36,11 +36,12 @@ export function resultToJson(result: Recommendation) {
 
 export function outcomeToJson(outcome: LocalOutcome): string {
   if ('error' in outcome) return JSON.stringify({ command: outcome.command, error: outcome.error });
+  if ('text' in outcome) return JSON.stringify({ command: outcome.command, text: outcome.text });
   if (!('result' in outcome)) return JSON.stringify({ command: 'quit' });
   const { command, result } = outcome;
   switch (result.kind) {
     case 'results': {
-      const notices = terminalNotices(result.notices);
+      const notices = [...(outcome.hint ? [outcome.hint] : []), ...terminalNotices(result.notices)];
       return JSON.stringify({
         command,
         ...(notices.length ? { notice: notices.join(' ') } : {}),
@@ -64,6 +65,7 @@ export function outcomeToText(outcome: LocalOutcome, color = false): string {
   const bold = (text: string) => (color ? `\x1b[1m${text}\x1b[22m` : text);
   const dim = (text: string) => (color ? `\x1b[2m${text}\x1b[22m` : text);
   if ('error' in outcome) return `✖ ${outcome.error}`;
+  if ('text' in outcome) return outcome.text;
   if (!('result' in outcome)) return '';
   const { result } = outcome;
   if (result.kind === 'help') return HELP_TEXT;
@@ -72,6 +74,7 @@ export function outcomeToText(outcome: LocalOutcome, color = false): string {
     return result.topics.map((topic) => `${topic.name} (${topic.count})`).join('\n');
   }
   const lines: string[] = [];
+  if (outcome.hint) lines.push(dim(outcome.hint));
   const notices = terminalNotices(result.notices);
   if (result.verb !== 'related' || result.about) lines.push(bold(result.title));
   for (const notice of notices) lines.push(dim(notice));

@@ -16,7 +16,7 @@ export function terminalNotices(notices: readonly Notice[]): string[] {
   return notices.map((notice) => wordNotice(notice, TERMINAL_IDIOM));
 }
 
-const USAGE: Record<Verb, string> = {
+export const USAGE: Record<Verb, string> = {
   search: 'Usage: search <text> [--topic T] [--period day|week|month|year|all] [--limit N]',
   topic: 'Usage: topic <name> [--limit N]. `topics` lists them.',
   topics: 'Usage: topics',
