@@ -25,6 +25,19 @@ export const configSchema = z.object({
     .default(512 * 1024),
   DIGEST_CATCH_UP_HOURS: positiveNumber(6),
   DM_MESSAGES_PER_MINUTE: positiveNumber(6),
+  /** Unset: no health or metrics listener. */
+  HEALTH_PORT: z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be a port from 1 to 65535')
+    .max(65535, 'must be a port from 1 to 65535')
+    .optional(),
+  HEALTH_HOST: z.string().default('127.0.0.1'),
+  STARTUP_TIMEOUT_SECONDS: z.coerce
+    .number()
+    .int('must be a whole number of seconds')
+    .positive('must be a positive number of seconds')
+    .default(60),
 });
 
 export type Config = z.infer<typeof configSchema>;
