@@ -6,6 +6,7 @@ import { discordNotices, DM_IDIOM } from './discordIdiom.ts';
 import { renderNotice, type RenderedMessage } from './render.ts';
 import { RESULTS_PER_LIST, renderAnswer } from './replies.ts';
 import type { RateLimiter } from './rateLimiter.ts';
+import { RESTARTING } from './dispatcher.ts';
 
 /** What a DM asks for: the first word may name a command (`topics`, `related <id>`…); anything else is a search. */
 export function answerDirectMessage(text: string, context: CommandContext): RenderedMessage | null {
@@ -24,9 +25,15 @@ export function answerDirectMessage(text: string, context: CommandContext): Rend
 
 /**
  * Plain-text lookups in DMs with the bot. Bots (the bot itself included) and server messages are
- * ignored; each user gets `perMinute` lookups a minute and one notice when over it.
+ * ignored; each user gets `perMinute` lookups a minute and one notice when over it. Once `accepting`
+ * turns false (shutdown) a lookup gets the short restarting notice instead, within the same limit.
  */
-export function createDirectMessageHandler(context: CommandContext, limiter: RateLimiter) {
+export function createDirectMessageHandler(
+  context: CommandContext,
+  limiter: RateLimiter,
+  options: { accepting?: () => boolean } = {},
+) {
+  const accepting = options.accepting ?? (() => true);
   return async function handleDirectMessage(message: Message): Promise<void> {
     if (message.author.bot || message.inGuild() || message.system) return;
     const channel = message.channel;
@@ -34,6 +41,11 @@ export function createDirectMessageHandler(context: CommandContext, limiter: Rat
     const started = performance.now();
     const log = { user: message.author.id, channel: message.channelId };
     try {
+      if (!accepting()) {
+        if (limiter.take(message.author.id).allowed) await channel.send(renderNotice(RESTARTING));
+        context.logger.info(log, 'dm refused: restarting');
+        return;
+      }
       const verdict = limiter.take(message.author.id);
       if (!verdict.allowed) {
         if (verdict.firstRefusal) {

@@ -7,6 +7,7 @@ import {
   type MessageComponentInteraction,
 } from 'discord.js';
 import { related } from '../app/verbs.ts';
+import type { HandledInteraction, InteractionKind, InteractionOutcome } from '../ops/metrics.ts';
 import type { Command, CommandContext } from './command.ts';
 import { decodeCustomId } from './customIds.ts';
 import { renderNotice, renderResults } from './render.ts';
@@ -15,12 +16,17 @@ import { InteractionResponder } from './responder.ts';
 
 export const USER_ERROR =
   'Something went wrong on our side and has been logged. Please try again in a moment.';
+export const RESTARTING = 'Broadsheet is restarting; try again in a moment.';
 
 interface DispatcherOptions {
   /** The command registry, from the composition root. */
   commands: readonly Command[];
   /** Defer when a handler has not answered by then (Discord needs a first response within 3 s). */
   deferAfterMs?: number;
+  /** False once shutdown has begun: every interaction then gets RESTARTING and touches nothing else. */
+  accepting?: () => boolean;
+  /** Told about every interaction once it is handled (metrics). */
+  observe?: (handled: HandledInteraction) => void;
 }
 
 function where(interaction: Interaction) {
@@ -33,9 +39,28 @@ function where(interaction: Interaction) {
  */
 export function createInteractionHandler(context: CommandContext, options: DispatcherOptions) {
   const deferAfterMs = options.deferAfterMs ?? 1_000;
+  const accepting = options.accepting ?? (() => true);
   const commandsByName = new Map(options.commands.map((command) => [command.data.name, command]));
 
-  async function onCommand(interaction: ChatInputCommandInteraction): Promise<void> {
+  /** A label for metrics: a registered name or action, never free text. */
+  function commandLabel(interaction: Interaction): string {
+    if (interaction.isCommand() || interaction.isAutocomplete())
+      return commandsByName.has(interaction.commandName) ? interaction.commandName : 'unknown';
+    if (interaction.isMessageComponent()) return decodeCustomId(interaction.customId)?.action ?? 'unknown';
+    return 'none';
+  }
+
+  async function refuse(interaction: Interaction): Promise<void> {
+    try {
+      if (interaction.isAutocomplete()) await interaction.respond([]);
+      else if (interaction.isRepliable())
+        await interaction.reply({ ...renderNotice(RESTARTING), flags: MessageFlags.Ephemeral });
+    } catch (error) {
+      context.logger.warn({ err: error, ...where(interaction) }, 'could not tell the user we are restarting');
+    }
+  }
+
+  async function onCommand(interaction: ChatInputCommandInteraction): Promise<InteractionOutcome> {
     const command = commandsByName.get(interaction.commandName);
     const respond = new InteractionResponder(interaction, 'reply', deferAfterMs, command?.ephemeral ?? false);
     try {
@@ -43,9 +68,10 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
         await respond.send(renderNotice('This command is not known here any more. Try `/help`.'), {
           ephemeral: true,
         });
-        return;
+        return 'answered';
       }
       await command.execute(interaction, context, respond);
+      return 'answered';
     } catch (error) {
       context.logger.error(
         { err: error, command: interaction.commandName, ...where(interaction) },
@@ -57,14 +83,16 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
           'could not report the failure to the user',
         );
       });
+      return 'failed';
     } finally {
       respond.dispose();
     }
   }
 
-  async function onAutocomplete(interaction: AutocompleteInteraction): Promise<void> {
+  async function onAutocomplete(interaction: AutocompleteInteraction): Promise<InteractionOutcome> {
     // Never answered with an error: at worst the user sees no suggestions.
     let choices: APIApplicationCommandOptionChoice<string>[] = [];
+    let outcome: InteractionOutcome = 'answered';
     try {
       const command = commandsByName.get(interaction.commandName);
       choices = (await command?.autocomplete?.(interaction, context)) ?? [];
@@ -73,16 +101,19 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
         { err: error, command: interaction.commandName, ...where(interaction) },
         'autocomplete failed',
       );
+      outcome = 'failed';
     }
     await interaction.respond(choices).catch((error: unknown) => {
+      outcome = 'failed';
       context.logger.warn(
         { err: error, command: interaction.commandName },
         'autocomplete answer not delivered',
       );
     });
+    return outcome;
   }
 
-  async function onComponent(interaction: MessageComponentInteraction): Promise<void> {
+  async function onComponent(interaction: MessageComponentInteraction): Promise<InteractionOutcome> {
     const action = decodeCustomId(interaction.customId);
     if (action?.action === 'page') {
       const respond = new InteractionResponder(interaction, 'update', deferAfterMs);
@@ -95,11 +126,11 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
           ),
           flags: MessageFlags.Ephemeral,
         });
-        return;
+        return 'answered';
       }
       await respond.send(renderResults({ ...session, page: action.page, sessionId: action.sessionId }));
       respond.dispose();
-      return;
+      return 'answered';
     }
     const articleId =
       action?.action === 'related-menu' && interaction.isStringSelectMenu()
@@ -118,11 +149,12 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
           ),
           { ephemeral: true },
         );
-        return;
+        return 'answered';
       }
       await respond.send(
         renderAnswer(context, related(library, { ref: article.id, limit: RESULTS_PER_LIST })),
       );
+      return 'answered';
     } finally {
       respond.dispose();
     }
@@ -130,19 +162,24 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
 
   return async function handleInteraction(interaction: Interaction): Promise<void> {
     const started = performance.now();
-    let kind = 'other';
+    let kind: InteractionKind = 'other';
+    let outcome: InteractionOutcome = 'answered';
     try {
-      if (interaction.isChatInputCommand()) {
-        kind = 'command';
-        await onCommand(interaction);
+      if (interaction.isChatInputCommand()) kind = 'command';
+      else if (interaction.isAutocomplete()) kind = 'autocomplete';
+      else if (interaction.isMessageComponent()) kind = 'component';
+      if (!accepting()) {
+        outcome = 'restarting';
+        await refuse(interaction);
+      } else if (interaction.isChatInputCommand()) {
+        outcome = await onCommand(interaction);
       } else if (interaction.isAutocomplete()) {
-        kind = 'autocomplete';
-        await onAutocomplete(interaction);
+        outcome = await onAutocomplete(interaction);
       } else if (interaction.isMessageComponent()) {
-        kind = 'component';
-        await onComponent(interaction);
+        outcome = await onComponent(interaction);
       }
     } catch (error) {
+      outcome = 'failed';
       context.logger.error({ err: error, kind, ...where(interaction) }, 'interaction failed');
       if (interaction.isRepliable() && !interaction.replied && !interaction.deferred) {
         await interaction
@@ -155,10 +192,12 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
       const name =
         interaction.isCommand() || interaction.isAutocomplete() ? interaction.commandName : undefined;
       const customId = interaction.isMessageComponent() ? interaction.customId : undefined;
+      const seconds = (performance.now() - started) / 1000;
       context.logger.info(
-        { kind, command: name, customId, ms: Math.round(performance.now() - started), ...where(interaction) },
+        { kind, command: name, customId, outcome, ms: Math.round(seconds * 1000), ...where(interaction) },
         'interaction handled',
       );
+      options.observe?.({ kind, command: commandLabel(interaction), outcome, seconds });
     }
   };
 }

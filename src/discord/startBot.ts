@@ -2,7 +2,8 @@ import { Events, type Client } from 'discord.js';
 import type { LibraryRef } from '../app/libraryRef.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
-import { createClient, FATAL_CLOSE_CODES } from './client.ts';
+import type { GatewayState, Metrics } from '../ops/metrics.ts';
+import { createClient, FATAL_CLOSE_CODES, GatewayMonitor, observeRest } from './client.ts';
 import type { Command, CommandContext } from './command.ts';
 import type { DigestService } from './digestService.ts';
 import { createDirectMessageHandler } from './directMessages.ts';
@@ -21,12 +22,23 @@ export interface BotOptions {
   /** Called when the gateway closes with a code that reconnecting cannot fix (bad token, intents). */
   onFatal?: (reason: string) => void;
   deferAfterMs?: number;
+  /** Reject (and destroy the client) when the gateway is not READY by then. Default 60 s. */
+  startupTimeoutMs?: number;
+  /** Interactions, REST responses and gateway state are counted here when given. */
+  metrics?: Metrics;
+  /** Every gateway state change, for /healthz. */
+  onGatewayState?: (state: GatewayState, code?: number) => void;
 }
 
 export interface RunningBot {
   client: Client;
   context: CommandContext;
-  /** Waits for interactions and DM lookups in flight. */
+  /**
+   * From now on every interaction gets a short "restarting" answer (autocomplete an empty list) and
+   * touches nothing else: the database may be closing.
+   */
+  stopAccepting(): void;
+  /** Stops accepting, then waits for interactions and DM lookups in flight. */
   drain(): Promise<void>;
   /** Closes the gateway session. */
   destroy(): Promise<void>;
@@ -34,10 +46,32 @@ export interface RunningBot {
   stop(): Promise<void>;
 }
 
-/** Wire the app to a logged-in discord.js client. Resolves once the gateway is ready. */
+/** Start-up did not reach READY; the message says why in words a host can act on. */
+export class StartupError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StartupError';
+  }
+}
+
+/**
+ * Wire the app to a logged-in discord.js client. Resolves once the gateway is ready; rejects with a
+ * StartupError (the client destroyed) when it is not within `startupTimeoutMs`, or the gateway closes
+ * for good first.
+ */
 export async function createBot(options: BotOptions): Promise<RunningBot> {
-  const { config, logger } = options;
+  const { config, logger, metrics } = options;
   const client = createClient(config.DISCORD_API_URL);
+  if (metrics) observeRest(client.rest, 'bot', metrics);
+  const gateway = new GatewayMonitor(client, {
+    logger,
+    onState: (state, code) => {
+      metrics?.gatewayState(state);
+      options.onGatewayState?.(state, code);
+    },
+    onReconnect: (code) => metrics?.gatewayReconnect(code),
+  });
+  let accepting = true;
   const context: CommandContext = {
     library: options.library,
     sessions: new ResultSessions(),
@@ -47,10 +81,13 @@ export async function createBot(options: BotOptions): Promise<RunningBot> {
   const handleInteraction = createInteractionHandler(context, {
     commands: options.commands,
     deferAfterMs: options.deferAfterMs,
+    accepting: () => accepting,
+    ...(metrics && { observe: (handled) => metrics.interactionHandled(handled) }),
   });
   const handleDirectMessage = createDirectMessageHandler(
     context,
     new RateLimiter(config.DM_MESSAGES_PER_MINUTE, 60_000),
+    { accepting: () => accepting },
   );
   const inFlight = new Set<Promise<void>>();
   const track = (work: Promise<void>) => {
@@ -62,32 +99,64 @@ export async function createBot(options: BotOptions): Promise<RunningBot> {
   client.on(Events.MessageCreate, (message) => track(handleDirectMessage(message)));
   client.on(Events.Error, (error) => logger.error({ err: error }, 'client error'));
   client.on(Events.Warn, (message) => logger.warn({ detail: message }, 'client warning'));
+  let ready = false;
+  let failStartup: (error: StartupError) => void = () => undefined;
+  const startupFailed = new Promise<never>((_resolve, reject) => (failStartup = reject));
   client.on(Events.ShardDisconnect, (event, shard) => {
-    const reason = FATAL_CLOSE_CODES.get(event.code);
-    if (reason) {
-      logger.fatal({ shard, code: event.code }, `gateway closed for good: ${reason}`);
-      options.onFatal?.(reason);
-    } else {
-      logger.warn({ shard, code: event.code }, 'gateway disconnected');
+    const reason = FATAL_CLOSE_CODES.get(event.code) ?? `the gateway closed with code ${event.code}.`;
+    if (!ready) {
+      // createBot rejects with it; the caller decides how to stop.
+      logger.error({ shard, code: event.code }, `gateway closed for good before READY: ${reason}`);
+      failStartup(new StartupError(reason));
+      return;
     }
+    logger.fatal({ shard, code: event.code }, `gateway closed for good: ${reason}`);
+    options.onFatal?.(reason);
   });
-  client.on(Events.ShardResume, (shard, replayed) => logger.info({ shard, replayed }, 'gateway resumed'));
 
-  const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
-  await client.login(config.DISCORD_TOKEN);
-  await ready;
+  const startupTimeoutMs = options.startupTimeoutMs ?? 60_000;
+  const timer = setTimeout(
+    () =>
+      failStartup(new StartupError(gateway.startupFailure(startupTimeoutMs / 1000, config.DISCORD_API_URL))),
+    startupTimeoutMs,
+  );
+  try {
+    const isReady = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+    await Promise.race([
+      client.login(config.DISCORD_TOKEN).catch((error: unknown) => {
+        throw loginError(error, config.DISCORD_API_URL);
+      }),
+      startupFailed,
+    ]);
+    await Promise.race([isReady, startupFailed]);
+    ready = true;
+  } catch (error) {
+    gateway.stop();
+    await destroyClient(client, logger);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
   logger.info(
     { user: client.user?.tag, guilds: client.guilds.cache.size, articles: options.library.current.size },
     'bot ready',
   );
 
+  const stopAccepting = () => {
+    accepting = false;
+  };
   const drain = async () => {
+    stopAccepting();
     while (inFlight.size) await Promise.allSettled([...inFlight]);
   };
-  const destroy = () => client.destroy();
+  const destroy = () => {
+    gateway.stop();
+    return destroyClient(client, logger);
+  };
   return {
     client,
     context,
+    stopAccepting,
     drain,
     destroy,
     async stop() {
@@ -97,8 +166,39 @@ export async function createBot(options: BotOptions): Promise<RunningBot> {
   };
 }
 
+const DESTROY_WAIT_MS = 2_000;
+
+/**
+ * `client.destroy()`, but never waiting more than two seconds. @discordjs/ws 1.2 never settles a
+ * destroy that lands while a shard waits for HELLO or READY (aborting that wait starts a second,
+ * reconnecting destroy that takes the first one's close handler), which is exactly when a start-up
+ * times out or a shutdown meets a reconnect. The process exits soon after, which ends that socket.
+ */
+async function destroyClient(client: Client, logger: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<'gave up'>((resolve) => {
+    timer = setTimeout(() => resolve('gave up'), DESTROY_WAIT_MS);
+    timer.unref();
+  });
+  const outcome = await Promise.race([client.destroy().catch(() => undefined), gaveUp]);
+  clearTimeout(timer);
+  if (outcome === 'gave up')
+    logger.warn('the gateway connection did not close within 2 s; leaving it to the exit');
+}
+
+/** login() rejected: a rejected token keeps discord.js's error (and its code); anything else names the API URL. */
+function loginError(error: unknown, apiUrl: string): unknown {
+  if ((error as { code?: string }).code === 'TokenInvalid') return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new StartupError(
+    `could not reach Discord's API at ${apiUrl} (${detail}). Check the network and DISCORD_API_URL.`,
+    { cause: error },
+  );
+}
+
 /** Why logging in failed, in words a host can act on. */
 export function loginFailureMessage(error: unknown): string {
+  if (error instanceof StartupError) return error.message;
   const code = (error as { code?: string }).code;
   return code === 'TokenInvalid'
     ? 'Discord rejected DISCORD_TOKEN. Reset the token in the developer portal and set it again.'

@@ -237,6 +237,12 @@ export class Gateway {
       this.close(conn, 4005, 'Already authenticated.');
       return;
     }
+    const answer = this.deps.config().identifyAnswer;
+    if (answer === 'nothing') return;
+    if (typeof answer === 'number') {
+      this.close(conn, answer, 'Closed by emulator (identifyAnswer)');
+      return;
+    }
     if (!isRecord(d) || typeof d.token !== 'string' || d.token !== this.deps.token()) {
       this.violation('IDENTIFY with an invalid token');
       this.close(conn, 4004, 'Authentication failed.');

@@ -53,6 +53,7 @@ export { LIMITS } from './validation/index.ts';
 
 export const DEFAULT_CONFIG: EmulatorConfig = {
   heartbeatIntervalMs: 41_250,
+  identifyAnswer: 'ready',
   ackDeadlineMs: 3_000,
   interactionTokenTtlMs: 15 * 60_000,
   nonceWindowMs: 5 * 60_000,

@@ -95,6 +95,12 @@ export interface EmulatorConfig {
   requireRegisteredCommands: boolean;
   /** Privileged intents enabled "in the developer portal" (bitfield). Others close the gateway with 4014. */
   privilegedIntents: number;
+  /**
+   * How IDENTIFY is answered (an injected failure, not a violation): `'ready'` (default) checks it and
+   * sends READY; `'nothing'` never answers (a gateway that never becomes ready); a number closes the
+   * connection with that code whatever the token (a server that answers a bad token with 4000).
+   */
+  identifyAnswer: 'ready' | 'nothing' | number;
   /** Per-route bucket size advertised in x-ratelimit-* headers; exceeding it answers 429. */
   rateLimit: { limit: number; windowMs: number };
   /** Quiet period for `handle.settled()` (default 250). */
