@@ -1,5 +1,6 @@
 import type { Article } from '../articles/article.ts';
 import { fieldsOf, postingOf, topK } from './scorer.ts';
+import { isAddressWord, surfaceForm } from './surfaceWords.ts';
 import type { TextIndexData } from './textIndex.ts';
 
 /** The terms that best characterise an article; more cost time and add mostly noise. */
@@ -85,10 +86,13 @@ function explainSimilarity(
     .map((key, i) => (candidate.topicKeys.includes(key) ? source.topics[i] : undefined))
     .filter((name): name is string => Boolean(name))
     .slice(0, 2);
+  // Words a reader can see in both articles, spelled as the candidate writes them; never URL parts.
   const words = queryTerms
-    .filter(({ term }) => fieldsOf(index, term, candidateDoc) !== 0)
+    .filter(({ term }) => fieldsOf(index, term, candidateDoc) !== 0 && !isAddressWord(index.termWords[term]!))
     .slice(0, 3)
-    .map(({ term }) => index.termWords[term]!);
+    .map(({ term }) =>
+      surfaceForm(index.termWords[term]!, [candidate.title, candidate.excerpt, source.title]),
+    );
   const parts: string[] = [];
   if (shared.length) parts.push(`shares ${shared.join(', ')}`);
   if (words.length) parts.push(`also about ${words.join(', ')}`);

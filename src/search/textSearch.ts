@@ -5,6 +5,7 @@ import type { Notice } from './notices.ts';
 import { clampLimit, clampOffset, countStories, pageOfStories } from './paging.ts';
 import { DAY_MS, searchScore } from './ranking.ts';
 import { fieldsOf, popcount, type WordPlan } from './scorer.ts';
+import { surfaceForm } from './surfaceWords.ts';
 import { FIELDS } from './textIndex.ts';
 import type { Period, Recommendation, ResultPage, SearchOptions } from './types.ts';
 
@@ -159,8 +160,14 @@ function explainMatch(
     for (const match of plan.matches) {
       const fields = fieldsOf(catalog.index, match.termId, doc);
       if (!fields) continue;
-      const word = match.kind === 'exact' ? plan.word.raw : catalog.index.termWords[match.termId]!;
-      if (match.kind === 'typo') guesses.push(`${quoted(plan.word.raw)} read as ${quoted(word)}`);
+      // An exact match is named as the user typed it; a completion or a typo guess as the article spells it.
+      const article = catalog.list[doc]!;
+      const word =
+        match.kind === 'exact'
+          ? surfaceForm(plan.word.raw, [])
+          : surfaceForm(catalog.index.termWords[match.termId]!, [article.title, article.excerpt]);
+      if (match.kind === 'typo')
+        guesses.push(`${quoted(surfaceForm(plan.word.raw, []))} read as ${quoted(word)}`);
       if (fields & (1 << FIELDS.indexOf('title'))) inTitle.push(word);
       else elsewhere.push(word);
       break;
