@@ -39,13 +39,56 @@ async function runBot(config: Config & { DISCORD_TOKEN: string }): Promise<void>
   const logger = createLogger(config.LOG_LEVEL);
   // A promise someone forgot to await must not take the bot down with it: log it and keep serving.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
-  const [{ commands }, { createBot, loginFailureMessage }, { createDigests }, { SqliteStore }] =
-    await Promise.all([
-      import('../commands/index.ts'),
-      import('./discord/startBot.ts'),
-      import('./discord/digests.ts'),
-      import('./store/sqliteStore.ts'),
-    ]);
+  // A throw nobody caught leaves the process in an unknown state: log it, shut down as cleanly as we can, exit 1.
+  const running: { shutdown?: (reason: string, exitCode?: number) => Promise<void> } = {};
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception');
+    setTimeout(() => stop(logger, `an unexpected error (${errorText(error)}).`), 10_000).unref();
+    if (running.shutdown) void running.shutdown('uncaughtException', 1);
+    else stop(logger, `an unexpected error (${errorText(error)}).`);
+  });
+
+  // health and metrics: up before anything else, so /healthz answers 503 "library loading" during start-up
+  const [{ HealthState }, { Metrics }, { startHealthServer }] = await Promise.all([
+    import('./ops/health.ts'),
+    import('./ops/metrics.ts'),
+    import('./ops/healthServer.ts'),
+  ]);
+  const health = new HealthState();
+  const metrics = config.HEALTH_PORT ? new Metrics({ processMetrics: true }) : undefined;
+  let healthServer: Awaited<ReturnType<typeof startHealthServer>> | undefined;
+  if (config.HEALTH_PORT && metrics) {
+    try {
+      healthServer = await startHealthServer({
+        port: config.HEALTH_PORT,
+        host: config.HEALTH_HOST,
+        health: () => health.check(),
+        metrics: () => metrics.render(),
+        onError: (error) => logger.error({ err: error }, 'metrics could not be rendered'),
+      });
+      logger.info({ host: config.HEALTH_HOST, port: healthServer.port }, 'health and metrics listening');
+    } catch (error) {
+      return stop(
+        logger,
+        `HEALTH_PORT ${config.HEALTH_PORT} on ${config.HEALTH_HOST} could not be opened (${errorText(error)}). Choose a free port or unset HEALTH_PORT.`,
+      );
+    }
+  }
+  const [
+    { commands },
+    { createBot, loginFailureMessage },
+    { createDigests },
+    { SqliteStore },
+    { observeRest },
+    { createDigestRest },
+  ] = await Promise.all([
+    import('../commands/index.ts'),
+    import('./discord/startBot.ts'),
+    import('./discord/digests.ts'),
+    import('./store/sqliteStore.ts'),
+    import('./discord/client.ts'),
+    import('./discord/discordDelivery.ts'),
+  ]);
 
   // store
   let store: InstanceType<typeof SqliteStore>;
@@ -60,12 +103,16 @@ async function runBot(config: Config & { DISCORD_TOKEN: string }): Promise<void>
   const loaded = await openLibrary(config);
   logLoaded(logger, config, loaded);
   const library = new LibraryRef(loaded.library);
+  health.libraryLoaded();
+  metrics?.libraryLoaded(loaded.library.size, loaded.timings.totalMs / 1000);
 
   // front end
+  // The digests' own REST instance (its retry settings differ from the client's), counted in /metrics.
+  const digestRest = createDigestRest(config.DISCORD_TOKEN, { api: config.DISCORD_API_URL });
+  if (metrics) observeRest(digestRest, 'digest', metrics);
   const digests = createDigests({
     store,
-    token: config.DISCORD_TOKEN,
-    apiUrl: config.DISCORD_API_URL,
+    rest: digestRest,
     library: () => library.current,
     logger,
     catchUpMs: config.DIGEST_CATCH_UP_HOURS * 3_600_000,
@@ -79,6 +126,9 @@ async function runBot(config: Config & { DISCORD_TOKEN: string }): Promise<void>
       commands,
       digest: digests.service,
       onFatal: (reason) => stop(logger, reason),
+      startupTimeoutMs: config.STARTUP_TIMEOUT_SECONDS * 1000,
+      metrics,
+      onGatewayState: (state, code) => health.gateway(state, code),
     });
   } catch (error) {
     logger.fatal({ err: error }, 'could not connect to Discord');
@@ -96,23 +146,28 @@ async function runBot(config: Config & { DISCORD_TOKEN: string }): Promise<void>
     return stop(logger, `the digest scheduler could not start (${errorText(error)}).`);
   }
 
-  // shutdown: finish what is in flight, stop the digests, close the database, then the gateway.
+  // shutdown: refuse new interactions, finish what is in flight, stop the digests, close the database,
+  // then the gateway, then the health listener.
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  const shutdown = async (signal: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
     try {
+      health.stopping();
+      bot.stopAccepting();
       await bot.drain();
       await digests.stop();
       await store.close();
       await bot.destroy();
+      await healthServer?.close();
     } catch (error) {
       logger.error({ err: error }, 'shutdown failed');
     }
     logger.flush();
-    process.exit(0);
+    process.exit(exitCode);
   };
+  running.shutdown = shutdown;
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }
