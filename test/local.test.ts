@@ -91,4 +91,47 @@ describe('local mode (no DISCORD_TOKEN)', () => {
     expect(run.stderr).toMatch(/LOG_LEVEL/);
     expect(run.stderr).toMatch(/DISCORD_API_URL/);
   });
+
+  it('GIVEN one prompt line with --json THEN that line answers in JSON and the others in text', () => {
+    const run = start([], 'topics\nsearch self-driving --json\n');
+    const lines = run.stdout.trim().split('\n');
+    const json = lines.filter((line) => line.startsWith('{'));
+    expect(json).toHaveLength(1);
+    expect(JSON.parse(json[0]!).results[0].title).toBe('Self-driving cars learn to see pedestrians');
+    expect(lines).toContain('AI in Autos (1)');
+  });
+
+  it('GIVEN results, nothing found or an invalid command THEN the exit code is 0, 1 or 2', () => {
+    expect(start(['search', 'self-driving']).status).toBe(0);
+    expect(start(['search', 'zzyzx']).status).toBe(1);
+    expect(start(['topic', 'knitting']).status).toBe(1);
+    expect(start(['trending', '--limit', '99']).status).toBe(2);
+    expect(start(['--json'], 'search self-driving\n').status).toBe(0);
+    expect(start(['--json'], 'search self-driving\nsearch zzyzx\n').status).toBe(1);
+    expect(start(['--json'], 'search self-driving\ntrending --date 2020-01-01\n').status).toBe(2);
+  });
+
+  it('GIVEN a narrow terminal THEN text wraps at spaces and a URL is never cut', () => {
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', path.resolve('src/main.ts'), 'search', 'deep learning'],
+      {
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          DISCORD_TOKEN: '',
+          ARTICLES_DIR: corpus,
+          DATA_DIR: tempDir(),
+          NO_COLOR: '1',
+          COLUMNS: '30',
+        },
+        timeout: 30_000,
+      },
+    );
+    const lines = run.stdout.split('\n');
+    for (const line of lines) {
+      if (!/https?:\/\//.test(line)) expect(line.length).toBeLessThanOrEqual(30);
+    }
+    expect(lines.some((line) => line.trim().startsWith('https://example.com/news/deep-learning'))).toBe(true);
+  });
 });

@@ -2,7 +2,11 @@ import type { Library } from '../search/library.ts';
 import type { ResultPage } from '../search/types.ts';
 import { clampLimit, clampOffset } from '../search/paging.ts';
 import { previewDigest } from './digestPreview.ts';
+import { shorten } from './noticeWording.ts';
 import type { ResultList, TopicList, VerbRequest, VerbResult } from './types.ts';
+
+/** What the user typed is cut in titles: a 16k-character query is not echoed back whole. */
+const TITLE_QUERY_CHARS = 100;
 
 type Input<V extends VerbRequest['verb']> = Omit<Extract<VerbRequest, { verb: V }>, 'verb'>;
 
@@ -30,12 +34,12 @@ function resultList(
 export function search(library: Library, input: Input<'search'>, context: VerbContext = {}): ResultList {
   const query = input.query.trim();
   const page = library.search(query, { ...input, now: context.now });
-  return resultList('search', `Search: ${query}`, page, input);
+  return resultList('search', `Search: ${shorten(query, TITLE_QUERY_CHARS)}`, page, input);
 }
 
 export function topic(library: Library, input: Input<'topic'>, context: VerbContext = {}): ResultList {
   const page = library.topic(input.name, { ...input, now: context.now });
-  const name = library.resolveTopic(input.name)?.name ?? input.name.trim();
+  const name = library.resolveTopic(input.name)?.name ?? shorten(input.name, TITLE_QUERY_CHARS);
   return resultList('topic', `Topic: ${name}`, page, input);
 }
 

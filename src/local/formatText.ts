@@ -1,6 +1,7 @@
 import type { Recommendation } from '../search/types.ts';
 import { HELP_TEXT, type LocalOutcome } from './localCommands.ts';
 import { terminalNotices } from './terminalIdiom.ts';
+import { wrapText } from './wrap.ts';
 
 function publishedDate(ms: number | null | undefined): string | null {
   return ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : null;
@@ -61,7 +62,11 @@ function excerptLine(text: string, max = 160): string {
 }
 
 /** Readable terminal text showing what the Discord embed would show. */
-export function outcomeToText(outcome: LocalOutcome, color = false): string {
+export function outcomeToText(outcome: LocalOutcome, color = false, width: number | null = null): string {
+  return wrapText(describeOutcome(outcome, color), width);
+}
+
+function describeOutcome(outcome: LocalOutcome, color: boolean): string {
   const bold = (text: string) => (color ? `\x1b[1m${text}\x1b[22m` : text);
   const dim = (text: string) => (color ? `\x1b[2m${text}\x1b[22m` : text);
   if ('error' in outcome) return `✖ ${outcome.error}`;

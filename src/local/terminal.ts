@@ -19,35 +19,36 @@ export interface TerminalOptions {
  * Resolves with the process exit code.
  */
 export async function runTerminal(library: Library, options: TerminalOptions): Promise<number> {
-  const json = options.argv.includes('--json');
+  const jsonAlways = options.argv.includes('--json');
   const argv = options.argv.filter((arg) => arg !== '--json');
-  const color = !json && Boolean(options.output.isTTY) && !process.env.NO_COLOR;
-  const answer = (tokens: string[]): LocalOutcome | null => {
+  const color = !jsonAlways && Boolean(options.output.isTTY) && !process.env.NO_COLOR;
+  const width = terminalWidth(options.output);
+  const answer = (tokens: string[]): { outcome: LocalOutcome; json: boolean } | null => {
     const line = parseCommandLine(tokens);
     if (!line) return null;
-    if (json) line.flags.set('json', true);
+    // `--json` on one line of the prompt asks for JSON for that line only.
+    const json = jsonAlways || line.flags.get('json') === true;
     try {
-      return runLocalCommand(library, line);
+      return { outcome: runLocalCommand(library, line), json };
     } catch (error) {
       // A bug must not end an interactive session; say so and carry on.
-      return {
-        command: line.name,
-        error: `Something went wrong: ${error instanceof Error ? error.message : String(error)}`,
-      };
+      const message = error instanceof Error ? error.message : String(error);
+      return { outcome: { command: line.name, error: `Something went wrong: ${message}` }, json };
     }
   };
-  const print = (outcome: LocalOutcome) => {
-    options.output.write((json ? outcomeToJson(outcome) : outcomeToText(outcome, color)) + '\n');
+  const print = ({ outcome, json }: { outcome: LocalOutcome; json: boolean }) => {
+    const text = json ? outcomeToJson(outcome) : outcomeToText(outcome, color && !json, width);
+    options.output.write(text + '\n');
   };
 
   if (argv.length > 0) {
-    const outcome = answer(argv);
-    if (!outcome || outcome.command === 'quit') return 0;
-    print(outcome);
-    return 'error' in outcome ? 1 : 0;
+    const answered = answer(argv);
+    if (!answered || answered.outcome.command === 'quit') return 0;
+    print(answered);
+    return exitCodeOf(answered.outcome);
   }
 
-  const interactive = Boolean(options.input.isTTY) && !json;
+  const interactive = Boolean(options.input.isTTY) && !jsonAlways;
   const rl = readline.createInterface({
     input: options.input,
     output: interactive ? options.output : undefined,
@@ -58,15 +59,40 @@ export async function runTerminal(library: Library, options: TerminalOptions): P
     rl.setPrompt('broadsheet> ');
     rl.prompt();
   }
+  let code = 0;
   for await (const raw of rl) {
-    const outcome = answer(tokenize(raw.trim()));
-    if (outcome?.command === 'quit') break;
-    if (outcome) print(outcome);
+    const answered = answer(tokenize(raw.slice(0, MAX_LINE_CHARS).trim()));
+    if (answered?.outcome.command === 'quit') break;
+    if (answered) {
+      print(answered);
+      code = Math.max(code, exitCodeOf(answered.outcome));
+    }
     if (interactive) {
-      if (outcome && !json) options.output.write('\n');
+      if (answered && !answered.json) options.output.write('\n');
       rl.prompt();
     }
   }
   rl.close();
+  return interactive ? 0 : code;
+}
+
+/** Longer lines are cut before anything reads or echoes them (a query uses its first 300 characters). */
+const MAX_LINE_CHARS = 2_000;
+
+/**
+ * 0 when a command answered with something, 1 when it found nothing (no match, no such topic or
+ * article), 2 when it was not a valid command; piped input exits with the highest of its lines.
+ */
+export function exitCodeOf(outcome: LocalOutcome): number {
+  if ('error' in outcome) return 2;
+  if ('result' in outcome && outcome.result.kind === 'results' && !outcome.result.items.length) return 1;
   return 0;
+}
+
+/** The width to wrap text to: the terminal's, or COLUMNS when set; null (no wrapping) for pipes. */
+function terminalWidth(output: TerminalOptions['output']): number | null {
+  const columns = (output as { columns?: number }).columns;
+  if (output.isTTY && columns && columns >= 20) return columns;
+  const fromEnv = Number(process.env.COLUMNS);
+  return Number.isInteger(fromEnv) && fromEnv >= 20 ? fromEnv : null;
 }
