@@ -170,6 +170,39 @@ describe('loadCorpus', () => {
     expect(problems[0]?.reason).toMatch(/same URL as a\.md/);
   });
 
+  it('GIVEN two files with one URL THEN they merge field by field and the clean link is the one shown', () => {
+    const dir = writeCorpus({
+      'a.md': articleFile({
+        title: 'Same story',
+        webUrl: 'https://example.com/s?utm_source=feed#top',
+        date: '2021-10-18T10:00:00Z',
+        heat: 300,
+        body: 'Short.',
+      }),
+      'b.md': articleFile({
+        title: 'Same story, updated',
+        webUrl: 'https://example.com/s',
+        date: '2021-10-19T10:00:00Z',
+        heat: 20,
+        quality: 70,
+        body: 'A much longer body that says more about the story.',
+      }),
+    });
+    const { articles, problems } = loadCorpus(dir);
+    expect(articles).toHaveLength(1);
+    expect(articles[0]).toMatchObject({
+      title: 'Same story, updated',
+      publishedAt: Date.parse('2021-10-19T10:00:00Z'),
+      heat: 300,
+      quality: 70,
+      body: 'A much longer body that says more about the story.',
+      webUrl: 'https://example.com/s',
+    });
+    expect(problems[0]?.reason).toMatch(
+      /same URL as a\.md; merged field by field \(date, title, quality, body, link from this file\)/,
+    );
+  });
+
   it('GIVEN a parse cache THEN an unchanged corpus is read from it and a changed file is parsed again', () => {
     const dir = writeCorpus({
       'a.md': articleFile({ title: 'First' }),

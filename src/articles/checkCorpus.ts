@@ -19,6 +19,12 @@ function main(): number {
     return 2;
   }
   const { articles, problems, stats } = corpus;
+  if (stats.files === 0) {
+    process.stderr.write(
+      `No article files in ${dir}: a corpus is a folder of .md, .markdown or .txt files (searched recursively).\n`,
+    );
+    return 1;
+  }
   const topics = new Set(articles.flatMap((article) => article.topicKeys.map(topicKey)));
   const providers = new Set(articles.map((article) => article.provider.domain.toLowerCase()));
   const dates = articles

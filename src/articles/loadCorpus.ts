@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Article, CorpusProblem, RelatedLink } from './article.ts';
 import { readJsonCache, writeJsonCacheEntries } from '../jsonCache.ts';
+import { mergeDuplicate } from './mergeDuplicates.ts';
 import { parseArticle, type ParseOutcome } from './parseArticle.ts';
 
 export const ARTICLE_EXTENSIONS = ['.md', '.markdown', '.txt'] as const;
@@ -174,10 +175,11 @@ export function loadCorpus(dir: string, options: LoadCorpusOptions = {}): Loaded
     };
     const first = byId.get(article.id);
     if (first) {
-      mergeDuplicate(first, article);
+      const firstPath = first.path;
+      const taken = mergeDuplicate(first, article);
       problems.push({
         path: file.relPath,
-        reason: `same URL as ${first.path}; merged into that article (its fields win, topics are combined)`,
+        reason: `same URL as ${firstPath}; merged field by field${taken.length ? ` (${taken.join(', ')} from this file)` : ' (nothing new in this file)'}`,
         severity: 'warning',
       });
       continue;
@@ -203,13 +205,4 @@ export function loadCorpus(dir: string, options: LoadCorpusOptions = {}): Loaded
     fingerprint: corpusFingerprint(files, maxFileBytes),
     stats: { files: files.length, parsed, fromCache: files.length - parsed },
   };
-}
-
-/** Two files, one URL: keep the first file's fields and add the second's topics. */
-function mergeDuplicate(into: Article, other: Article): void {
-  other.topicKeys.forEach((key, i) => {
-    if (into.topicKeys.includes(key)) return;
-    into.topicKeys.push(key);
-    into.topics.push(other.topics[i] ?? key);
-  });
 }

@@ -31,15 +31,55 @@ const MATTER_OPTIONS = {
   },
 } as const;
 
+const EXPECTED_WORDS: Record<string, string> = {
+  string: 'text',
+  number: 'a number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'a mapping of fields',
+  date: 'a date',
+};
+
+function describeExpected(expected: readonly string[]): string {
+  if (expected.includes('date')) return 'a date';
+  if (expected.includes('string')) return 'text';
+  return expected.map((type) => EXPECTED_WORDS[type] ?? type).join(' or ');
+}
+
+/** One zod issue as a sentence a corpus editor can act on: "title is missing", "topics must be a list". */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const field = issue.path.join('.') || 'front matter';
+  const missing = (message: string) => /received undefined/.test(message);
+  switch (issue.code) {
+    case 'invalid_type':
+      return missing(issue.message)
+        ? `${field} is missing`
+        : `${field} must be ${describeExpected([issue.expected])}`;
+    case 'invalid_union': {
+      const alternatives = issue.errors.flat();
+      if (alternatives.some((alternative) => missing(alternative.message))) return `${field} is missing`;
+      const expected = alternatives.flatMap((alternative) =>
+        alternative.code === 'invalid_type' ? [alternative.expected] : [],
+      );
+      return `${field} must be ${expected.length ? describeExpected(expected) : 'something else'}`;
+    }
+    case 'too_big':
+      return issue.origin === 'array'
+        ? `${field} has more than ${String(issue.maximum)} entries`
+        : issue.message.startsWith('is ')
+          ? `${field} ${issue.message}`
+          : `${field} is too long (at most ${String(issue.maximum)})`;
+    case 'too_small':
+      return issue.origin === 'string'
+        ? `${field} is empty`
+        : `${field} is too small (at least ${String(issue.minimum)})`;
+    default:
+      return `${field} ${issue.message.replace(/^Invalid input:?\s*/i, 'is not valid ').trim()}`;
+  }
+}
+
 function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) => {
-      const field = issue.path.join('.') || 'front matter';
-      const message = issue.code === 'invalid_type' ? `has the wrong type (${issue.message})` : issue.message;
-      return `${field} ${message}`;
-    })
-    .join('; ');
+  return error.issues.slice(0, 3).map(describeIssue).join('; ');
 }
 
 function describeYamlError(error: unknown): string {
@@ -85,6 +125,13 @@ export function parseArticle(source: string, path: string, options: ParseOptions
     return {
       ok: false,
       reason: `the first line must be exactly "---" to open the front matter (found ${JSON.stringify(shown)})`,
+    };
+  }
+
+  if (!/\r?\n---\r?(\n|$)/.test(unmarked)) {
+    return {
+      ok: false,
+      reason: 'the front matter is never closed: add a line with exactly "---" after the last field',
     };
   }
 
