@@ -9,7 +9,7 @@ import { parseArticle, type ParseOutcome } from './parseArticle.ts';
 export const ARTICLE_EXTENSIONS = ['.md', '.markdown', '.txt'] as const;
 export const DEFAULT_MAX_FILE_BYTES = 512 * 1024;
 /** Bump when parsing or the Article shape changes: old cache entries are then ignored. */
-const PARSE_CACHE_VERSION = 5;
+const PARSE_CACHE_VERSION = 6;
 
 export interface LoadCorpusOptions {
   /** Folder for the parse cache; null disables it. */
