@@ -1,8 +1,9 @@
 import { z } from 'zod';
 
 const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord id (17–20 digits)');
-const positiveNumber = (fallback: number) =>
-  z.coerce.number().positive('must be a positive number').default(fallback);
+const wholeCount = (fallback: number) =>
+  z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').default(fallback);
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Every environment variable Broadsheet reads. `.env.example` lists the same names. */
 export const configSchema = z.object({
@@ -17,14 +18,25 @@ export const configSchema = z.object({
     .default('https://discord.com/api'),
   ARTICLES_DIR: z.string().default('seeds'),
   DATA_DIR: z.string().default('data'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: z
+    .string()
+    .transform((level) => level.toLowerCase())
+    .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }))
+    .default('info'),
+  /** Unset: readable lines in a terminal, JSON lines otherwise (pipes, files, supervisors). */
+  LOG_FORMAT: z
+    .string()
+    .transform((format) => format.toLowerCase())
+    .pipe(z.enum(['pretty', 'json'], { error: 'must be pretty or json' }))
+    .optional(),
   MAX_ARTICLE_BYTES: z.coerce
     .number()
     .int()
     .min(1024, 'must be at least 1024')
     .default(512 * 1024),
-  DIGEST_CATCH_UP_HOURS: positiveNumber(6),
-  DM_MESSAGES_PER_MINUTE: positiveNumber(6),
+  /** 0 turns catch-up off: a digest missed while the bot was down is skipped. */
+  DIGEST_CATCH_UP_HOURS: z.coerce.number().min(0, 'must be 0 (off) or a number of hours').default(6),
+  DM_MESSAGES_PER_MINUTE: wholeCount(6),
   /** Unset: no health or metrics listener. */
   HEALTH_PORT: z.coerce
     .number()

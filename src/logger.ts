@@ -1,17 +1,42 @@
 import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger };
+
+export type LogFormat = 'pretty' | 'json';
+
+/** Readable lines for a person at a terminal, JSON lines for everything else (files, pipes, supervisors). */
+export function defaultLogFormat(stream: { isTTY?: boolean } = process.stdout): LogFormat {
+  return stream.isTTY ? 'pretty' : 'json';
+}
 
 /**
  * Structured logs (bindings first, message second). Tokens never reach a log line: known secret
  * fields are redacted, and webhook/interaction URLs (which embed an interaction token) are masked by
  * `maskSecrets` wherever an error message is logged.
  */
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+export function createLogger(
+  level: string,
+  destination?: pino.DestinationStream,
+  format: LogFormat = destination ? 'json' : defaultLogFormat(),
+): Logger {
+  // pino-pretty as a stream in this thread (not a transport worker), so a fatal line is out before exit.
+  const output =
+    format === 'pretty'
+      ? pretty({
+          colorize: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+          translateTime: 'SYS:standard',
+          ignore: 'pid,hostname,app',
+          sync: true,
+          destination: destination ?? 1,
+        })
+      : destination;
   return pino(
     {
       level,
       base: { app: 'broadsheet' },
+      // ISO times, not epoch milliseconds: log lines are read by people too.
+      timestamp: pino.stdTimeFunctions.isoTime,
       redact: {
         paths: [
           'token',
@@ -24,7 +49,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       },
       serializers: { err: (error: unknown) => serializeError(error) },
     },
-    destination,
+    output,
   );
 }
 

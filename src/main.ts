@@ -2,7 +2,9 @@ import path from 'node:path';
 import { LibraryRef } from './app/libraryRef.ts';
 import { summarizeProblems } from './articles/problems.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { loadDotEnv, unwritableDirReason } from './environment.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { onShutdownSignal } from './ops/shutdownSignals.ts';
 import type { LoadedLibrary } from './search/loadLibrary.ts';
 import { loadLibraryInBackground } from './search/loadLibraryInBackground.ts';
 
@@ -11,21 +13,30 @@ import { loadLibraryInBackground } from './search/loadLibraryInBackground.ts';
  * scheduler → shutdown. Discord when DISCORD_TOKEN is set, the terminal otherwise.
  */
 async function main(): Promise<void> {
+  const envFile = loadDotEnv();
   const config = readConfig();
+  const dataDirProblem = unwritableDirReason(config.DATA_DIR);
+  if (dataDirProblem) {
+    process.stderr.write(`${dataDirProblem}\n`);
+    process.exit(1);
+  }
   if (!config.DISCORD_TOKEN) {
-    await runLocalMode(config);
+    await runLocalMode(config, envFile);
     return;
   }
-  await runBot({ ...config, DISCORD_TOKEN: config.DISCORD_TOKEN });
+  await runBot({ ...config, DISCORD_TOKEN: config.DISCORD_TOKEN }, envFile);
 }
 
-async function runLocalMode(config: Config): Promise<void> {
+async function runLocalMode(config: Config, envFile: string | null): Promise<void> {
+  // A signal (or npm exiting) ends the prompt: nothing to close, so exit 0.
+  onShutdownSignal(() => Promise.resolve());
   const loaded = await openLibrary(config);
   const { library, problems, timings } = loaded;
   const { runTerminal } = await import('./local/terminal.ts');
   const summary = `${library.size.toLocaleString('en-US')} article${library.size === 1 ? '' : 's'} from ${config.ARTICLES_DIR} in ${Math.round(timings.totalMs)} ms`;
+  const settings = envFile ? ` Settings from ${path.relative(process.cwd(), envFile) || envFile}.` : '';
   process.stderr.write(
-    `Broadsheet local mode (no DISCORD_TOKEN): ${summary}.\n${summarizeProblems(problems, 5)}`,
+    `Broadsheet local mode (no DISCORD_TOKEN): ${summary}.${settings}\n${summarizeProblems(problems, 5)}`,
   );
   process.exitCode = await runTerminal(library, {
     argv: process.argv.slice(2),
@@ -35,8 +46,12 @@ async function runLocalMode(config: Config): Promise<void> {
   });
 }
 
-async function runBot(config: Config & { DISCORD_TOKEN: string }): Promise<void> {
-  const logger = createLogger(config.LOG_LEVEL);
+async function runBot(config: Config & { DISCORD_TOKEN: string }, envFile: string | null): Promise<void> {
+  const logger = createLogger(config.LOG_LEVEL, undefined, config.LOG_FORMAT);
+  logger.info(
+    { envFile: envFile ?? 'none' },
+    envFile ? 'settings read from .env' : 'no .env file; settings from the environment',
+  );
   // A promise someone forgot to await must not take the bot down with it: log it and keep serving.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
   // A throw nobody caught leaves the process in an unknown state: log it, shut down as cleanly as we can, exit 1.
@@ -81,6 +96,7 @@ async function runBot(config: Config & { DISCORD_TOKEN: string }): Promise<void>
     { SqliteStore },
     { observeRest },
     { createDigestRest },
+    { catchUpMsFromConfig },
   ] = await Promise.all([
     import('../commands/index.ts'),
     import('./discord/startBot.ts'),
@@ -88,6 +104,7 @@ async function runBot(config: Config & { DISCORD_TOKEN: string }): Promise<void>
     import('./store/sqliteStore.ts'),
     import('./discord/client.ts'),
     import('./discord/discordDelivery.ts'),
+    import('./digest/scheduler.ts'),
   ]);
 
   // store
@@ -115,7 +132,7 @@ async function runBot(config: Config & { DISCORD_TOKEN: string }): Promise<void>
     rest: digestRest,
     library: () => library.current,
     logger,
-    catchUpMs: config.DIGEST_CATCH_UP_HOURS * 3_600_000,
+    catchUpMs: catchUpMsFromConfig(config),
   });
   let bot: Awaited<ReturnType<typeof createBot>>;
   try {
@@ -168,8 +185,7 @@ async function runBot(config: Config & { DISCORD_TOKEN: string }): Promise<void>
     process.exit(exitCode);
   };
   running.shutdown = shutdown;
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  onShutdownSignal(shutdown);
 }
 
 function readConfig(): Config {

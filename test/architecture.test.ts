@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
  * import each other, and nothing below the front ends knows Discord. Composition roots sit on top.
  */
 const LAYERS: readonly (readonly string[])[] = [
-  ['src/time', 'src/store', 'src/logger.ts', 'src/jsonCache.ts', 'src/config.ts'],
+  ['src/time', 'src/store', 'src/ops', 'src/logger.ts', 'src/jsonCache.ts', 'src/config.ts', 'src/environment.ts'],
   ['src/articles'],
   ['src/search'],
   ['src/digest'],

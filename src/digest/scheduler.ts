@@ -17,6 +17,12 @@ import type { DigestRunner } from './runner.ts';
 /** A run missed while the bot was down is still posted if it is at most this late. */
 export const DEFAULT_CATCH_UP_MS = 6 * HOUR_MS;
 
+/**
+ * A run this late is on time, not caught up: ticks come once a minute and a busy minute can be slow, so
+ * DIGEST_CATCH_UP_HOURS=0 (catch-up off) must still post the digests of a bot that never went down.
+ */
+export const ON_TIME_MS = 5 * 60_000;
+
 /** `DIGEST_CATCH_UP_HOURS` from the config, in ms (unset → 6 h). */
 export function catchUpMsFromConfig(config: { DIGEST_CATCH_UP_HOURS?: number | undefined }): number {
   const hours = config.DIGEST_CATCH_UP_HOURS;
@@ -72,7 +78,7 @@ export class DigestScheduler {
     this.#store = options.store;
     this.#runner = options.runner;
     this.#now = options.now;
-    this.#catchUpMs = options.catchUpMs ?? DEFAULT_CATCH_UP_MS;
+    this.#catchUpMs = Math.max(ON_TIME_MS, options.catchUpMs ?? DEFAULT_CATCH_UP_MS);
     this.#cronExpression = options.cronExpression ?? '0 * * * * *';
     this.#concurrency = Math.max(1, options.concurrency ?? 4);
     this.#batchSize = Math.max(1, options.batchSize ?? 100);
