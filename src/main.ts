@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Client } from 'discord.js';
 import { LibraryRef } from './app/libraryRef.ts';
 import { summarizeProblems } from './articles/problems.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
@@ -97,6 +98,7 @@ async function runBot(config: Config & { DISCORD_TOKEN: string }, envFile: strin
     { observeRest },
     { createDigestRest },
     { catchUpMsFromConfig },
+    { reportStartup },
   ] = await Promise.all([
     import('../commands/index.ts'),
     import('./discord/startBot.ts'),
@@ -105,6 +107,7 @@ async function runBot(config: Config & { DISCORD_TOKEN: string }, envFile: strin
     import('./discord/client.ts'),
     import('./discord/discordDelivery.ts'),
     import('./digest/scheduler.ts'),
+    import('./discord/startupReport.ts'),
   ]);
 
   // store
@@ -152,6 +155,11 @@ async function runBot(config: Config & { DISCORD_TOKEN: string }, envFile: strin
     await store.close();
     return stop(logger, loginFailureMessage(error));
   }
+  void reportStartup(bot.client as Client<true>, {
+    definitions: commands.map((command) => command.data),
+    guildId: config.DISCORD_GUILD_ID,
+    logger,
+  });
 
   // scheduler
   try {
