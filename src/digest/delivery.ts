@@ -29,6 +29,12 @@ export interface DeliveryFailure {
 
 export type DeliveryResult = Delivered | DeliveryFailure;
 
+/**
+ * What a look for an earlier post of this content found: the message, null when it is certainly not
+ * there, or 'unknown' when the platform's history could not be read (or cannot show it).
+ */
+export type FoundDelivery = Omit<Delivered, 'ok'> | null | 'unknown';
+
 /** Telling a subscriber, where they subscribed, that their direct messages are closed. */
 export interface DmsClosedNotice {
   userId: string;
@@ -44,6 +50,11 @@ export interface DmsClosedNotice {
  */
 export interface DigestDelivery {
   deliver(content: DigestContent, to: DeliveryTarget): Promise<DeliveryResult>;
+  /**
+   * The message an earlier attempt posted for this content, recognised by what it carries (the run), not
+   * by the nonce: platforms forget nonces after minutes, a restart may come hours later. Never throws.
+   */
+  findDelivered(content: DigestContent, to: DeliveryTarget): Promise<FoundDelivery>;
   /** True when the notice was posted. */
   tellDmsClosed(notice: DmsClosedNotice): Promise<boolean>;
 }

@@ -2,7 +2,9 @@
  * One digest for one due time, exactly once: claim the run (a row unique per target and due time), select
  * and record the content before anything is posted, deliver it with a nonce derived from the run (a
  * repeated post returns the existing message), then record the message and the sent articles in one
- * transaction. A process that dies anywhere in between resumes the claimed run with the same content.
+ * transaction. A process that dies anywhere in between resumes the claimed run with the same content;
+ * once its post had started, the resume first looks for that post (the platform keeps nonces only for
+ * minutes, an outage may last hours) and records the message it finds instead of posting again.
  */
 import type { Logger } from 'pino';
 
@@ -135,14 +137,21 @@ export async function runDigest(
     target.kind === 'guild'
       ? { kind: 'channel', channelId: run.channelId ?? target.channelId }
       : { kind: 'direct-message', userId: target.userId };
-  await store.markPostStarted(run.id, to.kind === 'channel' ? to.channelId : null, now());
+  // A stopped process may have posted, and Discord forgets nonces within minutes: look before posting.
+  const earlier =
+    run.postStartedAt !== null ? await findEarlierPost(deps, run, prepared.content, to, log) : null;
   let delivered;
-  try {
-    const content = prepared.content;
-    delivered = await deliverWithRetry(() => deps.delivery.deliver(content, to), deps.retry);
-  } catch (error) {
-    if (error instanceof StoppedWhileRetrying) return report({ state: 'interrupted' });
-    throw error;
+  if (earlier) {
+    delivered = { ok: true as const, ...earlier };
+  } else {
+    await store.markPostStarted(run.id, to.kind === 'channel' ? to.channelId : null, now());
+    try {
+      const content = prepared.content;
+      delivered = await deliverWithRetry(() => deps.delivery.deliver(content, to), deps.retry);
+    } catch (error) {
+      if (error instanceof StoppedWhileRetrying) return report({ state: 'interrupted' });
+      throw error;
+    }
   }
   if (!delivered.ok) return report(await recordFailure(deps, run, target, delivered, log));
   deps.crashPoint?.('after-post-before-record');
@@ -158,6 +167,28 @@ export async function runDigest(
     articleIds: prepared.articles.map((article) => article.articleId),
     resumed: !created,
   });
+}
+
+/**
+ * The message a stopped process posted for this run, if the platform shows it. When it cannot tell
+ * ('unknown'), the post goes ahead with the run's nonce, which Discord still honours for a few minutes.
+ */
+async function findEarlierPost(
+  deps: ProtocolDeps,
+  run: DigestRun,
+  content: DigestContent,
+  to: DeliveryTarget,
+  log: Logger,
+): Promise<{ channelId: string; messageId: string } | null> {
+  const found = await deps.delivery.findDelivered(content, to);
+  if (found === 'unknown') {
+    log.warn({ runId: run.id }, 'could not read the channel history; posting again, relying on the nonce');
+    return null;
+  }
+  if (found)
+    log.info({ runId: run.id, ...found }, 'the stopped process had posted this digest; recording it');
+  else log.info({ runId: run.id }, 'the stopped process had not posted this digest; posting it');
+  return found;
 }
 
 /** Selects what is new for the target and records it, as content, before anything is posted. */

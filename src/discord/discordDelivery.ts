@@ -4,12 +4,18 @@
  * Discord's errors into problems as data with the retry decision the protocol needs.
  */
 import { DiscordAPIError, HTTPError, RateLimitError, REST, type RESTOptions } from '@discordjs/rest';
-import { Routes, type APIChannel, type APIMessage } from 'discord-api-types/v10';
+import { Routes, type APIChannel, type APIMessage, type APIUser } from 'discord-api-types/v10';
 
 import type { DigestContent } from '../digest/content.ts';
-import type { DeliveryFailure, DeliveryTarget, DigestDelivery } from '../digest/delivery.ts';
+import type { DeliveryFailure, DeliveryTarget, DigestDelivery, FoundDelivery } from '../digest/delivery.ts';
 import { DEFAULT_RETRY_POLICY } from '../digest/retry.ts';
-import { renderDigestMessage, renderDmsClosedNotice, type DigestMessageBody } from './renderDigest.ts';
+import {
+  carriesDigestReference,
+  digestReference,
+  renderDigestMessage,
+  renderDmsClosedNotice,
+  type DigestMessageBody,
+} from './renderDigest.ts';
 
 /**
  * REST options for the digest's REST instance. @discordjs/rest retries 5xx and timeouts immediately and
@@ -98,6 +104,13 @@ function withAllowedMentions(body: DigestMessageBody, mentionRoleId: string | nu
   return { ...body, allowed_mentions: { parse: [] } };
 }
 
+/**
+ * How far back a restart looks for its own earlier post: pages of Discord's largest size, newest first.
+ * A post that more than this many messages have followed is not looked for (the nonce is the fallback).
+ */
+export const HISTORY_PAGE_SIZE = 100;
+export const HISTORY_PAGES = 2;
+
 export interface DiscordDeliveryOptions {
   rest: REST;
   /** How content becomes a message; tests may pass a simpler one. Must be deterministic. */
@@ -108,16 +121,27 @@ export function createDiscordDelivery({
   rest,
   render = renderDigestMessage,
 }: DiscordDeliveryOptions): DigestDelivery {
+  const openDm = async (userId: string): Promise<string> => {
+    const dm = (await rest.post(Routes.userChannels(), { body: { recipient_id: userId } })) as APIChannel;
+    return dm.id;
+  };
+  let botUserId: Promise<string> | undefined;
+  /** The bot's own user id, asked once (and again after a failure). */
+  const ownId = async (): Promise<string> => {
+    botUserId ??= (rest.get(Routes.user()) as Promise<APIUser>).then((user) => user.id);
+    try {
+      return await botUserId;
+    } catch (error) {
+      botUserId = undefined;
+      throw error;
+    }
+  };
+
   return {
     async deliver(content, to) {
       let channelId: string | null = to.kind === 'channel' ? to.channelId : null;
       try {
-        if (to.kind === 'direct-message') {
-          const dm = (await rest.post(Routes.userChannels(), {
-            body: { recipient_id: to.userId },
-          })) as APIChannel;
-          channelId = dm.id;
-        }
+        if (to.kind === 'direct-message') channelId = await openDm(to.userId);
         const body = withAllowedMentions(render(content), content.mentionRoleId);
         const message = (await rest.post(Routes.channelMessages(channelId!), {
           body: { ...body, nonce: content.nonce, enforce_nonce: true },
@@ -125,6 +149,32 @@ export function createDiscordDelivery({
         return { ok: true, channelId: channelId!, messageId: message.id };
       } catch (error) {
         return classifyDiscordError(error, channelId, to);
+      }
+    },
+
+    async findDelivered(content, to): Promise<FoundDelivery> {
+      const reference = digestReference(content);
+      // A renderer that does not write the reference leaves nothing to recognise.
+      if (!carriesDigestReference(render(content), reference)) return 'unknown';
+      try {
+        const channelId = to.kind === 'channel' ? to.channelId : await openDm(to.userId);
+        const author = await ownId();
+        let before: string | undefined;
+        for (let page = 0; page < HISTORY_PAGES; page++) {
+          const query = new URLSearchParams({ limit: String(HISTORY_PAGE_SIZE) });
+          if (before) query.set('before', before);
+          const messages = (await rest.get(Routes.channelMessages(channelId), { query })) as APIMessage[];
+          const mine = messages.find(
+            (message) => message.author.id === author && carriesDigestReference(message, reference),
+          );
+          if (mine) return { channelId, messageId: mine.id };
+          // A short page is the start of the channel: the post is certainly not there.
+          if (messages.length < HISTORY_PAGE_SIZE) return null;
+          before = messages.at(-1)!.id;
+        }
+        return 'unknown';
+      } catch {
+        return 'unknown';
       }
     },
 

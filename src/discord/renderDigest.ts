@@ -1,5 +1,5 @@
 /** A prepared digest (data) as a Discord channel message, and the notice for a subscriber whose DMs are closed. */
-import type { RESTPostAPIChannelMessageJSONBody } from 'discord.js';
+import type { APIEmbed, RESTPostAPIChannelMessageJSONBody } from 'discord.js';
 
 import type { Article } from '../articles/article.ts';
 import type { DigestArticle, DigestContent, DigestTitle } from '../digest/content.ts';
@@ -41,6 +41,39 @@ function asArticle(article: DigestArticle): Article {
 }
 
 /**
+ * What marks a message as this run's digest, so a restart can find it in the channel's history after
+ * Discord has forgotten the nonce: the run id (unique in one database) and the start of the nonce (a hash
+ * of the target and due time), so two databases that number their runs alike still differ. The delivery
+ * also checks the author, so another bot's digest in the same channel never counts.
+ */
+export function digestReference(content: Pick<DigestContent, 'runId' | 'nonce'>): string {
+  return `run ${content.runId}·${content.nonce.slice(0, 8)}`;
+}
+
+const REFERENCE_SEPARATOR = ' · ';
+
+/** The last embed's footer ends with the reference (added before fitting, so it counts in the limits). */
+function withReference(embeds: APIEmbed[], reference: string): APIEmbed[] {
+  const last = embeds.at(-1);
+  if (!last) return embeds;
+  const text = last.footer?.text ? `${last.footer.text}${REFERENCE_SEPARATOR}${reference}` : reference;
+  return [...embeds.slice(0, -1), { ...last, footer: { ...last.footer, text } }];
+}
+
+/** True when a posted message (content and embed footers) carries this reference. */
+export function carriesDigestReference(
+  message: { content?: string | undefined; embeds?: readonly APIEmbed[] | undefined },
+  reference: string,
+): boolean {
+  const marked = (text: string | undefined) =>
+    text === reference || (text?.endsWith(`${REFERENCE_SEPARATOR}${reference}`) ?? false);
+  return (
+    (message.content?.split('\n').some(marked) ?? false) ||
+    (message.embeds ?? []).some((embed) => marked(embed.footer?.text))
+  );
+}
+
+/**
  * A digest as a channel message. Pure: the same content always renders the same message, so a resumed
  * run posts what the first attempt would have. Mentions only the role the server configured.
  */
@@ -48,11 +81,14 @@ export function renderDigestMessage(content: DigestContent): DigestMessageBody {
   const role = content.mentionRoleId;
   const message = fitMessage({
     content: `${role ? `<@&${role}> ` : ''}**${escapeText(digestTitleText(content.title))}**`,
-    embeds: content.articles
-      .slice(0, LIMITS.embedsPerMessage)
-      .map((article, i) =>
-        resultEmbed({ kind: 'article', article: asArticle(article), why: DIGEST_WHY, score: 0 }, i + 1),
-      ),
+    embeds: withReference(
+      content.articles
+        .slice(0, LIMITS.embedsPerMessage)
+        .map((article, i) =>
+          resultEmbed({ kind: 'article', article: asArticle(article), why: DIGEST_WHY, score: 0 }, i + 1),
+        ),
+      digestReference(content),
+    ),
     components: [],
     allowedMentions: { parse: [] },
   });

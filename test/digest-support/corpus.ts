@@ -2,10 +2,12 @@
  * A deterministic article corpus and a stand-in for the engine's `selectDigest`, shared by the digest
  * tests and the crash child process (which must see exactly the same articles).
  */
+import type { APIEmbed } from 'discord-api-types/v10';
+
 import type { Article } from '../../src/articles/article.ts';
 import type { DigestContent } from '../../src/digest/content.ts';
 import type { DigestEngine } from '../../src/digest/selection.ts';
-import type { DigestMessageBody } from '../../src/discord/renderDigest.ts';
+import { digestReference, type DigestMessageBody } from '../../src/discord/renderDigest.ts';
 import type { DigestQuery } from '../../src/search/types.ts';
 
 const HOUR_MS = 3_600_000;
@@ -90,8 +92,12 @@ export function engineOver(articles: readonly Article[]): DigestEngine {
 export function renderDigest(content: DigestContent): DigestMessageBody {
   const heading =
     content.title.kind === 'server' ? 'Today in the news' : `Your ${content.title.topic} digest`;
-  return {
-    content: heading,
-    embeds: content.articles.map((article) => ({ title: article.title, url: article.webUrl })),
-  };
+  const embeds: APIEmbed[] = content.articles.map((article) => ({
+    title: article.title,
+    url: article.webUrl,
+  }));
+  // The reference the delivery looks for after a restart, as the real renderer writes it.
+  const last = embeds.at(-1);
+  if (last) embeds[embeds.length - 1] = { ...last, footer: { text: digestReference(content) } };
+  return { content: heading, embeds };
 }

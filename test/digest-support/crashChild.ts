@@ -2,7 +2,7 @@
  * One bot process for the crash test: opens the SQLite file, runs whatever digests are due (resuming
  * interrupted runs first), and, if told to, SIGKILLs itself at a crash point. Prints the tick report.
  *
- *   CRASH_CHILD='{"dbPath":…,"api":…,"token":…,"now":…,"crashAt":"after-claim"|null}' \
+ *   CRASH_CHILD='{"dbPath":…,"api":…,"token":…,"now":…,"crashAt":"after-claim"|null,"realRender"?:true}' \
  *     node --import tsx crashChild.ts
  */
 import { REST } from '@discordjs/rest';
@@ -10,6 +10,7 @@ import { REST } from '@discordjs/rest';
 import { createDigestModule } from '../../src/digest/digests.ts';
 import type { CrashPointName } from '../../src/digest/protocol.ts';
 import { createDiscordDelivery } from '../../src/discord/discordDelivery.ts';
+import { renderDigestMessage } from '../../src/discord/renderDigest.ts';
 import { SqliteStore } from '../../src/store/sqliteStore.ts';
 import { engineOver, renderDigest } from './corpus.ts';
 import { crashCorpus } from './crashScenario.ts';
@@ -20,6 +21,8 @@ export interface CrashChildConfig {
   token: string;
   now: number;
   crashAt: CrashPointName | null;
+  /** Render with the bot's own renderer instead of the plain test one. */
+  realRender?: boolean;
 }
 
 const config = JSON.parse(process.env.CRASH_CHILD ?? '{}') as CrashChildConfig;
@@ -30,7 +33,7 @@ const digests = createDigestModule({
   store,
   delivery: createDiscordDelivery({
     rest: new REST({ api: config.api, retries: 0, timeout: 5_000 }).setToken(config.token),
-    render: renderDigest,
+    render: config.realRender ? renderDigestMessage : renderDigest,
   }),
   engine: () => engine,
   now: () => config.now,

@@ -11,6 +11,11 @@ export interface WireTap {
   api: string;
   /** Awaited after upstream created a message and before the answer is relayed; cleared after one use. */
   onMessageCreated: (() => Promise<void>) | undefined;
+  /**
+   * Awaited when a message post arrives, before upstream sees it; the post is then dropped (the test
+   * kills the process there: the post had started, Discord never got it). Cleared after one use.
+   */
+  onMessagePost: (() => Promise<void>) | undefined;
   close(): Promise<void>;
 }
 
@@ -21,6 +26,7 @@ export async function startWireTap(upstreamApi: string): Promise<WireTap> {
   const tap: WireTap = {
     api: '',
     onMessageCreated: undefined,
+    onMessagePost: undefined,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -38,6 +44,13 @@ export async function startWireTap(upstreamApi: string): Promise<WireTap> {
           if (typeof value === 'string' && name !== 'host' && name !== 'connection') headers.set(name, value);
         }
         const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
+        const dropHook = tap.onMessagePost;
+        if (dropHook && request.method === 'POST' && MESSAGE_POST.test(request.url ?? '')) {
+          tap.onMessagePost = undefined;
+          await dropHook();
+          response.destroy();
+          return;
+        }
         const answer = await fetch(new URL(request.url ?? '/', upstream.origin), {
           method: request.method ?? 'GET',
           headers,

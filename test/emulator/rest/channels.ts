@@ -2,6 +2,7 @@ import { DiscordErrors, invalidFormBody } from '../errors.ts';
 import type { Router } from '../http.ts';
 import { Permissions } from '../permissions.ts';
 import { type ChannelRecord, isTextChannelType } from '../state.ts';
+import type { StoredMessage } from '../types.ts';
 import { isRecord, type JsonObject, MessageFlag } from '../validation/index.ts';
 import {
   noContent,
@@ -138,13 +139,19 @@ const listMessages: RouteHandler = (ctx, req) => {
   if (after) list = list.filter((m) => BigInt(m.id) > BigInt(after));
   const newestFirst = list.reverse();
   const page = after ? newestFirst.slice(-limit) : newestFirst.slice(0, limit);
-  return ok(page.map((m) => restMessage(ctx, m)));
+  return ok(page.map((m) => fetchedMessage(ctx, m)));
 };
+
+/** A message read back later: Discord returns the nonce only when the message is created. */
+function fetchedMessage(ctx: RestContext, message: StoredMessage): JsonObject {
+  const { nonce: _nonce, ...rest } = restMessage(ctx, message);
+  return rest;
+}
 
 const getMessage: RouteHandler = (ctx, req) => {
   const channel = visibleChannel(ctx, param(req, 'channel_id'));
   requirePermission(ctx, channel, Permissions.ReadMessageHistory, 'READ_MESSAGE_HISTORY');
-  return ok(restMessage(ctx, findMessage(ctx, channel, param(req, 'message_id'))));
+  return ok(fetchedMessage(ctx, findMessage(ctx, channel, param(req, 'message_id'))));
 };
 
 const editMessage: RouteHandler = (ctx, req) => {
