@@ -5,7 +5,9 @@ import type { RenderedMessage } from './render.ts';
 /**
  * Answers one interaction exactly once. If the handler has not answered within `deferAfterMs`, the
  * interaction is deferred (Discord allows 3 s for the first response) and the answer becomes an edit.
- * Every step is chained on one promise, so a defer and a reply can never race into a 40060.
+ * Every step is chained on one promise, so a defer and a reply can never race into a 40060. The state
+ * moves only once Discord accepted the step: a rejected first reply leaves the interaction unanswered,
+ * so the error is shown with another reply (a follow-up would be refused with InteractionNotReplied).
  */
 export class InteractionResponder implements Responder {
   private chain: Promise<unknown> = Promise.resolve();
@@ -32,12 +34,12 @@ export class InteractionResponder implements Responder {
   deferNow(): Promise<void> {
     return this.enqueue(async () => {
       if (this.state !== 'fresh') return;
-      this.state = 'deferred';
       if (this.mode === 'update') await (this.interaction as MessageComponentInteraction).deferUpdate();
       else
         await this.interaction.deferReply({
           flags: this.deferEphemeral ? MessageFlags.Ephemeral : undefined,
         });
+      this.state = 'deferred';
     });
   }
 
@@ -45,7 +47,6 @@ export class InteractionResponder implements Responder {
     clearTimeout(this.timer);
     return this.enqueue(async () => {
       if (this.state === 'fresh') {
-        this.state = 'answered';
         if (this.mode === 'update') {
           await (this.interaction as MessageComponentInteraction).update(message);
         } else {
@@ -54,11 +55,12 @@ export class InteractionResponder implements Responder {
             flags: options.ephemeral ? MessageFlags.Ephemeral : undefined,
           });
         }
+        this.state = 'answered';
         return;
       }
       if (this.state === 'deferred') {
-        this.state = 'answered';
         await this.interaction.editReply(message);
+        this.state = 'answered';
         return;
       }
       await this.interaction.followUp({
@@ -74,11 +76,12 @@ export class InteractionResponder implements Responder {
     return this.enqueue(async () => {
       const message = { content: text, embeds: [], components: [], allowedMentions: { parse: [] as [] } };
       if (this.state === 'fresh') {
-        this.state = 'answered';
+        // Also after a rejected first answer: the interaction is still unanswered, a reply is what works.
         await this.interaction.reply({ ...message, flags: MessageFlags.Ephemeral });
-      } else if (this.state === 'deferred') {
         this.state = 'answered';
+      } else if (this.state === 'deferred') {
         await this.interaction.editReply(message);
+        this.state = 'answered';
       } else {
         await this.interaction.followUp({ ...message, flags: MessageFlags.Ephemeral });
       }
