@@ -6,7 +6,7 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { loadDotEnv, unwritableDirReason } from './environment.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { onShutdownSignal } from './ops/shutdownSignals.ts';
-import type { LoadedLibrary } from './search/loadLibrary.ts';
+import type { LoadedLibrary, LoadProgress } from './search/loadLibrary.ts';
 import { loadLibraryInBackground } from './search/loadLibraryInBackground.ts';
 
 /**
@@ -31,10 +31,10 @@ async function main(): Promise<void> {
 async function runLocalMode(config: Config, envFile: string | null): Promise<void> {
   // A signal (or npm exiting) ends the prompt: nothing to close, so exit 0.
   onShutdownSignal(() => Promise.resolve());
-  const loaded = await openLibrary(config);
+  const loaded = await openLibrary(config, terminalProgress());
   const { library, problems, timings } = loaded;
   const { runTerminal } = await import('./local/terminal.ts');
-  const summary = `${library.size.toLocaleString('en-US')} article${library.size === 1 ? '' : 's'} from ${config.ARTICLES_DIR} in ${Math.round(timings.totalMs)} ms`;
+  const summary = `${describeCounts(library)} from ${config.ARTICLES_DIR} in ${Math.round(timings.totalMs)} ms`;
   const settings = envFile ? ` Settings from ${path.relative(process.cwd(), envFile) || envFile}.` : '';
   process.stderr.write(
     `Broadsheet local mode (no DISCORD_TOKEN): ${summary}.${settings}\n${summarizeProblems(problems, 5)}`,
@@ -120,7 +120,9 @@ async function runBot(config: Config & { DISCORD_TOKEN: string }, envFile: strin
   }
 
   // corpus → library
-  const loaded = await openLibrary(config);
+  const loaded = await openLibrary(config, (progress) =>
+    logger.info(progress, `loading the library: ${progress.phase} ${progress.done} of ${progress.total}`),
+  );
   logLoaded(logger, config, loaded);
   const library = new LibraryRef(loaded.library);
   health.libraryLoaded();
@@ -208,13 +210,17 @@ function readConfig(): Config {
   }
 }
 
-async function openLibrary(config: Config): Promise<LoadedLibrary> {
+async function openLibrary(
+  config: Config,
+  onProgress: (progress: LoadProgress) => void,
+): Promise<LoadedLibrary> {
   const articlesDir = path.resolve(config.ARTICLES_DIR);
   try {
     return await loadLibraryInBackground({
       articlesDir,
       dataDir: path.resolve(config.DATA_DIR),
       maxFileBytes: config.MAX_ARTICLE_BYTES,
+      onProgress,
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -227,10 +233,34 @@ async function openLibrary(config: Config): Promise<LoadedLibrary> {
   }
 }
 
+/** "20,000 articles, 6,911 recommendable": files marked published: false are kept but never recommended. */
+function describeCounts(library: LoadedLibrary['library']): string {
+  const all = `${library.size.toLocaleString('en-US')} article${library.size === 1 ? '' : 's'}`;
+  const live = library.liveCount;
+  return live === library.size ? all : `${all} (${live.toLocaleString('en-US')} recommendable)`;
+}
+
+/** A first load of a big corpus takes a while: say how far it got, at most once a second. */
+function terminalProgress(): (progress: LoadProgress) => void {
+  let last = 0;
+  return ({ phase, done, total }) => {
+    const now = performance.now();
+    if (now - last < 1_000 && done !== total) return;
+    last = now;
+    const verb = phase === 'reading' ? 'Reading article files' : 'Indexing articles';
+    process.stderr.write(`${verb}: ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}…\n`);
+  };
+}
+
 function logLoaded(logger: Logger, config: Config, { library, problems, timings }: LoadedLibrary): void {
   logger.info(
-    { articles: library.size, ms: Math.round(timings.totalMs), dir: config.ARTICLES_DIR },
-    'library loaded',
+    {
+      articles: library.size,
+      recommendable: library.liveCount,
+      ms: Math.round(timings.totalMs),
+      dir: config.ARTICLES_DIR,
+    },
+    `library loaded: ${describeCounts(library)}`,
   );
   if (problems.length) logger.warn({ problems: problems.length }, summarizeProblems(problems, 5).trimEnd());
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadLibrary } from '../src/search/loadLibrary.ts';
+import { corpusCacheDir, loadLibrary } from '../src/search/loadLibrary.ts';
 import { loadLibraryInBackground } from '../src/search/loadLibraryInBackground.ts';
 import { buildTextIndex, deserializeTextIndex, serializeTextIndex } from '../src/search/textIndex.ts';
 import { articleFile, makeArticles, tempDir, writeCorpus } from './support/articles.ts';
@@ -28,7 +28,7 @@ describe('index persistence', () => {
     const dataDir = tempDir();
     const cold = loadLibrary({ articlesDir: dir, dataDir });
     expect(cold.timings.indexFromCache).toBe(false);
-    expect(fs.existsSync(path.join(dataDir, 'cache', 'text-index.bin'))).toBe(true);
+    expect(fs.existsSync(path.join(corpusCacheDir(dataDir, dir), 'text-index.bin'))).toBe(true);
     const warm = loadLibrary({ articlesDir: dir, dataDir });
     expect(warm.timings).toMatchObject({ indexFromCache: true, fromSnapshot: true });
     for (const query of ['quantum', 'deep learning', 'tumors colder']) {
@@ -49,7 +49,7 @@ describe('index persistence', () => {
     const dir = writeCorpus({ 'a.md': articleFile({ title: 'Deep learning for tumors' }) });
     const dataDir = tempDir();
     loadLibrary({ articlesDir: dir, dataDir });
-    fs.writeFileSync(path.join(dataDir, 'cache', 'text-index.bin'), 'garbage');
+    fs.writeFileSync(path.join(corpusCacheDir(dataDir, dir), 'text-index.bin'), 'garbage');
     const again = loadLibrary({ articlesDir: dir, dataDir });
     expect(again.timings.indexFromCache).toBe(false);
     expect(again.library.search('tumors').total).toBe(1);
@@ -97,5 +97,36 @@ describe('loading off the main thread', () => {
     ).rejects.toMatchObject({
       code: 'ENOENT',
     });
+  });
+
+  it('GIVEN two corpora alternating over one DATA_DIR THEN each keeps its own caches and neither is rebuilt', () => {
+    const first = writeCorpus({ 'a.md': articleFile({ title: 'Deep learning for tumors' }) });
+    const second = writeCorpus({ 'b.md': articleFile({ title: 'Quantum chips get colder' }) });
+    const dataDir = tempDir();
+    expect(loadLibrary({ articlesDir: first, dataDir }).timings.fromSnapshot).toBe(false);
+    expect(loadLibrary({ articlesDir: second, dataDir }).timings.fromSnapshot).toBe(false);
+    const again = loadLibrary({ articlesDir: first, dataDir });
+    expect(again.timings.fromSnapshot).toBe(true);
+    expect(again.library.search('tumors').total).toBe(1);
+    expect(loadLibrary({ articlesDir: second, dataDir }).timings.fromSnapshot).toBe(true);
+  });
+
+  it('GIVEN a load that parses THEN progress is reported for reading and indexing', () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 2_100; i++) files[`a${i}.md`] = articleFile({ title: `Article number ${i}` });
+    const dir = writeCorpus(files);
+    const seen: string[] = [];
+    loadLibrary({
+      articlesDir: dir,
+      dataDir: null,
+      onProgress: (p) => seen.push(`${p.phase} ${p.done}/${p.total}`),
+    });
+    expect(seen).toEqual([
+      'reading 1000/2100',
+      'reading 2000/2100',
+      'reading 2100/2100',
+      'indexing 0/2100',
+      'indexing 2100/2100',
+    ]);
   });
 });

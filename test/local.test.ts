@@ -134,4 +134,21 @@ describe('local mode (no DISCORD_TOKEN)', () => {
     }
     expect(lines.some((line) => line.trim().startsWith('https://example.com/news/deep-learning'))).toBe(true);
   });
+
+  it('GIVEN a first load of a bigger corpus THEN progress is shown, and the counts say how many are recommendable', () => {
+    const files: Record<string, string> = {
+      'draft.md': articleFile({ title: 'An unpublished draft', published: false }),
+    };
+    for (let i = 0; i < 1_200; i++) files[`a${i}.md`] = articleFile({ title: `Article number ${i}` });
+    const big = writeCorpus(files);
+    const run = spawnSync(process.execPath, ['--import', 'tsx', path.resolve('src/main.ts'), 'topics'], {
+      encoding: 'utf8',
+      env: { ...process.env, DISCORD_TOKEN: '', ARTICLES_DIR: big, DATA_DIR: tempDir(), NO_COLOR: '1' },
+      timeout: 60_000,
+    });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(/Reading article files: 1,201 of 1,201…/);
+    expect(run.stderr).toMatch(/Indexing articles: 1,201 of 1,201…/);
+    expect(run.stderr).toMatch(/1,201 articles \(1,200 recommendable\)/);
+  });
 });

@@ -19,6 +19,8 @@ export interface LoadCorpusOptions {
   keepRelated?: boolean;
   /** The listing from listArticleFiles, when the caller already has it. */
   files?: FileEntry[];
+  /** Called every 1,000 files read (and once at the end), for a progress line on a long first load. */
+  onProgress?: (read: number, total: number) => void;
 }
 
 /** Changes whenever any article file is added, removed or changed (size or mtime), or parsing changes. */
@@ -149,7 +151,8 @@ export function loadCorpus(dir: string, options: LoadCorpusOptions = {}): Loaded
   const problems: CorpusProblem[] = [];
   const articles: Article[] = [];
   const byId = new Map<string, Article>();
-  for (const file of files) {
+  for (const [position, file] of files.entries()) {
+    if (position % 1_000 === 0 && position > 0) options.onProgress?.(position, files.length);
     const cached = previous.get(file.relPath);
     let outcome: ParseOutcome;
     if (cached && cached.size === file.size && cached.mtimeMs === file.mtimeMs) {
@@ -188,6 +191,7 @@ export function loadCorpus(dir: string, options: LoadCorpusOptions = {}): Loaded
     articles.push(article);
   }
 
+  options.onProgress?.(files.length, files.length);
   if (cacheFile && (parsed > 0 || next.size !== previous.size)) {
     try {
       writeParseCache(cacheFile, next, maxFileBytes);

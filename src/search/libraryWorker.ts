@@ -14,7 +14,11 @@ function indexBuffers(index: TextIndexData): ArrayBuffer[] {
 
 const { options, replyWithParts } = workerData as { options: LoadLibraryOptions; replyWithParts: boolean };
 try {
-  const prepared = prepareLibrary(options);
+  // Progress goes to the main thread, which says it where the user can see it.
+  const prepared = prepareLibrary({
+    ...options,
+    onProgress: (progress) => parentPort!.postMessage({ progress }),
+  });
   if (replyWithParts) parentPort!.postMessage({ ok: true, prepared }, indexBuffers(prepared.index));
   else parentPort!.postMessage({ ok: true });
 } catch (error) {

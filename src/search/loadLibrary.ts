@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Article, CorpusProblem, RelatedLink } from '../articles/article.ts';
@@ -18,9 +19,32 @@ const RELATED_CACHE_SIZE = 500;
 
 export interface LoadLibraryOptions {
   articlesDir: string;
-  /** Holds the caches (`cache/`); null keeps everything in memory. */
+  /** Holds the caches (`cache/<corpus>/`); null keeps everything in memory. */
   dataDir: string | null;
   maxFileBytes?: number;
+  /** Progress of a load that has to parse or index (never called on a warm start). */
+  onProgress?: (progress: LoadProgress) => void;
+}
+
+export interface LoadProgress {
+  phase: 'reading' | 'indexing';
+  done: number;
+  total: number;
+}
+
+/**
+ * Each corpus folder keeps its own caches, so switching ARTICLES_DIR back and forth over one DATA_DIR
+ * never rebuilds: `cache/<folder name>-<hash of its absolute path>`.
+ */
+export function corpusCacheDir(dataDir: string, articlesDir: string): string {
+  const absolute = path.resolve(articlesDir);
+  const name =
+    path
+      .basename(absolute)
+      .replace(/[^\w.-]+/g, '_')
+      .slice(0, 40) || 'corpus';
+  const hash = createHash('sha1').update(absolute).digest('hex').slice(0, 10);
+  return path.join(dataDir, 'cache', `${name}-${hash}`);
 }
 
 export interface LoadedLibrary {
@@ -109,7 +133,7 @@ export function prepareLibrary(
 ): PreparedLibrary | null {
   const started = performance.now();
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const cacheDir = options.dataDir ? path.join(options.dataDir, 'cache') : null;
+  const cacheDir = options.dataDir ? corpusCacheDir(options.dataDir, options.articlesDir) : null;
   const files = listArticleFiles(options.articlesDir);
   const key = `v${INDEX_VERSION}:${corpusFingerprint(files, maxFileBytes)}`;
   const listed = performance.now();
@@ -138,11 +162,21 @@ export function prepareLibrary(
   }
 
   if (mode?.warmOnly) return null;
-  const corpus = loadCorpus(options.articlesDir, { cacheDir, maxFileBytes, files });
+  const progress = options.onProgress;
+  const corpus = loadCorpus(options.articlesDir, {
+    cacheDir,
+    maxFileBytes,
+    files,
+    ...(progress && { onProgress: (done, total) => progress({ phase: 'reading', done, total }) }),
+  });
   const loaded = performance.now();
   let index = indexFile ? readSavedIndex(indexFile, key) : null;
   const indexFromCache = index !== null && index.docCount === corpus.articles.length;
-  if (!indexFromCache) index = buildTextIndex(corpus.articles);
+  if (!indexFromCache) {
+    progress?.({ phase: 'indexing', done: 0, total: corpus.articles.length });
+    index = buildTextIndex(corpus.articles);
+    progress?.({ phase: 'indexing', done: corpus.articles.length, total: corpus.articles.length });
+  }
   const indexed = performance.now();
   const derived = deriveTables(corpus.articles);
   const done = performance.now();

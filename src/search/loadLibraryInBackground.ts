@@ -4,10 +4,14 @@ import {
   prepareLibrary,
   type LoadedLibrary,
   type LoadLibraryOptions,
+  type LoadProgress,
   type PreparedLibrary,
 } from './loadLibrary.ts';
 
-type WorkerReply = { ok: true; prepared?: PreparedLibrary } | { ok: false; message: string; code?: string };
+type WorkerReply =
+  | { ok: true; prepared?: PreparedLibrary }
+  | { ok: false; message: string; code?: string }
+  | { progress: LoadProgress };
 
 /** A worker on `entry`; a `.ts` entry (running under tsx or vitest) first registers tsx in the worker. */
 function startWorker(entry: URL, workerData: unknown): Worker {
@@ -22,12 +26,18 @@ function prepareInWorker(
   replyWithParts: boolean,
 ): Promise<PreparedLibrary | undefined> {
   const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  // A function cannot cross to the worker: progress comes back as messages.
+  const { onProgress, ...plain } = options;
   const worker = startWorker(new URL(`./libraryWorker${extension}`, import.meta.url), {
-    options,
+    options: plain,
     replyWithParts,
   });
   return new Promise((resolve, reject) => {
-    worker.once('message', (reply: WorkerReply) => {
+    worker.on('message', (reply: WorkerReply) => {
+      if ('progress' in reply) {
+        onProgress?.(reply.progress);
+        return;
+      }
       void worker.terminate();
       if (reply.ok) resolve(reply.prepared);
       else reject(Object.assign(new Error(reply.message), { code: reply.code }));
