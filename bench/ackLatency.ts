@@ -15,8 +15,11 @@ import { percentile } from './measure.ts';
 const args = process.argv.slice(2);
 const countFlag = args.indexOf('--count');
 const count = countFlag >= 0 ? Number(args[countFlag + 1]) : 200;
+// A corpus folder from the arguments or BENCH_CORPUS; the bundled sample corpus otherwise.
 const corpus = path.resolve(
-  args.find((arg, i) => !arg.startsWith('--') && args[i - 1] !== '--count') ?? '../shared/corpus/real',
+  args.find((arg, i) => !arg.startsWith('--') && args[i - 1] !== '--count') ??
+    process.env.BENCH_CORPUS ??
+    'seeds',
 );
 const TOKEN = 'MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.GAbCdE.abcdefghijklmnopqrstuvwxyz0123456789AB';
 const GUILD = '1100000000000000001';

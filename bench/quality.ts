@@ -25,7 +25,8 @@ import { fmtMs, fmtRatio, nowMs, renderTable, summarize, timeSync } from './meas
 import { halfTyped, knownItemQuery, titleWords, withTypo, wordKey, type KnownItemQuery } from './queries.ts';
 import { Rng } from './random.ts';
 
-const DEFAULT_CORPUS = path.resolve('/work/shared/corpus/real');
+/** The corpus to judge on: `--corpus DIR`, else BENCH_CORPUS, else the bundled sample corpus. */
+const DEFAULT_CORPUS = process.env.BENCH_CORPUS ?? 'seeds';
 const TOP = 25;
 
 // ---------------------------------------------------------------- judging helpers
