@@ -10,6 +10,7 @@ import { createDirectMessageHandler } from './directMessages.ts';
 import { createInteractionHandler } from './dispatcher.ts';
 import { RateLimiter } from './rateLimiter.ts';
 import { ResultSessions } from './resultSessions.ts';
+import { installUncachedDmFallback } from './uncachedDirectMessages.ts';
 
 export interface BotOptions {
   config: Pick<Config, 'DISCORD_TOKEN' | 'DISCORD_API_URL' | 'DM_MESSAGES_PER_MINUTE'>;
@@ -97,6 +98,7 @@ export async function createBot(options: BotOptions): Promise<RunningBot> {
 
   client.on(Events.InteractionCreate, (interaction) => track(handleInteraction(interaction)));
   client.on(Events.MessageCreate, (message) => track(handleDirectMessage(message)));
+  installUncachedDmFallback(client, (message) => track(handleDirectMessage(message)), logger);
   client.on(Events.Error, (error) => logger.error({ err: error }, 'client error'));
   client.on(Events.Warn, (message) => logger.warn({ detail: message }, 'client warning'));
   let ready = false;

@@ -72,6 +72,8 @@ export interface DirectMessageInput {
   /** Marks the author as a bot account (Discord sets `author.bot`). */
   bot?: boolean;
   embeds?: JsonObject[];
+  /** Leave `channel_type` out of MESSAGE_CREATE, as some servers do: discord.js cannot build the channel. */
+  omitChannelType?: boolean;
 }
 
 /** Public summary of an entity created through the control API. */
@@ -476,7 +478,7 @@ export class Emulator {
     return this.interactionsManager.get(id)?.record;
   }
 
-  /** A user DMs the bot: MESSAGE_CREATE with `channel_type: 1` and no `guild_id`. */
+  /** A user DMs the bot: MESSAGE_CREATE with no `guild_id` and `channel_type: 1` (unless `omitChannelType`). */
   sendDirectMessage(input: DirectMessageInput): DirectMessageHandle {
     if (this.gateway.liveSessions().length === 0) {
       throw new Error('No gateway session: log the client in before sending DMs');
@@ -490,7 +492,8 @@ export class Emulator {
       source: 'user',
       body: { content: input.content, ...(input.embeds ? { embeds: input.embeds } : {}) },
     });
-    const payload = this.state.apiMessage(message, this.port, { channel_type: 1 });
+    const channelType = input.omitChannelType ? {} : { channel_type: 1 };
+    const payload = this.state.apiMessage(message, this.port, channelType);
     const delivered = this.gateway.dispatch('MESSAGE_CREATE', payload, Intents.DirectMessages) > 0;
     const replies = () =>
       this.state
