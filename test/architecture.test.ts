@@ -15,7 +15,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['src/app'],
   ['src/discord', 'src/local'],
   ['commands'],
-  ['src/main.ts', 'src/deploy.ts'],
+  ['src/main.ts', 'src/deploy.ts', 'src/dev.ts'],
 ];
 const PEERS_APART: readonly (readonly [string, string])[] = [['src/discord', 'src/local']];
 const DISCORD_PACKAGES = /^(discord\.js|@discordjs\/|discord-api-types)/;

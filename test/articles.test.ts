@@ -17,14 +17,14 @@ function reasonFor(source: string): string {
 }
 
 describe('parseArticle', () => {
-  it('GIVEN the reference seed article THEN every field is read', () => {
-    const source = fs.readFileSync(path.join('seeds', '000_771a36b799748f25.txt'), 'utf8');
+  it('GIVEN an article in the full corpus format THEN every field is read', () => {
+    const source = fs.readFileSync(path.join('test', 'fixtures', 'reference-article.txt'), 'utf8');
     const outcome = parseArticle(source, 'seed.txt');
     expect(outcome.ok).toBe(true);
     if (!outcome.ok) return;
     const article = outcome.article;
-    expect(article.title).toBe('Deep learning improves interpretation of tumors');
-    expect(article.provider).toEqual({ name: 'Medical Xpress', domain: 'medicalxpress.com' });
+    expect(article.title).toBe('Deep learning speeds up reading of tumor scans');
+    expect(article.provider).toEqual({ name: 'Imaging Lab News', domain: 'imaging-lab.example.com' });
     expect(article.topics).toEqual(['Machine Learning', 'AI']);
     expect(article.topicKeys).toEqual(['machine learning', 'ai']);
     expect(article.publishedAt).toBe(Date.parse('2021-10-19T13:40:00Z'));
@@ -201,6 +201,17 @@ describe('loadCorpus', () => {
     expect(problems[0]?.reason).toMatch(
       /same URL as a\.md; merged field by field \(date, title, quality, body, link from this file\)/,
     );
+  });
+
+  it('GIVEN a README in the corpus folder THEN it is not read as an article', () => {
+    const dir = writeCorpus({
+      'README.md': '# My corpus\n',
+      'docs/readme.txt': 'notes',
+      'a.md': articleFile({ title: 'Fine' }),
+    });
+    const { articles, problems } = loadCorpus(dir);
+    expect(articles.map((article) => article.title)).toEqual(['Fine']);
+    expect(problems).toEqual([]);
   });
 
   it('GIVEN a parse cache THEN an unchanged corpus is read from it and a changed file is parsed again', () => {

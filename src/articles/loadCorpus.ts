@@ -60,9 +60,12 @@ interface ParseCacheFile {
   entries: Record<string, CachedParse>;
 }
 
+/** A folder's README (README.md, readme.txt…) describes the corpus; it is not an article. */
+const README = /^readme(\.[a-z]+)?$/i;
+
 function isArticleFile(name: string): boolean {
   const lower = name.toLowerCase();
-  return ARTICLE_EXTENSIONS.some((ext) => lower.endsWith(ext));
+  return !README.test(name) && ARTICLE_EXTENSIONS.some((ext) => lower.endsWith(ext));
 }
 
 /**
