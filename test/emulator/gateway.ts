@@ -91,6 +91,8 @@ export class Gateway {
   resumeCount = 0;
   readyCount = 0;
   sessionStartRemaining = 1000;
+  /** Every closed bot socket with the close code the emulator saw (1000/1001: the bot closed cleanly). */
+  readonly closes: { connection: number; code: number; at: number }[] = [];
 
   constructor(private readonly deps: GatewayDeps) {}
 
@@ -151,6 +153,7 @@ export class Gateway {
 
   private onClose(conn: Connection, code: number): void {
     this.connections.delete(conn);
+    this.closes.push({ connection: conn.id, code, at: this.deps.clock.now() });
     const session = conn.session;
     if (!session || session.connection !== conn) return;
     session.connection = null;

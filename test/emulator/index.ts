@@ -218,6 +218,11 @@ export class Emulator {
     return this.recorder.gatewayLog;
   }
 
+  /** Closed gateway sockets and their close codes: 1000/1001 when the bot closed cleanly, 1006 when it vanished. */
+  get gatewayCloses(): readonly { connection: number; code: number; at: number }[] {
+    return this.gateway.closes;
+  }
+
   /** Returns the violations recorded so far and clears the list. */
   takeViolations(): Violation[] {
     return this.recorder.violations.splice(0);
