@@ -1,4 +1,8 @@
-import { ApplicationCommandOptionType, ApplicationCommandType } from 'discord.js';
+import {
+  ApplicationCommandOptionType,
+  ApplicationCommandType,
+  type ChatInputCommandInteraction,
+} from 'discord.js';
 import { z } from 'zod';
 import type { Command } from '../src/discord/command.ts';
 import {
@@ -32,6 +36,26 @@ function subscribeOptionsSchema(library: Library) {
     time: timeOption,
     timezone: timeZoneOption,
   });
+}
+
+export const NO_ORIGIN_CHANNEL =
+  "Not subscribed: Discord didn't tell me which channel this is, so I'd have nowhere to tell you if your " +
+  'direct messages are closed. Try `/subscribe` again in a server channel, or in a direct message to me.';
+
+/**
+ * Where to tell a subscriber that their DMs are closed. `channelId` is typed as a string but some servers
+ * send no channel: then the channel discord.js knows, or in a DM the DM channel opened for the user;
+ * null when there is truly none (never stored).
+ */
+async function originChannelOf(interaction: ChatInputCommandInteraction): Promise<string | null> {
+  const known = (interaction.channelId as string | null) || interaction.channel?.id;
+  if (known) return known;
+  if (interaction.guildId !== null) return null;
+  try {
+    return (await interaction.user.createDM()).id;
+  } catch {
+    return null;
+  }
 }
 
 /** One a topic, and no more than an autocomplete list can show in `/unsubscribe`. */
@@ -98,6 +122,11 @@ export const subscribe = {
       );
       return;
     }
+    const originChannelId = await originChannelOf(interaction);
+    if (originChannelId === null) {
+      await replyPrivately(respond, NO_ORIGIN_CHANNEL);
+      return;
+    }
     const now = service.now();
     const saved = await store.saveSubscription(
       {
@@ -107,7 +136,7 @@ export const subscribe = {
         time,
         timeZone: timezone,
         // Where to tell them if their DMs turn out to be closed.
-        originChannelId: interaction.channelId,
+        originChannelId,
       },
       now,
     );

@@ -8,8 +8,11 @@ export class StoreValidationError extends Error {
   override name = 'StoreValidationError';
 }
 
-const snowflake = (what: string) =>
-  z.string().regex(/^\d{5,20}$/, { error: `${what} must be a Discord id (digits only)` });
+/** A Discord id; null, undefined and "" are refused with the same readable message. */
+const snowflake = (what: string) => {
+  const error = `${what} must be a Discord id (digits only)`;
+  return z.string({ error }).regex(/^\d{5,20}$/, { error });
+};
 
 const time = z.string().transform((text, ctx) => {
   const parsed = parseHHMM(text);

@@ -33,6 +33,8 @@ interface InvocationBase {
   /** Override of the member's computed channel permissions (`member.permissions`). */
   memberPermissions?: PermissionInput;
   locale?: string;
+  /** Leave `channel_id` and `channel` out of the payload, as some servers do (discord.js: channelId null). */
+  omitChannel?: boolean;
 }
 
 export interface CommandInvocation extends InvocationBase {
@@ -280,6 +282,10 @@ export class Interactions {
       base.app_permissions = state.permissionsIn(channel, state.bot.id).toString();
       base.context = CONTEXT_BOT_DM;
       base.authorizing_integration_owners = { '0': '0' };
+    }
+    if (inv.omitChannel) {
+      delete base.channel_id;
+      delete base.channel;
     }
     return { base, channel, guild, user };
   }
