@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
 import { digestContent } from '../src/digest/content.ts';
-import { renderDigestMessage, renderDmsClosedNotice } from '../src/discord/renderDigest.ts';
+import {
+  carriesDigestReference,
+  digestReference,
+  renderDigestMessage,
+  renderDmsClosedNotice,
+} from '../src/discord/renderDigest.ts';
 import type { GuildDigestSettings } from '../src/store/types.ts';
 import { makeArticles } from './support/articles.ts';
 
@@ -46,6 +51,25 @@ describe('renderDigestMessage', () => {
     const stored = JSON.parse(JSON.stringify(content)) as typeof content;
     expect(renderDigestMessage(stored)).toEqual(renderDigestMessage(content));
     expect(JSON.stringify(content)).not.toMatch(/<@&\d+> \*\*/);
+  });
+
+  it('GIVEN a digest THEN its last footer ends with the run reference, which tells it from other runs', () => {
+    const content = digestContent({
+      runId: 1,
+      nonce: 'k7Fq2xZ1abcdefghijklmnopq',
+      target: guild,
+      articles,
+      at,
+    });
+    const body = renderDigestMessage(content);
+    expect(digestReference(content)).toBe('run 1·k7Fq2xZ1');
+    expect(body.embeds?.at(-1)?.footer?.text).toMatch(/ · run 1·k7Fq2xZ1$/);
+    expect(carriesDigestReference(body, digestReference(content))).toBe(true);
+    // Another database's run 1 (another target or due time) and this database's run 21 do not match.
+    expect(carriesDigestReference(body, digestReference({ runId: 1, nonce: 'Other123' }))).toBe(false);
+    expect(carriesDigestReference(body, digestReference({ runId: 21, nonce: content.nonce }))).toBe(false);
+    const longer = renderDigestMessage({ ...content, runId: 21 });
+    expect(carriesDigestReference(longer, digestReference(content))).toBe(false);
   });
 
   it('GIVEN a closed-DMs notice THEN it pings only the subscriber and escapes the topic', () => {
