@@ -138,6 +138,7 @@ async function runBot(config: Config & { DISCORD_TOKEN: string }, envFile: strin
     library: () => library.current,
     logger,
     catchUpMs: catchUpMsFromConfig(config),
+    onRun: (report) => metrics?.digestRun(report.state),
   });
   let bot: Awaited<ReturnType<typeof createBot>>;
   try {

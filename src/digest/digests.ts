@@ -29,6 +29,8 @@ export interface DigestModuleOptions {
   retry?: Partial<RetryPolicy>;
   sleep?: (ms: number) => Promise<void>;
   maxWindowMs?: number;
+  /** Told of every finished run (metrics). */
+  onRun?: (report: RunReport) => void;
 }
 
 export interface DigestModule {
@@ -60,6 +62,7 @@ export function createDigestModule(options: DigestModuleOptions): DigestModule {
     ...(options.crashPoint && { crashPoint: options.crashPoint }),
     ...(options.retry && { retry: options.retry }),
     ...(options.sleep && { sleep: options.sleep }),
+    ...(options.onRun && { onRun: options.onRun }),
   });
   const scheduler = new DigestScheduler({
     store,

@@ -30,6 +30,8 @@ export interface DigestRunnerDeps {
   subscriptionSize?: number;
   /** The longest window a digest covers, however long ago the last one was (e.g. after a long pause). */
   maxWindowMs?: number;
+  /** Told of every finished run (metrics). */
+  onRun?: (report: RunReport) => void;
 }
 
 /**
@@ -40,6 +42,7 @@ export interface DigestRunnerDeps {
 export class DigestRunner {
   readonly #protocol: ProtocolDeps;
   readonly #now: () => number;
+  readonly #onRun: ((report: RunReport) => void) | undefined;
   readonly #targetLocks = new Map<string, Promise<unknown>>();
   readonly #inFlight = new Set<Promise<unknown>>();
   #stopping = false;
@@ -47,6 +50,7 @@ export class DigestRunner {
   constructor(deps: DigestRunnerDeps) {
     const log = deps.logger ?? pino({ level: 'silent' });
     this.#now = deps.now;
+    this.#onRun = deps.onRun;
     this.#protocol = {
       store: deps.store,
       delivery: deps.delivery,
@@ -90,7 +94,12 @@ export class DigestRunner {
   #exclusive(ref: DigestTargetRef, work: () => Promise<RunReport>): Promise<RunReport> {
     const key = targetKey(ref);
     const previous = this.#targetLocks.get(key) ?? Promise.resolve();
-    const result = previous.then(work, work);
+    const observed = () =>
+      work().then((report) => {
+        this.#onRun?.(report);
+        return report;
+      });
+    const result = previous.then(observed, observed);
     const settled = result.catch(() => undefined);
     this.#targetLocks.set(key, settled);
     this.#inFlight.add(settled);

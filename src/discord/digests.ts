@@ -22,6 +22,8 @@ export interface CreateDigestsOptions {
   now?: () => number;
   catchUpMs?: number;
   cronExpression?: string;
+  /** Told of every finished run (metrics). */
+  onRun?: DigestModuleOptions['onRun'];
   /** Test seams of the digest module (crash points, retry timings). */
   module?: Partial<Pick<DigestModuleOptions, 'crashPoint' | 'retry' | 'sleep' | 'maxWindowMs'>>;
 }
@@ -52,6 +54,7 @@ export function createDigests(options: CreateDigestsOptions): Digests {
     logger,
     ...(options.catchUpMs !== undefined && { catchUpMs: options.catchUpMs }),
     ...(options.cronExpression !== undefined && { cronExpression: options.cronExpression }),
+    ...(options.onRun && { onRun: options.onRun }),
     ...options.module,
   });
   return {

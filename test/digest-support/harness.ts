@@ -6,6 +6,7 @@ import { REST } from '@discordjs/rest';
 
 import type { Article } from '../../src/articles/article.ts';
 import { createDigestModule } from '../../src/digest/digests.ts';
+import type { RunReport } from '../../src/digest/protocol.ts';
 import type { CrashPointName } from '../../src/digest/protocol.ts';
 import type { RetryPolicy } from '../../src/digest/retry.ts';
 import { createDiscordDelivery } from '../../src/discord/discordDelivery.ts';
@@ -54,6 +55,7 @@ export interface HarnessOptions {
   sleeps?: number[];
   /** How the delivery renders content; default the plain test renderer (pass the real one to test it). */
   render?: (content: DigestContent) => DigestMessageBody;
+  onRun?: (report: RunReport) => void;
 }
 
 /** Store, runner and scheduler wired as in the app, on a real SQLite file and a loopback Discord. */
@@ -74,6 +76,7 @@ export function createHarness(options: HarnessOptions) {
     ...(options.crashPoint && { crashPoint: options.crashPoint }),
     ...(options.catchUpMs !== undefined && { catchUpMs: options.catchUpMs }),
     ...(options.cronExpression !== undefined && { cronExpression: options.cronExpression }),
+    ...(options.onRun && { onRun: options.onRun }),
   });
   return {
     store,
