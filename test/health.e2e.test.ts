@@ -2,9 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator, type EmulatorOptions } from './emulator/index.ts';
+import type { Emulator, EmulatorOptions } from './emulator/index.ts';
 import { articleFile, tempDir, writeCorpus } from './support/articles.ts';
 import { ADMIN, GENERAL, GUILD, TOKEN } from './support/bot.ts';
+import { newsroomEmulator } from './support/processes.ts';
 
 const corpus = writeCorpus({
   'a.md': articleFile({ title: 'Self-driving cars learn to see pedestrians', topics: ['AI'] }),
@@ -71,21 +72,7 @@ afterEach(async () => {
 });
 
 async function freshEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  emu = await startEmulator({
-    token: TOKEN,
-    heartbeatIntervalMs: 500,
-    users: [ADMIN],
-    guilds: [
-      {
-        id: GUILD,
-        name: 'Newsroom',
-        ownerId: ADMIN.id,
-        members: [{ user: ADMIN.id }],
-        channels: [{ id: GENERAL, name: 'general' }],
-      },
-    ],
-    ...options,
-  });
+  emu = await newsroomEmulator(options);
   return emu;
 }
 

@@ -4,9 +4,10 @@ import { REST } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commands } from '../commands/index.ts';
 import { deployCommands } from '../src/discord/deployCommands.ts';
-import { startEmulator, type Emulator } from './emulator/index.ts';
+import type { Emulator } from './emulator/index.ts';
 import { articleFile, tempDir, writeCorpus } from './support/articles.ts';
 import { ADMIN, GENERAL, GUILD, TOKEN } from './support/bot.ts';
+import { newsroomEmulator } from './support/processes.ts';
 
 const definitions = commands.map((command) => command.data);
 
@@ -51,20 +52,7 @@ afterEach(async () => {
 });
 
 async function freshEmulator(): Promise<Emulator> {
-  emu = await startEmulator({
-    token: TOKEN,
-    heartbeatIntervalMs: 500,
-    users: [ADMIN],
-    guilds: [
-      {
-        id: GUILD,
-        name: 'Newsroom',
-        ownerId: ADMIN.id,
-        members: [{ user: ADMIN.id }],
-        channels: [{ id: GENERAL, name: 'general' }],
-      },
-    ],
-  });
+  emu = await newsroomEmulator();
   return emu;
 }
 

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { startEmulator, type Emulator } from '../emulator/index.ts';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/index.ts';
 import { ADMIN, GENERAL, GUILD, TOKEN } from './bot.ts';
 
 /** One guild with one channel and its owner: enough for a bot process to log in and serve. */
-export function newsroomEmulator(): Promise<Emulator> {
+export function newsroomEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   return startEmulator({
     token: TOKEN,
     heartbeatIntervalMs: 500,
@@ -18,6 +18,7 @@ export function newsroomEmulator(): Promise<Emulator> {
         channels: [{ id: GENERAL, name: 'general' }],
       },
     ],
+    ...options,
   });
 }
 
