@@ -8,7 +8,15 @@ import { describe, expect, it } from 'vitest';
  * import each other, and nothing below the front ends knows Discord. Composition roots sit on top.
  */
 const LAYERS: readonly (readonly string[])[] = [
-  ['src/time', 'src/store', 'src/ops', 'src/logger.ts', 'src/jsonCache.ts', 'src/config.ts', 'src/environment.ts'],
+  [
+    'src/time',
+    'src/store',
+    'src/ops',
+    'src/logger.ts',
+    'src/jsonCache.ts',
+    'src/config.ts',
+    'src/environment.ts',
+  ],
   ['src/articles'],
   ['src/search'],
   ['src/digest'],
