@@ -151,4 +151,66 @@ describe('local mode (no DISCORD_TOKEN)', () => {
     expect(run.stderr).toMatch(/Indexing articles: 1,201 of 1,201…/);
     expect(run.stderr).toMatch(/1,201 articles \(1,200 recommendable\)/);
   });
+
+  it('GIVEN --help, a command --help, a 16k-character query and an unknown digest topic THEN each answers sensibly', () => {
+    const help = start(['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/Commands \(a leading \/ is optional/);
+    expect(start(['search', '--help']).stdout).toMatch(/^Usage: search <text>/);
+    const long = start(['search', 'pedestrians '.repeat(1400)]);
+    expect(long.stdout.split('\n').length).toBeLessThan(40);
+    expect(long.stdout.split('\n')[0]!.length).toBeLessThanOrEqual(120);
+    const digest = start(['digest', '--topic', 'nonsense', '--json']);
+    expect(JSON.parse(digest.stdout).notice).toBe('There is no topic “nonsense”. `topics` lists them all.');
+    expect(digest.status).toBe(1);
+  });
+
+  it('GIVEN a notice THEN it is worded for the terminal, never naming a slash command', () => {
+    const run = start(
+      ['--json'],
+      'search zzyzx\ntopic knitting\nsearch self-driving --topic nothing-like-it\n',
+    );
+    const notices = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line).notice as string);
+    expect(notices).toHaveLength(3);
+    for (const notice of notices) {
+      expect(notice).toMatch(/`topics`/);
+      expect(notice).not.toMatch(/\/topics|\\`/);
+    }
+  });
+});
+
+describe('npm run dev', () => {
+  it('GIVEN the prompt under npm run dev THEN commands are answered, a source change restarts it, and quit leaves with 0', async () => {
+    const { spawn } = await import('node:child_process');
+    const fs = await import('node:fs');
+    const child = spawn('npm', ['run', '--silent', 'dev'], {
+      env: { ...process.env, DISCORD_TOKEN: '', ARTICLES_DIR: corpus, DATA_DIR: tempDir(), NO_COLOR: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const waitFor = async (pattern: RegExp) => {
+      for (let i = 0; i < 200 && !pattern.test(output); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(output).toMatch(pattern);
+    };
+    try {
+      await waitFor(/local mode/);
+      child.stdin.write('topics\n');
+      await waitFor(/AI in Autos \(1\)/);
+      const touched = path.resolve('src/app/types.ts');
+      const now = new Date();
+      fs.utimesSync(touched, now, now);
+      await waitFor(/\[dev\] src\/app\/types\.ts changed; restarting/);
+      await waitFor(/local mode[\s\S]*local mode/);
+      child.stdin.write('quit\n');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 60_000);
 });
