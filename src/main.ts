@@ -245,6 +245,7 @@ function describeCounts(library: LoadedLibrary['library']): string {
 function terminalProgress(): (progress: LoadProgress) => void {
   let last = 0;
   return ({ phase, done, total }) => {
+    if (total < 1_000) return; // a small corpus loads in well under a second
     const now = performance.now();
     if (now - last < 1_000 && done !== total) return;
     last = now;
