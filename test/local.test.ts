@@ -165,6 +165,12 @@ describe('local mode (no DISCORD_TOKEN)', () => {
     expect(digest.status).toBe(1);
   });
 
+  it('GIVEN an apostrophe in piped input THEN the flags after it still count', () => {
+    const run = start(['--json'], "search alzheimer's learning --limit 1\n");
+    const answer = JSON.parse(run.stdout.trim()) as { results: unknown[] };
+    expect(answer.results).toHaveLength(1);
+  });
+
   it('GIVEN a notice THEN it is worded for the terminal, never naming a slash command', () => {
     const run = start(
       ['--json'],
