@@ -17,7 +17,7 @@ const LAYERS: readonly (readonly string[])[] = [
     'src/config.ts',
     'src/environment.ts',
   ],
-  ['src/articles'],
+  ['src/articles', 'src/feeds'],
   ['src/search'],
   ['src/digest'],
   ['src/app'],
@@ -27,7 +27,15 @@ const LAYERS: readonly (readonly string[])[] = [
 ];
 const PEERS_APART: readonly (readonly [string, string])[] = [['src/discord', 'src/local']];
 const DISCORD_PACKAGES = /^(discord\.js|@discordjs\/|discord-api-types)/;
-const DISCORD_FREE = ['src/time', 'src/store', 'src/articles', 'src/search', 'src/digest', 'src/app'];
+const DISCORD_FREE = [
+  'src/time',
+  'src/store',
+  'src/articles',
+  'src/feeds',
+  'src/search',
+  'src/digest',
+  'src/app',
+];
 
 const root = path.resolve(import.meta.dirname, '..');
 

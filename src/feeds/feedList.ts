@@ -1,0 +1,129 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import yaml from 'js-yaml';
+import { z } from 'zod';
+import { LIMITS } from '../articles/schema.ts';
+import { isHttpUrlString } from './fetchFeed.ts';
+
+/** One feed to import: where it is and what its entry adds to every item. */
+export interface FeedEntry {
+  /** An http(s) URL, or (on the command line only) a local file. */
+  url: string;
+  topics?: string[];
+  /** Shown as the provider instead of the feed's own title. */
+  provider?: string;
+}
+
+export interface FeedList {
+  feeds: FeedEntry[];
+  /** The `out:` folder the file names, resolved against the file's folder. */
+  outDir?: string;
+  /** Entries that were skipped, each with its position and reason. */
+  problems: string[];
+}
+
+const entrySchema = z.strictObject({
+  url: z.string(),
+  topics: z
+    .union([z.string().transform((topic) => [topic]), z.array(z.string().max(LIMITS.topic))])
+    .optional(),
+  provider: z.string().max(200).optional(),
+});
+
+const fileSchema = z.union([
+  z.array(z.unknown()),
+  z.strictObject({ out: z.string().optional(), feeds: z.array(z.unknown()) }),
+]);
+
+export class FeedListError extends Error {
+  override name = 'FeedListError';
+}
+
+function describeEntryError(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'is not valid';
+  if (issue.code === 'unrecognized_keys')
+    return `has an unknown field ${issue.keys.map((key) => JSON.stringify(key)).join(', ')} (known: url, topics, provider)`;
+  const field = issue.path.join('.');
+  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return `has no ${field}`;
+  if (field === 'topics') return 'topics must be a list of names (or one name)';
+  return `${field || 'entry'}: ${issue.message}`;
+}
+
+/** An entry as written: a bare URL, or a mapping. */
+function parseEntry(
+  raw: unknown,
+): { ok: true; entry: z.infer<typeof entrySchema> } | { ok: false; reason: string } {
+  if (typeof raw === 'string') return { ok: true, entry: { url: raw } };
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    return { ok: false, reason: 'must be a URL or a mapping with url (and optional topics, provider)' };
+  const parsed = entrySchema.safeParse(raw);
+  return parsed.success
+    ? { ok: true, entry: parsed.data }
+    : { ok: false, reason: describeEntryError(parsed.error) };
+}
+
+/**
+ * The feeds file: YAML, either a list of entries or `{ out, feeds: [...] }`. An entry is a URL or
+ * `{ url, topics?, provider? }`. A bad entry is skipped and named (position and reason); only a file
+ * that cannot be read at all throws.
+ */
+export function parseFeedList(text: string, file: string): FeedList {
+  let data: unknown;
+  try {
+    data = yaml.load(text, { schema: yaml.CORE_SCHEMA, filename: file });
+  } catch (error) {
+    const reason = error instanceof yaml.YAMLException ? error.message : String(error);
+    throw new FeedListError(`${file} is not valid YAML: ${reason}`);
+  }
+  const shape = fileSchema.safeParse(data ?? []);
+  if (!shape.success)
+    throw new FeedListError(
+      `${file} must be a list of feeds, or a mapping with "feeds:" (a list) and an optional "out:" folder`,
+    );
+  const entries = Array.isArray(shape.data) ? shape.data : shape.data.feeds;
+  const out = Array.isArray(shape.data) ? undefined : shape.data.out;
+
+  const feeds: FeedEntry[] = [];
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  entries.forEach((raw, index) => {
+    const where = `${file}: feed ${index + 1}`;
+    const parsed = parseEntry(raw);
+    if (!parsed.ok) {
+      problems.push(`${where} ${parsed.reason}`);
+      return;
+    }
+    const { entry } = parsed;
+    const url = entry.url.trim();
+    if (!isHttpUrlString(url)) {
+      problems.push(`${where}: ${JSON.stringify(url.slice(0, 80))} is not an http(s) URL`);
+      return;
+    }
+    if (seen.has(url)) {
+      problems.push(`${where}: ${url} is listed twice; the first entry is used`);
+      return;
+    }
+    seen.add(url);
+    const topics = entry.topics?.map((topic) => topic.trim()).filter(Boolean);
+    const provider = entry.provider?.trim();
+    feeds.push({ url, ...(topics?.length ? { topics } : {}), ...(provider ? { provider } : {}) });
+  });
+  return {
+    feeds,
+    ...(out ? { outDir: path.resolve(path.dirname(file), out) } : {}),
+    problems,
+  };
+}
+
+export function readFeedList(file: string): FeedList {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new FeedListError(
+      `${file} could not be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+  return parseFeedList(text, file);
+}
