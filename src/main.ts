@@ -71,6 +71,41 @@ async function runBot(config: Config & { DISCORD_TOKEN: string }, envFile: strin
     import('./ops/healthServer.ts'),
   ]);
   const health = new HealthState();
+  // What has been started so far: a stop during start-up closes just that and exits 0.
+  const started: {
+    healthServer?: { close(): Promise<void> };
+    store?: { close(): Promise<void> };
+    digests?: { stop(): Promise<void> };
+    bot?: { stopAccepting(): void; drain(): Promise<void>; destroy(): Promise<void> };
+    /** Logging in: a stop then waits a little for it, so the gateway session is closed, not dropped. */
+    connecting?: Promise<unknown>;
+  } = {};
+  // shutdown: refuse new interactions, finish what is in flight, stop the digests, close the database,
+  // then the gateway, then the health listener.
+  let stopping = false;
+  const shutdown = async (signal: string, exitCode = 0) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, starting: !started.digests }, 'shutting down');
+    try {
+      health.stopping();
+      if (!started.bot && started.connecting) {
+        await Promise.race([started.connecting.catch(() => undefined), delay(LOGIN_WAIT_ON_STOP_MS)]);
+      }
+      started.bot?.stopAccepting();
+      await started.bot?.drain();
+      await started.digests?.stop();
+      await started.store?.close();
+      await started.bot?.destroy();
+      await started.healthServer?.close();
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+    }
+    logger.flush();
+    process.exit(exitCode);
+  };
+  running.shutdown = shutdown;
+  onShutdownSignal(shutdown);
   const metrics = config.HEALTH_PORT ? new Metrics({ processMetrics: true }) : undefined;
   let healthServer: Awaited<ReturnType<typeof startHealthServer>> | undefined;
   if (config.HEALTH_PORT && metrics) {
@@ -82,6 +117,7 @@ async function runBot(config: Config & { DISCORD_TOKEN: string }, envFile: strin
         metrics: () => metrics.render(),
         onError: (error) => logger.error({ err: error }, 'metrics could not be rendered'),
       });
+      started.healthServer = healthServer;
       logger.info({ host: config.HEALTH_HOST, port: healthServer.port }, 'health and metrics listening');
     } catch (error) {
       return stop(
@@ -114,6 +150,7 @@ async function runBot(config: Config & { DISCORD_TOKEN: string }, envFile: strin
   let store: InstanceType<typeof SqliteStore>;
   try {
     store = SqliteStore.openInDataDir(config.DATA_DIR);
+    started.store = store;
   } catch (error) {
     logger.fatal({ err: error }, 'the digest database could not be opened');
     return stop(logger, `the digest database could not be opened (${errorText(error)}). Check DATA_DIR.`);
@@ -142,7 +179,7 @@ async function runBot(config: Config & { DISCORD_TOKEN: string }, envFile: strin
   });
   let bot: Awaited<ReturnType<typeof createBot>>;
   try {
-    bot = await createBot({
+    const connecting = createBot({
       config,
       library,
       logger,
@@ -153,11 +190,16 @@ async function runBot(config: Config & { DISCORD_TOKEN: string }, envFile: strin
       metrics,
       onGatewayState: (state, code) => health.gateway(state, code),
     });
+    started.connecting = connecting.then((connected) => (started.bot = connected));
+    bot = await connecting;
   } catch (error) {
+    if (stopping) return; // stopped while connecting: shutdown exits
     logger.fatal({ err: error }, 'could not connect to Discord');
     await store.close();
     return stop(logger, loginFailureMessage(error));
   }
+  started.bot = bot;
+  if (stopping) return; // a stop came while logging in: shutdown closes it
   void reportStartup(bot.client as Client<true>, {
     definitions: commands.map((command) => command.data),
     guildId: config.DISCORD_GUILD_ID,
@@ -166,37 +208,15 @@ async function runBot(config: Config & { DISCORD_TOKEN: string }, envFile: strin
 
   // scheduler
   try {
+    started.digests = digests;
     await digests.start();
   } catch (error) {
+    if (stopping) return;
     logger.fatal({ err: error }, 'the digest scheduler could not start');
     await bot.destroy();
     await store.close();
     return stop(logger, `the digest scheduler could not start (${errorText(error)}).`);
   }
-
-  // shutdown: refuse new interactions, finish what is in flight, stop the digests, close the database,
-  // then the gateway, then the health listener.
-  let stopping = false;
-  const shutdown = async (signal: string, exitCode = 0) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    try {
-      health.stopping();
-      bot.stopAccepting();
-      await bot.drain();
-      await digests.stop();
-      await store.close();
-      await bot.destroy();
-      await healthServer?.close();
-    } catch (error) {
-      logger.error({ err: error }, 'shutdown failed');
-    }
-    logger.flush();
-    process.exit(exitCode);
-  };
-  running.shutdown = shutdown;
-  onShutdownSignal(shutdown);
 }
 
 function readConfig(): Config {
@@ -266,6 +286,11 @@ function logLoaded(logger: Logger, config: Config, { library, problems, timings 
   );
   if (problems.length) logger.warn({ problems: problems.length }, summarizeProblems(problems, 5).trimEnd());
 }
+
+/** How long a stop during login waits for the gateway, so it can close the session cleanly. */
+const LOGIN_WAIT_ON_STOP_MS = 5_000;
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
