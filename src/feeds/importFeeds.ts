@@ -197,12 +197,16 @@ function baseUrlOf(source: Extract<SourceText, { status: 'parsed' }>): string | 
   }
 }
 
-function importItems(
+/** Items written between two yields to the event loop, so a bot importing feeds keeps answering. */
+const ITEMS_PER_TURN = 10;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function importItems(
   entry: FeedEntry,
   source: Extract<SourceText, { status: 'parsed' }>,
   report: FeedReport,
   run: RunContext,
-): void {
+): Promise<void> {
   const { outDir } = run.options;
   const baseUrl = baseUrlOf(source);
   const context = {
@@ -211,7 +215,8 @@ function importItems(
     ...(entry.topics ? { topics: entry.topics } : {}),
     ...(baseUrl ? { baseUrl } : {}),
   };
-  for (const item of source.feed.items) {
+  for (const [index, item] of source.feed.items.entries()) {
+    if (index > 0 && index % ITEMS_PER_TURN === 0) await nextTurn();
     const outcome = articleFromItem(item, context);
     if (!outcome.ok) {
       report.items.rejected++;
@@ -318,7 +323,7 @@ async function importOne(entry: FeedEntry, run: RunContext): Promise<FeedReport>
   const title = source.feed.title ? htmlToPlainText(source.feed.title) : '';
   if (title) report.title = title;
   report.problems.push(...source.warnings);
-  importItems(entry, source, report, run);
+  await importItems(entry, source, report, run);
   return report;
 }
 

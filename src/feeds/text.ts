@@ -1,4 +1,4 @@
-import { convert, type HtmlToTextOptions } from 'html-to-text';
+import { compile, type HtmlToTextOptions } from 'html-to-text';
 
 const TEXT_OPTIONS: HtmlToTextOptions = {
   wordwrap: false,
@@ -19,6 +19,9 @@ const TEXT_OPTIONS: HtmlToTextOptions = {
   ],
 };
 
+/** Compiled once: html-to-text's convert() would compile the selectors again on every call. */
+const convert = compile(TEXT_OPTIONS);
+
 /** Control characters other than whitespace have no place in a title or excerpt. */
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
@@ -33,7 +36,7 @@ const MARKUP = /<[a-z!/?]|&(#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);/i;
 export function htmlToPlainText(html: string): string {
   let text = html;
   for (let pass = 0; pass < 3; pass++) {
-    text = convert(text, TEXT_OPTIONS);
+    text = convert(text);
     if (!MARKUP.test(text)) break;
   }
   return text.replace(CONTROL_CHARACTERS, '').replace(/\s+/g, ' ').trim();
