@@ -288,12 +288,33 @@ describe('importFeeds: re-imports', () => {
       title: 'Our own take on the battery plant',
       webUrl: 'https://www.wire.example.com/2026/03/battery-plant-opens/',
     });
-    fs.writeFileSync(path.join(outDir, 'battery-plant.md'), own);
-    const summary = await importFeeds({ feeds: [{ url: server.url('/rss2') }], outDir, now: NOW });
+    // Named like an imported file (a date, a slug, eight name characters at the end): still someone's own.
+    const name = '2026-03-03-battery-plant-our-take.md';
+    fs.writeFileSync(path.join(outDir, name), own);
+    const feeds = [{ url: server.url('/rss2') }];
+    const summary = await importFeeds({ feeds, outDir, now: NOW });
     expect(summary.items).toEqual({ new: 2, updated: 0, unchanged: 1, rejected: 0 });
-    expect(fs.readFileSync(path.join(outDir, 'battery-plant.md'), 'utf8')).toBe(own);
+    expect(fs.readFileSync(path.join(outDir, name), 'utf8')).toBe(own);
     expect(fileWithId(outDir, idOf('https://wire.example.com/2026/03/battery-plant-opens'))).toBeUndefined();
     expect(loadCorpus(outDir, { cacheDir: null }).problems).toEqual([]);
+    expect((await importFeeds({ feeds, outDir, now: NOW + HOUR })).items).toMatchObject({
+      new: 0,
+      unchanged: 3,
+    });
+    expect(fs.readFileSync(path.join(outDir, name), 'utf8')).toBe(own);
+  });
+
+  it('GIVEN the feeds state was lost THEN the imported files are recognised again: nothing new, nothing duplicated', async () => {
+    const outDir = tempDir();
+    const feeds = [{ url: server.url('/rss2') }, { url: server.url('/json') }];
+    expect((await importFeeds({ feeds, outDir, now: NOW })).items.new).toBe(5);
+    fs.rmSync(path.join(outDir, STATE_FILE));
+    const again = await importFeeds({ feeds, outDir, now: NOW + HOUR });
+    expect(again.items).toEqual({ new: 0, updated: 0, unchanged: 5, rejected: 0 });
+    expect(files(outDir)).toHaveLength(5);
+    expect(
+      Object.keys(JSON.parse(fs.readFileSync(path.join(outDir, STATE_FILE), 'utf8')).files),
+    ).toHaveLength(5);
   });
 
   it('GIVEN an ETag THEN the second run sends If-None-Match and a 304 counts as not modified', async () => {

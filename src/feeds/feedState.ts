@@ -22,14 +22,23 @@ const feedStateSchema = z.object({
 const stateFileSchema = z.object({
   version: z.literal(1),
   feeds: z.record(z.string(), feedStateSchema),
+  /**
+   * The files the importer wrote (path relative to the folder → article id). Only these are rewritten
+   * when their item changes; a file's name alone proves nothing (a hand-written `…-passkeys-sign-ins.md`
+   * ends in eight name-like characters too).
+   */
+  files: z.record(z.string(), z.string()).default({}),
 });
 
 export type FeedState = z.infer<typeof feedStateSchema>;
 export type FeedsState = z.infer<typeof stateFileSchema>;
 
+const emptyState = (): FeedsState => ({ version: 1, feeds: {}, files: {} });
+
 /**
  * The state of every feed imported into `outDir`. A missing file is a first run; an unreadable one
- * is reported and replaced, since all it costs is one unconditional fetch per feed.
+ * is reported and replaced, since all it costs is one unconditional fetch per feed (and one parse of
+ * the folder to find the imported files again).
  */
 export function readFeedsState(outDir: string): { state: FeedsState; problem?: string } {
   const file = path.join(outDir, STATE_FILE);
@@ -37,14 +46,14 @@ export function readFeedsState(outDir: string): { state: FeedsState; problem?: s
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { state: { version: 1, feeds: {} } };
-    return { state: { version: 1, feeds: {} }, problem: `${file} could not be read: ${String(error)}` };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { state: emptyState() };
+    return { state: emptyState(), problem: `${file} could not be read: ${String(error)}` };
   }
   try {
     return { state: stateFileSchema.parse(JSON.parse(text)) };
   } catch {
     return {
-      state: { version: 1, feeds: {} },
+      state: emptyState(),
       problem: `${file} is not a feeds state file; starting afresh`,
     };
   }

@@ -163,19 +163,31 @@ async function readSource(entry: FeedEntry, run: RunContext): Promise<SourceText
   return { status: 'parsed', feed, baseUrl: fetched.url, warnings };
 }
 
-/** The article ids already in `outDir`: imported files by name, hand-written ones by their URL. */
-function indexOutDir(outDir: string, cacheDir: string | null): Pick<RunContext, 'imported' | 'handWritten'> {
+/**
+ * The article ids already in `outDir`. Files the state says the importer wrote are taken at their
+ * word; every other file is parsed for its URL (through the loader's cache when `cacheDir` is given).
+ * Of those, one named like an imported file whose id matches its URL is an imported file whose
+ * state was lost; the rest were written by hand.
+ */
+function indexOutDir(
+  outDir: string,
+  state: FeedsState,
+  cacheDir: string | null,
+): Pick<RunContext, 'imported' | 'handWritten'> {
   const imported = new Map<string, string>();
   const others = [];
   for (const file of listArticleFiles(outDir)) {
-    const id = IMPORTED_FILE_NAME.exec(path.basename(file.relPath))?.[1];
-    if (id && !imported.has(id)) imported.set(id, file.relPath);
+    const id = state.files[file.relPath];
+    if (id !== undefined && !imported.has(id)) imported.set(id, file.relPath);
     else others.push(file);
   }
   const handWritten = new Map<string, string>();
   if (others.length) {
-    const corpus = loadCorpus(outDir, { files: others, cacheDir });
-    for (const article of corpus.articles) handWritten.set(article.id, article.path);
+    for (const article of loadCorpus(outDir, { files: others, cacheDir }).articles) {
+      const named = IMPORTED_FILE_NAME.exec(path.basename(article.path))?.[1];
+      if (named === article.id && !imported.has(article.id)) imported.set(article.id, article.path);
+      else handWritten.set(article.id, article.path);
+    }
   }
   return { imported, handWritten };
 }
@@ -342,7 +354,7 @@ export async function importFeeds(options: ImportFeedsOptions): Promise<ImportSu
     options,
     now,
     state,
-    ...indexOutDir(options.outDir, options.cacheDir ?? null),
+    ...indexOutDir(options.outDir, state, options.cacheDir ?? null),
     seen: new Map(),
   };
 
@@ -358,6 +370,7 @@ export async function importFeeds(options: ImportFeedsOptions): Promise<ImportSu
   await Promise.all(Array.from({ length: concurrency }, worker));
 
   const problems = problem ? [problem] : [];
+  state.files = Object.fromEntries([...run.imported].map(([id, relPath]) => [relPath, id]));
   try {
     writeFeedsState(options.outDir, state);
   } catch (error) {
