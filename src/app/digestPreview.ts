@@ -1,6 +1,7 @@
 import type { Article } from '../articles/article.ts';
 import type { Library } from '../search/library.ts';
 import type { Notice } from '../search/notices.ts';
+import { DEFAULT_LIMIT } from '../search/paging.ts';
 import { DAY_MS } from '../search/ranking.ts';
 
 export interface DigestPreview {
@@ -30,7 +31,7 @@ export function previewDigest(
     now?: number | undefined;
   },
 ): DigestPreview {
-  const limit = options.limit ?? 5;
+  const limit = options.limit ?? DEFAULT_LIMIT;
   const typedTopic = options.topic?.trim() || undefined;
   const topic = typedTopic === undefined ? undefined : library.resolveTopic(typedTopic);
   let until = options.day !== undefined ? options.day + DAY_MS : (options.now ?? Date.now());

@@ -1,3 +1,4 @@
+import { MAX_LIMIT } from '../search/paging.ts';
 import { parseDay } from './digestPreview.ts';
 import { SEARCH_PERIODS, TRENDING_PERIODS, type Verb, type VerbRequest } from './types.ts';
 
@@ -30,7 +31,6 @@ const FLAGS_OF: Record<Verb, readonly string[]> = {
   digest: ['date', 'topic', 'limit'],
   help: [],
 };
-export const MAX_TEXT_LIMIT = 25;
 
 export function isVerb(word: string): word is Verb {
   return (VERBS as readonly string[]).includes(word);
@@ -51,7 +51,7 @@ export function requestFromText(command: TextCommand, defaultLimit: number): Par
   }
   const text = command.argument.trim();
   const limit = readLimit(flags.get('limit'), defaultLimit);
-  if (limit === null) return fail({ kind: 'bad-limit', max: MAX_TEXT_LIMIT });
+  if (limit === null) return fail({ kind: 'bad-limit', max: MAX_LIMIT });
   const topicFlag = flags.get('topic');
   const topic = typeof topicFlag === 'string' && topicFlag.trim() ? topicFlag.trim() : undefined;
   const ok = (request: VerbRequest): ParsedRequest => ({ ok: true, request });
@@ -93,5 +93,5 @@ export function requestFromText(command: TextCommand, defaultLimit: number): Par
 function readLimit(value: string | true | undefined, fallback: number): number | null {
   if (value === undefined) return fallback;
   const limit = Number(value);
-  return Number.isInteger(limit) && limit >= 1 && limit <= MAX_TEXT_LIMIT ? limit : null;
+  return Number.isInteger(limit) && limit >= 1 && limit <= MAX_LIMIT ? limit : null;
 }

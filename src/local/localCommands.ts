@@ -2,6 +2,7 @@ import { isVerb, requestFromText } from '../app/textRequests.ts';
 import type { Verb, VerbResult } from '../app/types.ts';
 import { runVerb } from '../app/verbs.ts';
 import type { Library } from '../search/library.ts';
+import { DEFAULT_LIMIT } from '../search/paging.ts';
 import type { CommandLine } from './commandLine.ts';
 import { describeProblem, USAGE } from './terminalIdiom.ts';
 
@@ -26,7 +27,6 @@ export type LocalOutcome =
   | { command: string; error: string }
   | { command: 'quit' };
 
-const DEFAULT_LIMIT = 5;
 const WORDS: readonly string[] = [
   'search',
   'topic',

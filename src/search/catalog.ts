@@ -37,6 +37,7 @@ export interface Catalog {
   readonly index: TextIndexData;
   readonly byId: ReadonlyMap<string, number>;
   readonly live: Uint8Array;
+  readonly liveCount: number;
   /** Story id per doc: syndicated copies share one. */
   readonly stories: readonly string[];
   /** The same stories as small numbers, so counting distinct stories needs no strings. */
@@ -104,9 +105,11 @@ export function buildCatalog(articles: Article[], options: LibraryOptions = {}):
   const byId = new Map<string, number>();
   let maxHeat = 0;
   const dated: number[] = [];
+  let liveCount = 0;
   articles.forEach((article, doc) => {
     byId.set(article.id, doc);
     if (!article.published) return;
+    liveCount++;
     maxHeat = Math.max(maxHeat, article.heat ?? 0);
     if (article.publishedAt !== null) dated.push(doc);
   });
@@ -118,6 +121,7 @@ export function buildCatalog(articles: Article[], options: LibraryOptions = {}):
     index,
     byId,
     live,
+    liveCount,
     stories: derived.stories,
     storyNumbers: numbers,
     storyCount: count,

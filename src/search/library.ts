@@ -16,7 +16,6 @@ import { searchText } from './textSearch.ts';
 import type { DigestQuery, ResultPage, SearchOptions, Suggestion, TopicCount } from './types.ts';
 
 export { deriveTables, type LibraryDerived, type LibraryOptions } from './catalog.ts';
-export { clampLimit, DEFAULT_LIMIT, MAX_LIMIT } from './paging.ts';
 
 /**
  * The article library: every question the front ends and the digest ask of the corpus. Plain data in,
@@ -42,7 +41,7 @@ export class Library {
 
   /** Story ids and the autocomplete prefix table, to save beside the index for the next start. */
   derived(): LibraryDerived {
-    return { stories: [...this.catalog.stories], prefixTable: this.catalog.prefixTable };
+    return { stories: this.catalog.stories as string[], prefixTable: this.catalog.prefixTable };
   }
 
   articles(): readonly Article[] {
@@ -51,9 +50,7 @@ export class Library {
 
   /** Articles that may be recommended (the rest say `published: false`). */
   get liveCount(): number {
-    let count = 0;
-    for (const flag of this.catalog.live) count += flag;
-    return count;
+    return this.catalog.liveCount;
   }
 
   get(id: string): Article | undefined {

@@ -30,5 +30,3 @@ export type Notice =
   | { kind: 'digest-newest-day'; newest: number }
   | { kind: 'digest-empty' }
   | { kind: 'invalid-date'; value: string };
-
-export type NoticeKind = Notice['kind'];
