@@ -1,13 +1,11 @@
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Emulator } from './emulator/index.ts';
-import { articleFile, tempDir, writeCorpus } from './support/articles.ts';
 import { TOKEN } from './support/bot.ts';
 import {
   eventually,
   killGroup,
   newsroomEmulator,
-  startInGroup,
+  startBotInGroup,
   type GroupProcess,
 } from './support/processes.ts';
 
@@ -21,18 +19,7 @@ afterEach(async () => {
 });
 
 function startBot(env: Record<string, string>): GroupProcess {
-  const corpus = writeCorpus({
-    'a.md': articleFile({ title: 'Self-driving cars learn to see pedestrians' }),
-  });
-  return startInGroup(process.execPath, ['--import', 'tsx', path.resolve('src/main.ts')], {
-    ...process.env,
-    DISCORD_TOKEN: TOKEN,
-    DISCORD_API_URL: emu!.apiUrl,
-    ARTICLES_DIR: corpus,
-    DATA_DIR: tempDir(),
-    NO_COLOR: '1',
-    ...env,
-  });
+  return startBotInGroup(emu!, { NO_COLOR: '1', ...env });
 }
 
 describe('the bot’s logs', () => {

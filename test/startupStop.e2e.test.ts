@@ -1,13 +1,10 @@
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Emulator } from './emulator/index.ts';
-import { articleFile, tempDir, writeCorpus } from './support/articles.ts';
-import { TOKEN } from './support/bot.ts';
 import {
   eventually,
   killGroup,
   newsroomEmulator,
-  startInGroup,
+  startBotInGroup,
   waitForGroupGone,
   type GroupProcess,
 } from './support/processes.ts';
@@ -24,17 +21,7 @@ afterEach(async () => {
 describe('a stop during start-up', () => {
   it('GIVEN a gateway that never becomes ready WHEN SIGTERM arrives THEN the process still exits 0 within 10 s', async () => {
     emu = await newsroomEmulator({ identifyAnswer: 'nothing' });
-    const corpus = writeCorpus({
-      'a.md': articleFile({ title: 'Self-driving cars learn to see pedestrians' }),
-    });
-    running = startInGroup(process.execPath, ['--import', 'tsx', path.resolve('src/main.ts')], {
-      ...process.env,
-      DISCORD_TOKEN: TOKEN,
-      DISCORD_API_URL: emu.apiUrl,
-      ARTICLES_DIR: corpus,
-      DATA_DIR: tempDir(),
-      STARTUP_TIMEOUT_SECONDS: '120',
-    });
+    running = startBotInGroup(emu, { STARTUP_TIMEOUT_SECONDS: '120' });
     const bot = running;
     await eventually(() => bot.output().includes('library loaded'), 'the library', 30_000);
     await new Promise((resolve) => setTimeout(resolve, 500));

@@ -6,11 +6,11 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from './emulator/index.ts';
 import { articleFile, tempDir, writeCorpus } from './support/articles.ts';
-import { TOKEN } from './support/bot.ts';
 import {
   eventually,
   killGroup,
   newsroomEmulator,
+  botEnv,
   startInGroup,
   waitForGroupGone,
   type GroupProcess,
@@ -40,16 +40,6 @@ function start(command: string, args: string[], env: NodeJS.ProcessEnv, stdin?: 
   const group = startInGroup(command, args, { ...process.env, ...env }, { stdin });
   running.push(group);
   return group;
-}
-
-function botEnv(emulator: Emulator): NodeJS.ProcessEnv {
-  return {
-    DISCORD_TOKEN: TOKEN,
-    DISCORD_API_URL: emulator.apiUrl,
-    ARTICLES_DIR: corpus,
-    DATA_DIR: tempDir(), // cold: the library worker runs, from source or from dist
-    LOG_LEVEL: 'info',
-  };
 }
 
 /** The bot closed its gateway session the way Discord wants to be told (1000/1001), and never vanished. */

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/index.ts';
+import { articleFile, tempDir, writeCorpus } from './articles.ts';
 import { ADMIN, GENERAL, GUILD, TOKEN } from './bot.ts';
 
 /** One guild with one channel and its owner: enough for a bot process to log in and serve. */
@@ -110,4 +112,25 @@ export async function eventually<T>(
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** The environment of a bot process logged in to `emulator`, with a one-article corpus and a fresh DATA_DIR. */
+export function botEnv(emulator: Emulator, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    DISCORD_TOKEN: TOKEN,
+    DISCORD_API_URL: emulator.apiUrl,
+    ARTICLES_DIR: writeCorpus({
+      'a.md': articleFile({ title: 'Self-driving cars learn to see pedestrians', topics: ['AI'] }),
+    }),
+    DATA_DIR: tempDir(), // cold: the library worker runs, from source or from dist
+    ...extra,
+  };
+}
+
+/** `node --import tsx src/main.ts` against `emulator`, in its own process group. */
+export function startBotInGroup(emulator: Emulator, extra: NodeJS.ProcessEnv = {}): GroupProcess {
+  return startInGroup(process.execPath, ['--import', 'tsx', path.resolve('src/main.ts')], {
+    ...process.env,
+    ...botEnv(emulator, extra),
+  });
 }
