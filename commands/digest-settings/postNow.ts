@@ -12,8 +12,8 @@ export async function postNow(interaction: GuildInteraction, service: DigestServ
     await replyPrivately(respond, NO_DIGEST);
     return;
   }
-  // Posting can take longer than the dispatcher waits before it defers, and a deferred reply would be
-  // public: answer privately first, then report the outcome in a private follow-up.
+  // Posting can take longer than a user wants to stare at "thinking…": say at once what is happening,
+  // then report the outcome in a private follow-up.
   await replyPrivately(respond, `Posting a digest in <#${settings.channelId}>…`);
   const report = await service.postNow(guildRef(interaction));
   await replyPrivately(respond, describePostNow(report, interaction.guildId));

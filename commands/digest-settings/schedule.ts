@@ -1,7 +1,7 @@
-import { PermissionFlagsBits } from 'discord.js';
 import type { Responder } from '../../src/discord/command.ts';
 import { describeInstant, replyPrivately } from '../../src/discord/digestCommands.ts';
 import { parseOptions, rawOptions } from '../../src/discord/digestOptions.ts';
+import { CHANNEL_PERMISSIONS } from '../../src/discord/startupReport.ts';
 import type { DigestService } from '../../src/discord/digestService.ts';
 import { escapeText } from '../../src/discord/render.ts';
 import type { GuildDigestSettings } from '../../src/store/types.ts';
@@ -77,10 +77,5 @@ function missingBotPermissions(interaction: GuildInteraction, channelId: string)
   const me = interaction.guild.members.me;
   if (!channel || !me) return [];
   const permissions = channel.permissionsFor(me);
-  const needed = [
-    ['View Channel', PermissionFlagsBits.ViewChannel],
-    ['Send Messages', PermissionFlagsBits.SendMessages],
-    ['Embed Links', PermissionFlagsBits.EmbedLinks],
-  ] as const;
-  return needed.filter(([, flag]) => !permissions.has(flag)).map(([name]) => name);
+  return CHANNEL_PERMISSIONS.filter(([, flag]) => !permissions.has(flag)).map(([name]) => name);
 }

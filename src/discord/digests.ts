@@ -5,17 +5,14 @@ import { createDigestModule, type DigestModuleOptions } from '../digest/digests.
 import type { TickReport } from '../digest/scheduler.ts';
 import type { Library } from '../search/library.ts';
 import type { Store } from '../store/types.ts';
-import { createDigestRest, createDiscordDelivery } from './discordDelivery.ts';
+import { createDiscordDelivery } from './discordDelivery.ts';
 import { digestService, type DigestService } from './digestService.ts';
 
 export interface CreateDigestsOptions {
   /** Opened and closed by the composition root; `stop()` leaves it open. */
   store: Store;
-  /** The bot token, for a REST instance of the digests' own (its retry settings differ from the client's). */
-  token?: string;
-  apiUrl?: string;
-  /** Or a REST instance to post with. */
-  rest?: REST;
+  /** The digests' own REST instance (`createDigestRest`: its retry settings differ from the client's). */
+  rest: REST;
   /** The engine as it is now: read at every run and command. */
   library: () => Library;
   logger: Logger;
@@ -38,12 +35,7 @@ export interface Digests {
 
 /** Server digests and subscriptions, delivered through Discord's REST API. */
 export function createDigests(options: CreateDigestsOptions): Digests {
-  const rest =
-    options.rest ??
-    (options.token
-      ? createDigestRest(options.token, options.apiUrl ? { api: options.apiUrl } : {})
-      : undefined);
-  if (!rest) throw new Error('Digests need the bot token (DISCORD_TOKEN) to post.');
+  const { rest } = options;
   const now = options.now ?? Date.now;
   const logger = options.logger.child({ module: 'digest' });
   const digests = createDigestModule({

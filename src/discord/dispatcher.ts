@@ -116,10 +116,8 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
   async function onComponent(interaction: MessageComponentInteraction): Promise<InteractionOutcome> {
     const action = decodeCustomId(interaction.customId);
     if (action?.action === 'page') {
-      const respond = new InteractionResponder(interaction, 'update', deferAfterMs);
       const session = context.sessions.get(action.sessionId);
       if (!session) {
-        respond.dispose();
         await interaction.reply({
           ...renderNotice(
             'These results have expired (result lists are kept for 30 minutes). Run the command again.',
@@ -128,8 +126,12 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
         });
         return 'answered';
       }
-      await respond.send(renderResults({ ...session, page: action.page, sessionId: action.sessionId }));
-      respond.dispose();
+      const respond = new InteractionResponder(interaction, 'update', deferAfterMs);
+      try {
+        await respond.send(renderResults({ ...session, page: action.page, sessionId: action.sessionId }));
+      } finally {
+        respond.dispose();
+      }
       return 'answered';
     }
     const articleId =

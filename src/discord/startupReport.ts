@@ -9,13 +9,18 @@ import {
 } from 'discord.js';
 import type { Logger } from '../logger.ts';
 
-/** What the bot needs in a channel: read it, post, embed links, and read its history (digest resume). */
-export const BOT_PERMISSIONS = new PermissionsBitField([
-  PermissionFlagsBits.ViewChannel,
-  PermissionFlagsBits.SendMessages,
-  PermissionFlagsBits.EmbedLinks,
-  PermissionFlagsBits.ReadMessageHistory,
-]);
+/**
+ * What the bot needs in a digest channel, by the name the Discord client shows: see it, post, embed
+ * links, and read its history (a digest resumed after an outage looks for its own earlier post).
+ */
+export const CHANNEL_PERMISSIONS = [
+  ['View Channel', PermissionFlagsBits.ViewChannel],
+  ['Send Messages', PermissionFlagsBits.SendMessages],
+  ['Embed Links', PermissionFlagsBits.EmbedLinks],
+  ['Read Message History', PermissionFlagsBits.ReadMessageHistory],
+] as const;
+
+export const BOT_PERMISSIONS = new PermissionsBitField(CHANNEL_PERMISSIONS.map(([, flag]) => flag));
 
 export function inviteUrl(applicationId: string): string {
   const query = new URLSearchParams({
