@@ -100,7 +100,7 @@ export const subscribe = {
     const service = await digestServiceOrExplain(context, respond);
     if (!service) return;
     const parsed = parseOptions(
-      subscribeOptionsSchema(service.library()),
+      subscribeOptionsSchema(context.library.current),
       rawOptions(interaction, ['topic', 'time', 'timezone']),
       'Not subscribed:',
     );
@@ -160,9 +160,7 @@ export const subscribe = {
     const focused = interaction.options.getFocused(true);
     const typed = String(focused.value);
     if (focused.name === 'timezone') return timeZoneChoices(typed);
-    if (focused.name === 'topic' && context.digest) {
-      return toChoices(context.digest.library().suggest(typed, { kind: 'topic' }));
-    }
+    if (focused.name === 'topic') return toChoices(context.library.current.suggest(typed, { kind: 'topic' }));
     return [];
   },
 } satisfies Command;

@@ -45,7 +45,7 @@ export const unsubscribe = {
     const typed = parsed.data.topic;
     const subscriptions = await service.store.listSubscriptions(interaction.user.id);
     // The topic may have been renamed or left the library since: match the stored key first.
-    const keys = [topicKey(typed), service.library().resolveTopic(typed)?.key];
+    const keys = [topicKey(typed), context.library.current.resolveTopic(typed)?.key];
     const subscription =
       subscriptions.find((candidate) => candidate.topicKey === keys[0]) ??
       subscriptions.find((candidate) => candidate.topicKey === keys[1]);

@@ -201,6 +201,21 @@ describe('autocomplete', () => {
     expectNoViolations();
   });
 
+  it('GIVEN /subscribe topic: on a bot running without its database THEN topics are still suggested', async () => {
+    const record = await h.emu
+      .sendAutocomplete({
+        name: 'subscribe',
+        options: { topic: 'mach', time: '08:00', timezone: 'Europe/Berlin' },
+        focused: 'topic',
+        user: MEMBER,
+        guildId: GUILD,
+        channelId: GENERAL,
+      })
+      .settled();
+    expect(record.autocompleteChoices?.map((choice) => choice.value)).toContain('Machine Learning');
+    expectNoViolations();
+  });
+
   it('GIVEN a title typed in /related THEN the choice value is the article id, which the command resolves', async () => {
     const handle = h.emu.sendAutocomplete({
       name: 'related',

@@ -108,7 +108,7 @@ export const digestSettings = {
     if (!service) return;
     switch (interaction.options.getSubcommand(false)) {
       case 'schedule':
-        return schedule(interaction, service, respond);
+        return schedule(interaction, service, respond, context.library.current);
       case 'pause':
         return pause(interaction, service, respond);
       case 'status':

@@ -4,15 +4,21 @@ import { parseOptions, rawOptions } from '../../src/discord/digestOptions.ts';
 import { CHANNEL_PERMISSIONS } from '../../src/discord/startupReport.ts';
 import type { DigestService } from '../../src/discord/digestService.ts';
 import { escapeText } from '../../src/discord/render.ts';
+import type { Library } from '../../src/search/library.ts';
 import type { GuildDigestSettings } from '../../src/store/types.ts';
 import { StoreValidationError } from '../../src/store/validation.ts';
 import { SCHEDULE_OPTIONS, SCHEDULE_RESOLVED, scheduleOptionsSchema } from './options.ts';
 import { guildRef, settingsLine, type GuildInteraction } from './shared.ts';
 
 /** `/digest-settings schedule`: saves the settings, resumes a paused digest and says when it runs next. */
-export async function schedule(interaction: GuildInteraction, service: DigestService, respond: Responder) {
+export async function schedule(
+  interaction: GuildInteraction,
+  service: DigestService,
+  respond: Responder,
+  library: Library,
+) {
   const parsed = parseOptions(
-    scheduleOptionsSchema(service.library(), interaction.guildId),
+    scheduleOptionsSchema(library, interaction.guildId),
     rawOptions(interaction, SCHEDULE_OPTIONS, SCHEDULE_RESOLVED),
     'Nothing was saved:',
   );

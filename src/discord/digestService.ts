@@ -3,7 +3,6 @@ import type { DigestModule } from '../digest/digests.ts';
 import type { RunReport } from '../digest/protocol.ts';
 import type { DigestScheduler } from '../digest/scheduler.ts';
 import type { DigestStatus } from '../digest/status.ts';
-import type { Library } from '../search/library.ts';
 import type { DigestTargetRef, DigestTargetSettings, Store } from '../store/types.ts';
 
 /** What the digest commands need: the database, the digest module's verbs, the engine and the clock. */
@@ -15,24 +14,17 @@ export interface DigestService {
   status(guildId: string): Promise<DigestStatus | null>;
   /** What a run now would post, chosen by the runner's own selection. */
   preview(target: DigestTargetSettings): Promise<Article[]>;
-  /** The engine as it is now: the library may be swapped while the bot runs. */
-  library(): Library;
   /** The digests' only clock; tests inject one. */
   now(): number;
 }
 
-export function digestService(
-  module: DigestModule,
-  library: () => Library,
-  now: () => number,
-): DigestService {
+export function digestService(module: DigestModule, now: () => number): DigestService {
   return {
     store: module.store,
     scheduler: module.scheduler,
     postNow: (ref) => module.postNow(ref),
     status: (guildId) => module.status(guildId),
     preview: (target) => module.preview(target),
-    library,
     now,
   };
 }

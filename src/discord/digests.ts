@@ -50,7 +50,7 @@ export function createDigests(options: CreateDigestsOptions): Digests {
     ...options.module,
   });
   return {
-    service: digestService(digests, options.library, now),
+    service: digestService(digests, now),
     async start() {
       const report = await digests.start();
       logger.info(
