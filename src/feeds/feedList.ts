@@ -3,7 +3,7 @@ import path from 'node:path';
 import yaml from 'js-yaml';
 import { z } from 'zod';
 import { LIMITS } from '../articles/schema.ts';
-import { isHttpUrlString } from './fetchFeed.ts';
+import { isHttpUrl } from '../articles/normalize.ts';
 
 /** One feed to import: where it is and what its entry adds to every item. */
 export interface FeedEntry {
@@ -96,7 +96,7 @@ export function parseFeedList(text: string, file: string): FeedList {
     }
     const { entry } = parsed;
     const url = entry.url.trim();
-    if (!isHttpUrlString(url)) {
+    if (!isHttpUrl(url)) {
       problems.push(`${where}: ${JSON.stringify(url.slice(0, 80))} is not an http(s) URL`);
       return;
     }

@@ -1,4 +1,5 @@
 import { FeedError } from './problems.ts';
+import { isHttpUrl } from '../articles/normalize.ts';
 
 export const FETCH_DEFAULTS = {
   timeoutMs: 10_000,
@@ -34,15 +35,6 @@ export type FetchedFeed =
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const ACCEPT =
   'application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5';
-
-export function isHttpUrlString(raw: string): boolean {
-  try {
-    const { protocol } = new URL(raw);
-    return protocol === 'http:' || protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
 
 /** A Retry-After header (seconds or an HTTP date) as an instant, or null. */
 export function retryAfterOf(header: string | null, now: number): number | null {
@@ -102,7 +94,7 @@ export async function fetchFeed(url: string, options: FetchFeedOptions = {}): Pr
   const timeoutMs = options.timeoutMs ?? FETCH_DEFAULTS.timeoutMs;
   const maxBytes = options.maxBytes ?? FETCH_DEFAULTS.maxBytes;
   const maxRedirects = options.maxRedirects ?? FETCH_DEFAULTS.maxRedirects;
-  if (!isHttpUrlString(url)) throw new FeedError('not-http', `${url} is not an http(s) URL`);
+  if (!isHttpUrl(url)) throw new FeedError('not-http', `${url} is not an http(s) URL`);
 
   const signal = AbortSignal.timeout(timeoutMs);
   const headers: Record<string, string> = {
@@ -128,7 +120,7 @@ export async function fetchFeed(url: string, options: FetchFeedOptions = {}): Pr
         } catch {
           throw new FeedError('bad-redirect', `redirect to an invalid URL ${JSON.stringify(location)}`);
         }
-        if (!isHttpUrlString(next)) throw new FeedError('bad-redirect', `redirect to ${next}: not http(s)`);
+        if (!isHttpUrl(next)) throw new FeedError('bad-redirect', `redirect to ${next}: not http(s)`);
         if (visited.has(next)) throw new FeedError('redirect-loop', `redirect loop back to ${next}`);
         if (hop + 1 > maxRedirects)
           throw new FeedError('too-many-redirects', `more than ${maxRedirects} redirects`);

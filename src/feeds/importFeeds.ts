@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { listArticleFiles, loadCorpus } from '../articles/loadCorpus.ts';
+import { isHttpUrl } from '../articles/normalize.ts';
 import { parseArticle } from '../articles/parseArticle.ts';
 import { writeAtomically } from '../jsonCache.ts';
 import { decodeFeedBytes } from './charset.ts';
@@ -13,7 +14,7 @@ import {
   type FeedsState,
 } from './feedState.ts';
 import type { FeedEntry } from './feedList.ts';
-import { FETCH_DEFAULTS, fetchFeed, HttpStatusError, isHttpUrlString } from './fetchFeed.ts';
+import { FETCH_DEFAULTS, fetchFeed, HttpStatusError } from './fetchFeed.ts';
 import { parseFeed, type ParsedFeed } from './parseFeed.ts';
 import { FeedError, type FeedProblem, type ItemProblem } from './problems.ts';
 import { htmlToPlainText } from './text.ts';
@@ -136,7 +137,7 @@ function parseFetched(text: string, contentType: string | null): ParsedFeed {
 async function readSource(entry: FeedEntry, run: RunContext): Promise<SourceText> {
   const { options } = run;
   const maxBytes = options.maxBytes ?? FETCH_DEFAULTS.maxBytes;
-  if (!isHttpUrlString(entry.url)) {
+  if (!isHttpUrl(entry.url)) {
     if (HAS_SCHEME.test(entry.url))
       throw new FeedError('not-http', `${entry.url.slice(0, 80)} is not an http(s) URL`);
     return readLocalFeed(entry.url, maxBytes);
@@ -265,14 +266,15 @@ async function importItems(
 
     const relPath = existingPath ?? fileNameFor(fields, publishedAt);
     const text = renderArticleFile(fields, publishedAt);
+    // An identical file was checked when it was written: only new text is parsed again.
+    if (text === existingText) {
+      report.items.unchanged++;
+      continue;
+    }
     const rejection = loaderRejection(text, relPath, fields);
     if (rejection) {
       report.items.rejected++;
       problem('invalid-article', 'rejected', `the article would not load: ${rejection}`);
-      continue;
-    }
-    if (text === existingText) {
-      report.items.unchanged++;
       continue;
     }
     try {
@@ -319,7 +321,7 @@ async function importOne(entry: FeedEntry, run: RunContext): Promise<FeedReport>
           );
     report.status = 'failed';
     report.problems.push({ code: failure.code, message: failure.message });
-    if (isHttpUrlString(entry.url)) {
+    if (isHttpUrl(entry.url)) {
       const retryAt = failure instanceof HttpStatusError ? failure.retryAt : null;
       const next = recordFailure(previous, run.now, failure.message, retryAt);
       run.state.feeds[entry.url] = next;

@@ -37,9 +37,9 @@ export interface ArticleFields {
 export type ItemOutcome =
   { ok: true; fields: ArticleFields; warnings: ItemProblem[] } | { ok: false; problem: ItemProblem };
 
-function label(item: FeedItem): string {
-  const title = item.title ? htmlToPlainText(item.title) : '';
-  if (title) return cutAtWord(title, 80);
+/** How an item is named in the report: its title as text (converted once, by the caller), else its link. */
+function label(item: FeedItem, plainTitle: string): string {
+  if (plainTitle) return cutAtWord(plainTitle, 80);
   if (item.link) return cutAtWord(item.link, 120);
   return `item ${item.position}`;
 }
@@ -83,7 +83,8 @@ function topicsOf(categories: readonly string[], configured: readonly string[]):
  * never reach a file. Images that are not http(s) are dropped with a warning.
  */
 export function articleFromItem(item: FeedItem, context: FeedContext): ItemOutcome {
-  const name = label(item);
+  const plainTitle = item.title?.trim() ? htmlToPlainText(item.title) : '';
+  const name = label(item, plainTitle);
   const reject = (code: ItemProblem['code'], message: string): ItemOutcome => ({
     ok: false,
     problem: { code, severity: 'rejected', item: name, message },
@@ -93,7 +94,7 @@ export function articleFromItem(item: FeedItem, context: FeedContext): ItemOutco
     warnings.push({ code, severity: 'warning', item: name, message });
 
   if (!item.title?.trim()) return reject('no-title', 'the item has no title');
-  const title = cutAtWord(htmlToPlainText(item.title), LIMITS.title);
+  const title = cutAtWord(plainTitle, LIMITS.title);
   if (!title) return reject('markup-only-title', 'the title is only markup: no text is left without it');
 
   if (!item.link?.trim()) return reject('no-link', 'the item has no link');
