@@ -3,6 +3,13 @@ import { z } from 'zod';
 const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord id (17–20 digits)');
 const wholeCount = (fallback: number) =>
   z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').default(fallback);
+const booleanFlag = (fallback: boolean) =>
+  z
+    .string()
+    .transform((value) => value.toLowerCase())
+    .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'must be true or false' }))
+    .transform((value) => ['true', '1', 'yes', 'on'].includes(value))
+    .default(fallback);
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Every environment variable Broadsheet reads. `.env.example` lists the same names. */
@@ -50,6 +57,26 @@ export const configSchema = z.object({
     .int('must be a whole number of seconds')
     .positive('must be a positive number of seconds')
     .default(60),
+  /** Watch ARTICLES_DIR and swap in a new library when files change (SIGHUP forces a full rescan). */
+  WATCH_ARTICLES: booleanFlag(true),
+  /** A file listing feeds (one per line or YAML); unset: no feed import inside the bot. */
+  FEEDS_FILE: z.string().optional(),
+  FEEDS_EVERY_MINUTES: wholeCount(30),
+  /** postgres://… selects the Postgres store; unset: SQLite in DATA_DIR (one process only). */
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
+    .optional(),
+  /** Unset or 1: one process. A number, or auto (Discord's recommendation), runs one process per shard. */
+  SHARD_COUNT: z
+    .string()
+    .transform((value) => value.toLowerCase())
+    .refine((value) => value === 'auto' || (/^\d+$/.test(value) && Number(value) >= 1), {
+      error: 'must be a whole number of at least 1, or auto',
+    })
+    .transform((value): number | 'auto' => (value === 'auto' ? 'auto' : Number(value)))
+    .default(1),
+  /** A claimed digest run whose process stopped answering is taken over after this many seconds. */
+  DIGEST_CLAIM_TIMEOUT_SECONDS: wholeCount(120),
 });
 
 export type Config = z.infer<typeof configSchema>;
