@@ -615,3 +615,192 @@ describe('pure validators', () => {
     ]);
   });
 });
+
+describe('sharding', () => {
+  // (id >> 22) % 2: the first is on shard 0 of 2, the second on shard 1.
+  const ON_SHARD_0 = { guild: '1100000000004194305', channel: '1100000000004194306' };
+  const ON_SHARD_1 = { guild: '1100000000000000001', channel: '1100000000000000002' };
+  let sharded: Emulator;
+  const shards: Client[] = [];
+  const seen: { shard: number; kind: string; guildId: string | null }[] = [];
+
+  function shardClient(id: number): Client {
+    const shard = new Client({
+      intents: [GatewayIntentBits.Guilds, GatewayIntentBits.DirectMessages],
+      partials: [Partials.Channel],
+      rest: { api: sharded.apiUrl },
+      allowedMentions: NO_PINGS,
+      shards: [id],
+      shardCount: 2,
+    });
+    shard.on(Events.InteractionCreate, (interaction) => {
+      seen.push({ shard: id, kind: 'interaction', guildId: interaction.guildId });
+      if (interaction.isChatInputCommand())
+        interaction.reply({ content: `shard ${id}` }).catch((error: unknown) => handlerErrors.push(error));
+    });
+    shard.on(Events.MessageCreate, (message) => {
+      if (message.author.id !== shard.user?.id)
+        seen.push({ shard: id, kind: 'message', guildId: message.guildId });
+    });
+    return shard;
+  }
+
+  /** A raw gateway connection that sends one IDENTIFY and resolves with the close code. */
+  async function identifyRaw(shard: unknown): Promise<number> {
+    const { WebSocket } = await import('ws');
+    const ws = new WebSocket(`${sharded.gatewayUrl}?v=10&encoding=json`);
+    ws.on('message', (data: Buffer) => {
+      const payload = JSON.parse(data.toString()) as { op: number };
+      if (payload.op === 10) {
+        ws.send(
+          JSON.stringify({
+            op: 2,
+            d: { token: sharded.token, intents: 1, properties: { os: 'linux' }, shard },
+          }),
+        );
+      }
+    });
+    const [code] = (await once(ws, 'close')) as [number];
+    return code;
+  }
+
+  beforeAll(async () => {
+    sharded = await startEmulator({
+      heartbeatIntervalMs: 400,
+      users: [ALICE],
+      maxConcurrency: 2,
+      guilds: [ON_SHARD_0, ON_SHARD_1].map(({ guild, channel }) => ({
+        id: guild,
+        name: `Guild ${guild}`,
+        ownerId: ALICE.id,
+        members: [{ user: ALICE.id }],
+        channels: [{ id: channel, name: 'general' }],
+      })),
+    });
+    shards.push(shardClient(0), shardClient(1));
+    await Promise.all(shards.map((shard) => shard.login(sharded.token)));
+    await sharded.waitForShards(2);
+    await Promise.all(shards.map((shard) => (shard.isReady() ? undefined : once(shard, Events.ClientReady))));
+  });
+
+  afterAll(async () => {
+    await Promise.all(shards.map((shard) => shard.destroy()));
+    await sharded?.close();
+  });
+
+  afterEach(() => {
+    seen.length = 0;
+    sharded.clearViolations();
+  });
+
+  it('GIVEN two shards of 2 THEN each is sent READY and GUILD_CREATE for its own guilds only', () => {
+    expect(shards[0]!.guilds.cache.map((guild) => guild.id)).toEqual([ON_SHARD_0.guild]);
+    expect(shards[1]!.guilds.cache.map((guild) => guild.id)).toEqual([ON_SHARD_1.guild]);
+    const readies = sharded.gatewayLog.filter((entry) => entry.t === 'READY');
+    expect(readies.map((entry) => (entry.d as { shard: number[] }).shard).sort()).toEqual([
+      [0, 2],
+      [1, 2],
+    ]);
+    expect(sharded.sessions.map((session) => session.shard).sort()).toEqual([
+      [0, 2],
+      [1, 2],
+    ]);
+    expect(sharded.violations).toEqual([]);
+  });
+
+  it('GIVEN commands in both guilds and in a DM THEN each reaches only the shard that owns it (DMs: shard 0)', async () => {
+    const inGuild0 = sharded.sendCommand({ name: 'ping', channelId: ON_SHARD_0.channel, user: ALICE.id });
+    const inGuild1 = sharded.sendCommand({ name: 'ping', channelId: ON_SHARD_1.channel, user: ALICE.id });
+    const inDm = sharded.sendCommand({ name: 'ping', user: ALICE.id });
+    const records = await Promise.all([inGuild0, inGuild1, inDm].map((handle) => handle.settled()));
+    expect(records.map((record) => record.shards)).toEqual([[0], [1], [0]]);
+    expect(records.map((record) => record.original?.content)).toEqual(['shard 0', 'shard 1', 'shard 0']);
+    expect(seen.filter((event) => event.kind === 'interaction').map((event) => event.shard)).toEqual(
+      expect.arrayContaining([0, 1, 0]),
+    );
+    expect(seen.filter((event) => event.kind === 'interaction')).toHaveLength(3);
+    expect(sharded.shardOf(ON_SHARD_1.guild, 2)).toBe(1);
+    expect(sharded.violations).toEqual([]);
+  });
+
+  it('GIVEN a DM from a user THEN MESSAGE_CREATE goes to shard 0 only', async () => {
+    const dm = sharded.sendDirectMessage({ user: ALICE.id, content: 'hello' });
+    expect(dm.shards).toEqual([0]);
+    await eventuallySeen(() => seen.some((event) => event.kind === 'message'));
+    expect(seen).toEqual([{ shard: 0, kind: 'message', guildId: null }]);
+  });
+
+  it('GIVEN GET /gateway/bot THEN it recommends the configured shards and max_concurrency', async () => {
+    const gatewayBot = async () =>
+      (await (
+        await fetch(`${sharded.apiUrl}/v10/gateway/bot`, {
+          headers: { Authorization: `Bot ${sharded.token}` },
+        })
+      ).json()) as { shards: number; session_start_limit: { max_concurrency: number } };
+    expect(await gatewayBot()).toMatchObject({ shards: 1, session_start_limit: { max_concurrency: 2 } });
+    sharded.configure({ recommendedShards: 3 });
+    expect((await gatewayBot()).shards).toBe(3);
+    sharded.configure({ recommendedShards: null });
+  });
+
+  it('GIVEN an IDENTIFY with a shard id outside [0, count) THEN the gateway closes with 4010', async () => {
+    expect(await identifyRaw([2, 2])).toBe(4010);
+    expect(await identifyRaw([0, 0])).toBe(4010);
+    expect(sharded.takeViolations()).toMatchObject([
+      { kind: 'gateway', reason: expect.stringContaining('invalid shard') },
+      { kind: 'gateway', reason: expect.stringContaining('invalid shard') },
+    ]);
+  });
+
+  it('GIVEN more guilds on one shard than allowed THEN IDENTIFY is closed with 4011 Sharding required', async () => {
+    sharded.configure({ maxGuildsPerShard: 1 });
+    try {
+      expect(await identifyRaw(undefined)).toBe(4011); // unsharded: both guilds on one shard
+      expect(sharded.takeViolations()).toMatchObject([
+        { kind: 'gateway', reason: expect.stringContaining('sharding required') },
+      ]);
+    } finally {
+      sharded.configure({ maxGuildsPerShard: 2_500 });
+    }
+  });
+
+  it('GIVEN more than 50 requests in a second across processes THEN 429 global, counted; interaction callbacks stay exempt', async () => {
+    sharded.configure({ rateLimit: { limit: 10_000, windowMs: 1_000 } }); // isolate the global bucket
+    const before = sharded.rateLimitCounts.global;
+    const get = () =>
+      fetch(`${sharded.apiUrl}/v10/channels/${ON_SHARD_0.channel}`, {
+        headers: { Authorization: `Bot ${sharded.token}` },
+      });
+    const started = Date.now();
+    const answers = await Promise.all(Array.from({ length: 80 }, get));
+    const elapsedMs = Date.now() - started;
+    const limited = answers.filter((answer) => answer.status === 429);
+    // A token bucket: 50 at once, then one more every 20 ms.
+    expect(limited.length).toBeGreaterThan(0);
+    expect(answers.length - limited.length).toBeLessThanOrEqual(50 + Math.ceil(elapsedMs / 20) + 1);
+    const body = (await limited[0]!.json()) as { global: boolean; retry_after: number };
+    expect(body).toMatchObject({ global: true, message: 'You are being rate limited.' });
+    expect(body.retry_after).toBeGreaterThan(0);
+    expect(limited[0]!.headers.get('x-ratelimit-global')).toBe('true');
+    expect(sharded.rateLimitCounts.global - before).toBe(limited.length);
+    // The bucket is empty, yet an interaction's callback goes through.
+    const record = await sharded
+      .sendCommand({ name: 'ping', channelId: ON_SHARD_0.channel, user: ALICE.id })
+      .settled();
+    expect(record.callbacks.map((callback) => callback.accepted)).toEqual([true]);
+    expect(sharded.takeViolations().map((violation) => violation.kind)).toEqual(
+      limited.map(() => 'rate-limit'),
+    );
+    sharded.clock.advance(1_000); // refilled
+    expect((await get()).status).toBe(200);
+    sharded.configure({ rateLimit: { limit: 50, windowMs: 1_000 } });
+  });
+});
+
+async function eventuallySeen(predicate: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const started = Date.now();
+  while (!predicate()) {
+    if (Date.now() - started > timeoutMs) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -36,6 +36,18 @@ export const Op = {
   RequestSoundboardSounds: 31,
 } as const;
 
+/** The shard a guild's events go to: Discord's `(guild_id >> 22) % shard_count`. DMs go to shard 0. */
+export function shardIdOf(guildId: string | null, shardCount: number): number {
+  if (guildId === null || shardCount <= 1) return 0;
+  return Number((BigInt(guildId) >> 22n) % BigInt(shardCount));
+}
+
+/** Who an event is for: the shard owning `guildId` (shard 0 for null: DMs), optionally one intent. */
+export interface DispatchTarget {
+  guildId: string | null;
+  intent?: number;
+}
+
 /** Close codes after which Discord does not let the session be resumed. */
 const SESSION_ENDING_CODES = new Set([1000, 1001, 4004, 4007, 4009, 4010, 4011, 4012, 4013, 4014]);
 const MAX_PAYLOAD_BYTES = 4096;
@@ -185,6 +197,7 @@ export class Gateway {
     }
     this.deps.recorder.gateway({
       connection: conn.id,
+      shard: shardOfConnection(conn),
       direction: 'receive',
       op: payload.op,
       t: null,
@@ -279,16 +292,30 @@ export class Gateway {
       if (
         !Array.isArray(s) ||
         s.length !== 2 ||
-        typeof s[0] !== 'number' ||
-        typeof s[1] !== 'number' ||
-        s[0] < 0 ||
-        s[0] >= s[1]
+        !Number.isInteger(s[0]) ||
+        !Number.isInteger(s[1]) ||
+        (s[1] as number) < 1 ||
+        (s[0] as number) < 0 ||
+        (s[0] as number) >= (s[1] as number)
       ) {
         this.violation(`IDENTIFY with invalid shard ${JSON.stringify(s)}`);
         this.close(conn, 4010, 'Invalid shard.');
         return;
       }
-      shard = [s[0], s[1]];
+      shard = [s[0] as number, s[1] as number];
+    }
+    const { state } = this.deps;
+    const [shardId, shardCount] = shard ?? [0, 1];
+    const guilds = [...state.guilds.values()].filter(
+      (g) => g.members.has(state.bot.id) && shardIdOf(g.id, shardCount) === shardId,
+    );
+    const maxGuilds = this.deps.config().maxGuildsPerShard;
+    if (guilds.length > maxGuilds) {
+      this.violation(
+        `IDENTIFY as shard [${shardId}, ${shardCount}] would hold ${guilds.length} guilds (more than ${maxGuilds}): sharding required`,
+      );
+      this.close(conn, 4011, 'Sharding required.');
+      return;
     }
     if (this.sessionStartRemaining <= 0) {
       this.violation('IDENTIFY with no session starts remaining');
@@ -312,8 +339,6 @@ export class Gateway {
     conn.session = session;
     conn.identified = true;
 
-    const { state } = this.deps;
-    const guilds = [...state.guilds.values()].filter((g) => g.members.has(state.bot.id));
     this.dispatchTo(session, 'READY', {
       v: 10,
       user_settings: {},
@@ -421,6 +446,7 @@ export class Gateway {
     conn.ws.send(JSON.stringify(payload));
     this.deps.recorder.gateway({
       connection: conn.id,
+      shard: shardOfConnection(conn),
       direction: 'send',
       op: payload.op,
       t: payload.t,
@@ -446,17 +472,21 @@ export class Gateway {
   }
 
   /**
-   * Dispatches an event to every live session (connected, or disconnected but resumable: it is buffered and
-   * replayed on RESUME). `intent` filters sessions that did not subscribe. Returns how many sessions got it.
+   * Dispatches an event to every live session of the shard that owns `target.guildId` (shard 0 for DMs and
+   * other events outside a guild), as Discord routes them: connected, or disconnected but resumable (it is
+   * buffered and replayed on RESUME). `target.intent` filters sessions that did not subscribe. Returns the
+   * shard ids of the sessions that got it (an unsharded session counts as shard 0).
    */
-  dispatch(t: string, d: JsonObject, intent?: number): number {
+  dispatch(t: string, d: JsonObject, target: DispatchTarget): number[] {
     this.expireSessions();
-    let delivered = 0;
+    const delivered: number[] = [];
     for (const session of this.sessions.values()) {
       if (session.invalidated || !session.ready) continue;
-      if (intent !== undefined && (session.intents & intent) === 0) continue;
+      if (target.intent !== undefined && (session.intents & target.intent) === 0) continue;
+      const [shardId, shardCount] = session.shard ?? [0, 1];
+      if (shardIdOf(target.guildId, shardCount) !== shardId) continue;
       this.dispatchTo(session, t, d);
-      delivered++;
+      delivered.push(shardId);
     }
     return delivered;
   }
@@ -468,9 +498,28 @@ export class Gateway {
   }
 
   isConnectedAndReady(): boolean {
-    return this.liveSessions().some(
-      (s) => s.connection !== null && s.connection.ws.readyState === WebSocket.OPEN,
-    );
+    return this.liveSessions().some(isConnected);
+  }
+
+  /** Shard ids `[0, count)` that each have a connected, ready session identified with that shard count. */
+  connectedShards(count: number): number[] {
+    const ids = new Set<number>();
+    for (const session of this.liveSessions()) {
+      const [shardId, shardCount] = session.shard ?? [0, 1];
+      if (shardCount === count && isConnected(session)) ids.add(shardId);
+    }
+    return [...ids].sort((a, b) => a - b);
+  }
+
+  /** The shard of every session (live or ended), with whether it is connected now. */
+  sessionList(): { id: string; shard: [number, number] | null; connected: boolean; ready: boolean }[] {
+    this.expireSessions();
+    return [...this.sessions.values()].map((s) => ({
+      id: s.id,
+      shard: s.shard,
+      connected: isConnected(s) && !s.invalidated,
+      ready: s.ready && !s.invalidated,
+    }));
   }
 
   private close(conn: Connection, code: number, reason: string): void {
@@ -522,4 +571,13 @@ export class Gateway {
   private violation(reason: string): void {
     this.deps.recorder.violation({ kind: 'gateway', reason });
   }
+}
+
+function isConnected(session: Session): boolean {
+  return session.connection !== null && session.connection.ws.readyState === WebSocket.OPEN;
+}
+
+/** The shard id of the connection's session (0 when unsharded); null before IDENTIFY or RESUME. */
+function shardOfConnection(conn: Connection): number | null {
+  return conn.session ? (conn.session.shard?.[0] ?? 0) : null;
 }

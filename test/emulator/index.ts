@@ -1,5 +1,5 @@
 import { type Clock, createClock } from './clock.ts';
-import { Gateway, Intents } from './gateway.ts';
+import { Gateway, Intents, shardIdOf } from './gateway.ts';
 import { defaultBotToken, snowflake } from './ids.ts';
 import {
   type AutocompleteInvocation,
@@ -10,7 +10,7 @@ import {
   type SelectInvocation,
 } from './interactions.ts';
 import type { PermissionInput } from './permissions.ts';
-import { type ForcedRateLimit, RateLimiter } from './ratelimit.ts';
+import { type ForcedRateLimit, type RateLimitCounts, RateLimiter } from './ratelimit.ts';
 import { Recorder } from './recorder.ts';
 import type { RestContext } from './rest/context.ts';
 import { createRestListener } from './rest/index.ts';
@@ -45,7 +45,8 @@ export type {
   OptionInput,
   SelectInvocation,
 } from './interactions.ts';
-export type { ForcedRateLimit } from './ratelimit.ts';
+export type { ForcedRateLimit, RateLimitCounts } from './ratelimit.ts';
+export { shardIdOf } from './gateway.ts';
 export type { Clock } from './clock.ts';
 export { Permissions } from './permissions.ts';
 export { Intents } from './gateway.ts';
@@ -62,6 +63,10 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
   requireRegisteredCommands: false,
   privilegedIntents: 0,
   rateLimit: { limit: 50, windowMs: 1_000 },
+  globalRateLimit: { limit: 50, windowMs: 1_000 },
+  recommendedShards: null,
+  maxConcurrency: 1,
+  maxGuildsPerShard: 2_500,
   settleQuietMs: 250,
   responseTimeoutMs: 5_000,
 };
@@ -252,7 +257,10 @@ export class Emulator {
   /** Adds a guild the bot is in. Before login it appears in READY; afterwards GUILD_CREATE is sent live. */
   addGuild(spec: GuildSpec): GuildInfo {
     const guild = this.state.addGuild(spec);
-    this.gateway.dispatch('GUILD_CREATE', this.state.apiGuildCreate(guild), Intents.Guilds);
+    this.gateway.dispatch('GUILD_CREATE', this.state.apiGuildCreate(guild), {
+      guildId: guild.id,
+      intent: Intents.Guilds,
+    });
     return this.guildInfo(guild.id);
   }
 
@@ -274,7 +282,10 @@ export class Emulator {
 
   addChannel(guildId: string, spec: ChannelSpec): { id: string } {
     const channel = this.state.addChannelRecord(this.state.requireGuild(guildId), spec);
-    this.gateway.dispatch('CHANNEL_CREATE', this.state.apiChannel(channel), Intents.Guilds);
+    this.gateway.dispatch('CHANNEL_CREATE', this.state.apiChannel(channel), {
+      guildId,
+      intent: Intents.Guilds,
+    });
     return { id: channel.id };
   }
 
@@ -284,7 +295,7 @@ export class Emulator {
     this.gateway.dispatch(
       'GUILD_MEMBER_ADD',
       { ...this.state.apiMember(member), guild_id: guild.id },
-      Intents.GuildMembers,
+      { guildId: guild.id, intent: Intents.GuildMembers },
     );
     return { userId: member.userId };
   }
@@ -294,7 +305,8 @@ export class Emulator {
     const channel = this.state.requireChannel(channelId);
     const payload = this.state.apiChannel(channel);
     channel.deleted = true;
-    if (channel.guildId) this.gateway.dispatch('CHANNEL_DELETE', payload, Intents.Guilds);
+    if (channel.guildId)
+      this.gateway.dispatch('CHANNEL_DELETE', payload, { guildId: channel.guildId, intent: Intents.Guilds });
   }
 
   /** Sets (replaces) one permission overwrite on a channel and sends CHANNEL_UPDATE. */
@@ -302,7 +314,10 @@ export class Emulator {
     const channel = this.state.requireChannel(channelId);
     if (!channel.guildId) throw new Error('Permission overwrites only exist on guild channels');
     this.state.setOverwrite(channel, overwrite);
-    this.gateway.dispatch('CHANNEL_UPDATE', this.state.apiChannel(channel), Intents.Guilds);
+    this.gateway.dispatch('CHANNEL_UPDATE', this.state.apiChannel(channel), {
+      guildId: channel.guildId,
+      intent: Intents.Guilds,
+    });
   }
 
   /** Member overwrite for the bot, e.g. `{ deny: Permissions.SendMessages }` → posting answers 50013. */
@@ -391,6 +406,27 @@ export class Emulator {
       .then(() => undefined);
   }
 
+  /** Resolves once every shard `[0, count)` has a connected, ready session identified with that count. */
+  waitForShards(count: number, timeoutMs = 10_000): Promise<void> {
+    return this.recorder
+      .waitFor(
+        () => this.gateway.connectedShards(count).length === count,
+        timeoutMs,
+        `READY sessions for all ${count} shards`,
+      )
+      .then(() => undefined);
+  }
+
+  /** Every gateway session so far with its shard (`[id, count]`, null when unsharded) and whether it is connected. */
+  get sessions(): { id: string; shard: [number, number] | null; connected: boolean; ready: boolean }[] {
+    return this.gateway.sessionList();
+  }
+
+  /** The shard Discord sends a guild's events to (`(guild_id >> 22) % shardCount`); DMs (null) go to 0. */
+  shardOf(guildId: string | null, shardCount: number): number {
+    return shardIdOf(guildId, shardCount);
+  }
+
   /** Resolves when a RESUME succeeded after `since` resumes (default: the count at call time). */
   waitForResumed(options: { since?: number; timeoutMs?: number } = {}): Promise<void> {
     const since = options.since ?? this.gateway.resumeCount;
@@ -447,6 +483,11 @@ export class Emulator {
     this.outageState = on ? { status: options.status ?? 503 } : null;
   }
 
+  /** 429s answered so far: past the global limit, past a route's bucket, and scripted ones. */
+  get rateLimitCounts(): Readonly<RateLimitCounts> {
+    return this.rateLimiter.counts;
+  }
+
   /** Scripts 429 answers for the next `count` requests matching `route`. */
   rateLimit(spec: ForcedRateLimit): void {
     this.rateLimiter.force(spec);
@@ -499,7 +540,10 @@ export class Emulator {
     });
     const channelType = input.omitChannelType ? {} : { channel_type: 1 };
     const payload = this.state.apiMessage(message, this.port, channelType);
-    const delivered = this.gateway.dispatch('MESSAGE_CREATE', payload, Intents.DirectMessages) > 0;
+    const shards = this.gateway.dispatch('MESSAGE_CREATE', payload, {
+      guildId: null,
+      intent: Intents.DirectMessages,
+    });
     const replies = () =>
       this.state
         .messagesIn(channel.id)
@@ -512,7 +556,8 @@ export class Emulator {
       payload,
       message,
       channelId: channel.id,
-      delivered,
+      delivered: shards.length > 0,
+      shards,
       replies,
       waitForReply: (timeoutMs = this.cfg.responseTimeoutMs) =>
         this.recorder.waitFor(

@@ -548,6 +548,7 @@ export class Interactions {
       type: Number(payload.type),
       payload,
       dispatchedAt: now,
+      shards: [],
       callbacks: [],
       acknowledged: false,
       responseType: null,
@@ -561,7 +562,9 @@ export class Interactions {
     };
     const entry: Entry = { record, ...meta };
     this.entries.set(record.id, entry);
-    this.deps.gateway.dispatch('INTERACTION_CREATE', payload);
+    // Discord sends it to the shard owning the guild; an interaction outside a guild (a DM) to shard 0.
+    const guildId = typeof payload.guild_id === 'string' ? payload.guild_id : null;
+    record.shards = this.deps.gateway.dispatch('INTERACTION_CREATE', payload, { guildId });
     return this.handle(entry);
   }
 

@@ -24,6 +24,19 @@ interface Bucket {
   resetAt: number;
 }
 
+/** 429s the emulator answered, by cause. */
+export interface RateLimitCounts {
+  /** Past the bot's global limit (all processes together): the bot's fault, also a `rate-limit` violation. */
+  global: number;
+  /** Past a route bucket's advertised `remaining`: also a `rate-limit` violation. */
+  route: number;
+  /** Scripted by a test (`emu.rateLimit`). */
+  forced: number;
+}
+
+/** Routes Discord leaves out of the global limit: interaction callbacks and interaction webhooks. */
+const GLOBAL_EXEMPT = /^\/(interactions|webhooks)\//;
+
 /**
  * Per-route buckets that advertise realistic `x-ratelimit-*` headers. A bot that keeps sending after the
  * advertised `remaining` hit 0 gets a 429 (recorded as a `rate-limit` violation by the REST layer).
@@ -31,6 +44,9 @@ interface Bucket {
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
   private readonly forced: Array<Required<Omit<ForcedRateLimit, 'method'>> & { method?: string }> = [];
+  /** Discord's global limit as a token bucket: `limit` tokens, refilled at `limit` per `windowMs`. */
+  private global: { tokens: number; at: number } | null = null;
+  readonly counts: RateLimitCounts = { global: 0, route: 0, forced: 0 };
 
   constructor(
     private readonly clock: Clock,
@@ -52,6 +68,35 @@ export class RateLimiter {
     this.forced.length = 0;
   }
 
+  /**
+   * The bot's global limit, shared by every process that uses its token. Null when the request may go on;
+   * otherwise the 429 to answer (Discord sends `retry_after` and `X-RateLimit-Global`, no bucket headers).
+   */
+  checkGlobal(route: string): RateLimitDecision | null {
+    const global = this.config().globalRateLimit;
+    if (!global || GLOBAL_EXEMPT.test(route)) return null;
+    const now = this.clock.now();
+    const perMs = global.limit / global.windowMs;
+    const bucket = this.global ?? { tokens: global.limit, at: now };
+    bucket.tokens = Math.min(global.limit, bucket.tokens + Math.max(0, now - bucket.at) * perMs);
+    bucket.at = now;
+    this.global = bucket;
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return null;
+    }
+    this.counts.global++;
+    const retryAfterMs = Math.max(1, Math.ceil((1 - bucket.tokens) / perMs));
+    return {
+      headers: {
+        'retry-after': (retryAfterMs / 1000).toFixed(3),
+        'x-ratelimit-global': 'true',
+        'x-ratelimit-scope': 'global',
+      },
+      limited: { retryAfterMs, global: true, forced: false, scope: 'user' },
+    };
+  }
+
   check(method: string, route: string, path: string, majorParameter: string): RateLimitDecision {
     const { limit, windowMs } = this.config().rateLimit;
     const hash = createHash('sha1').update(`${method} ${route}`).digest('hex').slice(0, 16);
@@ -65,6 +110,7 @@ export class RateLimiter {
     );
     if (forced) {
       forced.count--;
+      this.counts.forced++;
       const seconds = forced.retryAfterMs / 1000;
       return {
         headers: {
@@ -100,6 +146,7 @@ export class RateLimiter {
       'x-ratelimit-bucket': hash,
     };
     if (bucket.count >= limit) {
+      this.counts.route++;
       return {
         headers: {
           ...base,

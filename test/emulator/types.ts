@@ -103,6 +103,18 @@ export interface EmulatorConfig {
   identifyAnswer: 'ready' | 'nothing' | number;
   /** Per-route bucket size advertised in x-ratelimit-* headers; exceeding it answers 429. */
   rateLimit: { limit: number; windowMs: number };
+  /**
+   * Discord's global limit per bot, across all its processes (default 50 requests per 1000 ms, as a token
+   * bucket); interaction callbacks and interaction webhooks are exempt. Past it: 429 with `global: true`.
+   * Null turns it off.
+   */
+  globalRateLimit: { limit: number; windowMs: number } | null;
+  /** `shards` in GET /gateway/bot; null: one per 1,000 guilds (at least 1), as Discord recommends. */
+  recommendedShards: number | null;
+  /** `session_start_limit.max_concurrency` in GET /gateway/bot (default 1). */
+  maxConcurrency: number;
+  /** A shard that would hold more guilds than this is closed with 4011 Sharding required (default 2500). */
+  maxGuildsPerShard: number;
   /** Quiet period for `handle.settled()` (default 250). */
   settleQuietMs: number;
   /** Default timeout for `handle.response()` / waits (default 5000). */
@@ -181,6 +193,8 @@ export interface RecordedRequest {
 export interface GatewayLogEntry {
   at: number;
   connection: number;
+  /** The shard of the connection's session (0 when unsharded); null before IDENTIFY or RESUME. */
+  shard: number | null;
   direction: 'send' | 'receive';
   op: number;
   t: string | null;
@@ -274,6 +288,8 @@ export interface InteractionRecord {
   /** What was sent in INTERACTION_CREATE. */
   payload: JsonObject;
   dispatchedAt: number;
+  /** The shards whose sessions INTERACTION_CREATE was dispatched to (0 for an unsharded session). */
+  shards: number[];
   callbacks: CallbackRecord[];
   acknowledged: boolean;
   /** Callback type of the accepted initial response. */
@@ -312,6 +328,8 @@ export interface DirectMessageHandle {
   readonly channelId: string;
   /** False when no session subscribed to DIRECT_MESSAGES got the event (the bot will never see it). */
   readonly delivered: boolean;
+  /** The shards whose sessions got MESSAGE_CREATE: DMs go to shard 0 only. */
+  readonly shards: number[];
   /** Bot messages posted in the DM channel after this message. */
   replies(): StoredMessage[];
   waitForReply(timeoutMs?: number): Promise<StoredMessage>;

@@ -150,6 +150,23 @@ async function handle(
     );
   }
 
+  const globalLimit = auth === 'bot' ? deps.rateLimiter.checkGlobal(route) : null;
+  if (globalLimit?.limited) {
+    const { retryAfterMs } = globalLimit.limited;
+    const limit = deps.config().globalRateLimit;
+    const retryBody = {
+      message: 'You are being rate limited.',
+      retry_after: retryAfterMs / 1000,
+      global: true,
+    };
+    const error = new ApiError(
+      429,
+      { ...retryBody, code: 0 },
+      `global rate limit exceeded on ${method} ${route} (${limit?.limit} requests per ${limit?.windowMs} ms for the bot, all processes together)`,
+    );
+    return reject(error, 'rate-limit', globalLimit.headers);
+  }
+
   let rateHeaders: Record<string, string> = {};
   if (!route.startsWith('/interactions/')) {
     const decision = deps.rateLimiter.check(method, route, path, majorParameter(route, match.params));

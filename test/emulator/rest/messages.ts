@@ -131,7 +131,10 @@ export function dispatchMessage(
     if (interaction) extra.interaction_metadata = interactionMetadata(ctx, interaction.payload, message);
   }
   const intent = channel.guildId ? Intents.GuildMessages : Intents.DirectMessages;
-  ctx.gateway.dispatch(event, ctx.state.apiMessage(message, ctx.port(), extra), intent);
+  ctx.gateway.dispatch(event, ctx.state.apiMessage(message, ctx.port(), extra), {
+    guildId: channel.guildId,
+    intent,
+  });
 }
 
 export function dispatchMessageDelete(ctx: RestContext, message: StoredMessage): void {
@@ -144,7 +147,7 @@ export function dispatchMessageDelete(ctx: RestContext, message: StoredMessage):
       channel_id: message.channelId,
       ...(message.guildId ? { guild_id: message.guildId } : {}),
     },
-    intent,
+    { guildId: message.guildId, intent },
   );
 }
 

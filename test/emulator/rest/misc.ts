@@ -3,17 +3,20 @@ import type { Router } from '../http.ts';
 import type { GuildRecord } from '../state.ts';
 import { ok, param, type RestContext, type RestRequest, type RouteHandler } from './context.ts';
 
-const gatewayBot: RouteHandler = (ctx) =>
-  ok({
+/** Discord recommends one shard per 1,000 guilds; a test may fix the number (`recommendedShards`). */
+const gatewayBot: RouteHandler = (ctx) => {
+  const config = ctx.config();
+  return ok({
     url: ctx.gateway.gatewayUrl,
-    shards: 1,
+    shards: config.recommendedShards ?? Math.max(1, Math.ceil(ctx.state.guilds.size / 1000)),
     session_start_limit: {
       total: 1000,
       remaining: ctx.gateway.sessionStartRemaining,
       reset_after: 14_400_000,
-      max_concurrency: 1,
+      max_concurrency: config.maxConcurrency,
     },
   });
+};
 
 const gateway: RouteHandler = (ctx) => ok({ url: ctx.gateway.gatewayUrl });
 
