@@ -514,6 +514,8 @@ describe('charset and feeds list', () => {
       '/srv/broadsheet/config/feeds.yaml: feed 7: https://b.example.com/rss is listed twice; the first entry is used',
     ]);
     expect(() => parseFeedList('feeds: {', 'feeds.yaml')).toThrow(/feeds.yaml is not valid YAML/);
-    expect(() => parseFeedList('just: text', 'feeds.yaml')).toThrow(/must be a list of feeds/);
+    expect(() => parseFeedList('just: text', 'feeds.yaml')).toThrow(
+      /must be one feed URL a line, a YAML list of feeds/,
+    );
   });
 });

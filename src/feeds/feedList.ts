@@ -63,23 +63,42 @@ function parseEntry(
     : { ok: false, reason: describeEntryError(parsed.error) };
 }
 
+/** A line that is one URL and nothing else (`#` lines and blank lines aside). */
+const URL_LINE = /^[a-z][a-z0-9+.-]*:\/\/\S+$/i;
+
 /**
- * The feeds file: YAML, either a list of entries or `{ out, feeds: [...] }`. An entry is a URL or
- * `{ url, topics?, provider? }`. A bad entry is skipped and named (position and reason); only a file
- * that cannot be read at all throws.
+ * The simplest feeds file, one URL a line (as exported by many feed readers' "copy all"), with `#`
+ * comments: YAML would read it as one long string.
+ */
+function urlLines(text: string): string[] | null {
+  const lines = text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'));
+  return lines.length && lines.every((line) => URL_LINE.test(line)) ? lines : null;
+}
+
+/**
+ * The feeds file: one URL a line, or YAML, either a list of entries or `{ out, feeds: [...] }`. An
+ * entry is a URL or `{ url, topics?, provider? }`. A bad entry is skipped and named (position and
+ * reason); only a file that cannot be read at all throws.
  */
 export function parseFeedList(text: string, file: string): FeedList {
-  let data: unknown;
+  let data: unknown = urlLines(text);
   try {
-    data = yaml.load(text, { schema: yaml.CORE_SCHEMA, filename: file });
+    data ??= yaml.load(text, { schema: yaml.CORE_SCHEMA, filename: file });
   } catch (error) {
-    const reason = error instanceof yaml.YAMLException ? error.message : String(error);
+    // One line: js-yaml's own message quotes the file with a caret under the spot.
+    const reason =
+      error instanceof yaml.YAMLException
+        ? `${error.reason} (line ${error.mark.line + 1}, column ${error.mark.column + 1})`
+        : String(error);
     throw new FeedListError(`${file} is not valid YAML: ${reason}`);
   }
   const shape = fileSchema.safeParse(data ?? []);
   if (!shape.success)
     throw new FeedListError(
-      `${file} must be a list of feeds, or a mapping with "feeds:" (a list) and an optional "out:" folder`,
+      `${file} must be one feed URL a line, a YAML list of feeds, or a mapping with "feeds:" (a list) and an optional "out:" folder`,
     );
   const entries = Array.isArray(shape.data) ? shape.data : shape.data.feeds;
   const out = Array.isArray(shape.data) ? undefined : shape.data.out;

@@ -18,6 +18,8 @@ export interface FetchFeedOptions {
   lastModified?: string;
   /** The clock for Retry-After dates. */
   now?: number;
+  /** Aborts the exchange from outside (the bot shutting down): a FeedError with code `aborted`. */
+  signal?: AbortSignal;
 }
 
 export type FetchedFeed =
@@ -74,7 +76,8 @@ async function readCapped(response: Response, maxBytes: number): Promise<Uint8Ar
   return Buffer.concat(chunks);
 }
 
-function describeNetworkError(error: unknown): FeedError {
+function describeNetworkError(error: unknown, stopped: boolean): FeedError {
+  if (stopped) return new FeedError('aborted', 'the import was stopped before this feed was read');
   if (error instanceof FeedError) return error;
   const name = (error as { name?: string } | null)?.name;
   if (name === 'TimeoutError' || name === 'AbortError')
@@ -96,7 +99,8 @@ export async function fetchFeed(url: string, options: FetchFeedOptions = {}): Pr
   const maxRedirects = options.maxRedirects ?? FETCH_DEFAULTS.maxRedirects;
   if (!isHttpUrl(url)) throw new FeedError('not-http', `${url} is not an http(s) URL`);
 
-  const signal = AbortSignal.timeout(timeoutMs);
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
   const headers: Record<string, string> = {
     accept: ACCEPT,
     'user-agent': 'Broadsheet feed importer',
@@ -151,6 +155,6 @@ export async function fetchFeed(url: string, options: FetchFeedOptions = {}): Pr
       };
     }
   } catch (error) {
-    throw describeNetworkError(signal.aborted ? signal.reason : error);
+    throw describeNetworkError(deadline.aborted ? deadline.reason : error, Boolean(options.signal?.aborted));
   }
 }

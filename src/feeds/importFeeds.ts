@@ -15,6 +15,7 @@ import {
 } from './feedState.ts';
 import type { FeedEntry } from './feedList.ts';
 import { FETCH_DEFAULTS, fetchFeed, HttpStatusError } from './fetchFeed.ts';
+import { acquireImportLock } from './importLock.ts';
 import { parseFeed, type ParsedFeed } from './parseFeed.ts';
 import { FeedError, type FeedProblem, type ItemProblem } from './problems.ts';
 import { htmlToPlainText } from './text.ts';
@@ -45,6 +46,13 @@ export interface ImportFeedsOptions {
    * so a large hand-written corpus is not parsed again each run; null (the default) parses them.
    */
   cacheDir?: string | null;
+  /** Largest hand-written file parsed for its URL (the loader's cap). */
+  maxFileBytes?: number;
+  /**
+   * Stops the run early (the bot shutting down): fetches in flight are abandoned, no new feed or item
+   * is started, and what was written so far is recorded. Feeds not read are `skipped`, their state kept.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ItemCounts {
@@ -76,8 +84,10 @@ export interface ImportSummary {
   feeds: { listed: number; read: number; notModified: number; failed: number; skipped: number };
   items: ItemCounts;
   reports: FeedReport[];
-  /** About the run itself (an unreadable state file). */
+  /** About the run itself (an unreadable state file, another import running). */
   problems: string[];
+  /** True when `signal` stopped the run before every feed was read. */
+  aborted: boolean;
 }
 
 const emptyCounts = (): ItemCounts => ({ new: 0, updated: 0, unchanged: 0, rejected: 0 });
@@ -150,6 +160,7 @@ async function readSource(entry: FeedEntry, run: RunContext): Promise<SourceText
     ...(options.maxRedirects !== undefined ? { maxRedirects: options.maxRedirects } : {}),
     ...(previous?.etag ? { etag: previous.etag } : {}),
     ...(previous?.lastModified ? { lastModified: previous.lastModified } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
     now: run.now,
   });
   if (fetched.status === 'not-modified') {
@@ -174,6 +185,7 @@ function indexOutDir(
   outDir: string,
   state: FeedsState,
   cacheDir: string | null,
+  maxFileBytes: number | undefined,
 ): Pick<RunContext, 'imported' | 'handWritten'> {
   const imported = new Map<string, string>();
   const others = [];
@@ -184,7 +196,8 @@ function indexOutDir(
   }
   const handWritten = new Map<string, string>();
   if (others.length) {
-    for (const article of loadCorpus(outDir, { files: others, cacheDir }).articles) {
+    const options = { files: others, cacheDir, ...(maxFileBytes ? { maxFileBytes } : {}) };
+    for (const article of loadCorpus(outDir, options).articles) {
       const named = IMPORTED_FILE_NAME.exec(path.basename(article.path))?.[1];
       if (named === article.id && !imported.has(article.id)) imported.set(article.id, article.path);
       else handWritten.set(article.id, article.path);
@@ -219,7 +232,7 @@ async function importItems(
   source: Extract<SourceText, { status: 'parsed' }>,
   report: FeedReport,
   run: RunContext,
-): Promise<void> {
+): Promise<'complete' | 'stopped'> {
   const { outDir } = run.options;
   const baseUrl = baseUrlOf(source);
   const context = {
@@ -230,6 +243,7 @@ async function importItems(
   };
   for (const [index, item] of source.feed.items.entries()) {
     if (index > 0 && index % ITEMS_PER_TURN === 0) await nextTurn();
+    if (run.options.signal?.aborted) return 'stopped';
     const outcome = articleFromItem(item, context);
     if (!outcome.ok) {
       report.items.rejected++;
@@ -288,6 +302,14 @@ async function importItems(
     if (existingText === null) report.items.new++;
     else report.items.updated++;
   }
+  return 'complete';
+}
+
+/** A feed the run was stopped before: skipped, its state as it was, so a stop never counts as a failure. */
+function stoppedReport(report: FeedReport): FeedReport {
+  report.status = 'skipped';
+  report.problems.push({ code: 'aborted', message: 'the import was stopped before this feed was read' });
+  return report;
 }
 
 async function importOne(entry: FeedEntry, run: RunContext): Promise<FeedReport> {
@@ -299,6 +321,7 @@ async function importOne(entry: FeedEntry, run: RunContext): Promise<FeedReport>
     itemProblems: [],
   };
   const previous = run.state.feeds[entry.url];
+  if (run.options.signal?.aborted) return stoppedReport(report);
   if (run.options.respectBackoff && isBackingOff(previous, run.now)) {
     report.status = 'skipped';
     report.retryAfter = previous!.retryAfter!;
@@ -312,6 +335,7 @@ async function importOne(entry: FeedEntry, run: RunContext): Promise<FeedReport>
   try {
     source = await readSource(entry, run);
   } catch (error) {
+    if (error instanceof FeedError && error.code === 'aborted') return stoppedReport(report);
     const failure =
       error instanceof FeedError
         ? error
@@ -337,7 +361,12 @@ async function importOne(entry: FeedEntry, run: RunContext): Promise<FeedReport>
   const title = source.feed.title ? htmlToPlainText(source.feed.title) : '';
   if (title) report.title = title;
   report.problems.push(...source.warnings);
-  await importItems(entry, source, report, run);
+  if ((await importItems(entry, source, report, run)) === 'stopped') {
+    // Not every item was written: the next run must fetch the feed in full, not be answered 304.
+    const feedState = run.state.feeds[entry.url];
+    if (feedState) run.state.feeds[entry.url] = { ...feedState, etag: undefined, lastModified: undefined };
+    report.problems.push({ code: 'aborted', message: 'the import was stopped before every item was read' });
+  }
   return report;
 }
 
@@ -351,12 +380,62 @@ export async function importFeeds(options: ImportFeedsOptions): Promise<ImportSu
   const started = performance.now();
   const now = options.now === undefined ? Date.now() : +options.now;
   fs.mkdirSync(options.outDir, { recursive: true });
+  const lock = acquireImportLock(options.outDir, now);
+  if (!lock.ok) return busySummary(options, now, started, lock.reason);
+  try {
+    return await importHoldingLock(options, now, started);
+  } finally {
+    lock.release();
+  }
+}
+
+/** Every feed skipped: another import is writing this folder, and two would write the same files. */
+function busySummary(
+  options: ImportFeedsOptions,
+  now: number,
+  started: number,
+  reason: string,
+): ImportSummary {
+  const reports = options.feeds.map((entry): FeedReport => ({
+    source: entry.url,
+    status: 'skipped',
+    items: emptyCounts(),
+    problems: [{ code: 'busy', message: reason }],
+    itemProblems: [],
+  }));
+  return {
+    outDir: options.outDir,
+    startedAt: new Date(now).toISOString(),
+    ms: Math.round(performance.now() - started),
+    feeds: { listed: reports.length, read: 0, notModified: 0, failed: 0, skipped: reports.length },
+    items: emptyCounts(),
+    reports,
+    problems: [reason],
+    aborted: false,
+  };
+}
+
+/** A write the importer began and never renamed into place (a stopped worker): with the lock held, nobody else's. */
+const LEFTOVER_TEMP = /^(\d{4}-\d{2}-\d{2}-.+-[A-Za-z0-9_-]{8}\.md|\.feeds-state\.json)\.\d+\.tmp$/;
+
+function removeLeftoverTempFiles(outDir: string): void {
+  for (const name of fs.readdirSync(outDir)) {
+    if (LEFTOVER_TEMP.test(name)) fs.rmSync(path.join(outDir, name), { force: true });
+  }
+}
+
+async function importHoldingLock(
+  options: ImportFeedsOptions,
+  now: number,
+  started: number,
+): Promise<ImportSummary> {
+  removeLeftoverTempFiles(options.outDir);
   const { state, problem } = readFeedsState(options.outDir);
   const run: RunContext = {
     options,
     now,
     state,
-    ...indexOutDir(options.outDir, state, options.cacheDir ?? null),
+    ...indexOutDir(options.outDir, state, options.cacheDir ?? null, options.maxFileBytes),
     seen: new Map(),
   };
 
@@ -397,5 +476,6 @@ export async function importFeeds(options: ImportFeedsOptions): Promise<ImportSu
     items,
     reports,
     problems,
+    aborted: Boolean(options.signal?.aborted),
   };
 }

@@ -18,6 +18,8 @@ export type FeedProblemCode =
   | 'invalid-json'
   | 'unknown-format'
   | 'backing-off'
+  | 'aborted'
+  | 'busy'
   | 'state';
 
 export type ItemProblemCode =
