@@ -6,6 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    globalSetup: ['test/support/tempRoot.ts'],
+    // postgresGlobalSetup first: its folder must be outside the run's TMPDIR (see the file).
+    globalSetup: ['test/support/postgresGlobalSetup.ts', 'test/support/tempRoot.ts'],
   },
 });
