@@ -36,7 +36,7 @@ function formatSummary(summary: ImportSummary): string {
   const { feeds, items } = summary;
   const lines = [
     `Imported feeds into ${summary.outDir} in ${(summary.ms / 1000).toFixed(1)} s`,
-    `  feeds: ${feeds.listed} listed, ${feeds.read} read, ${feeds.notModified} not modified, ${feeds.failed} failed, ${feeds.skipped} skipped (backing off)`,
+    `  feeds: ${feeds.listed} listed, ${feeds.read} read, ${feeds.notModified} not modified, ${feeds.failed} failed, ${feeds.skipped} skipped`,
     `  items: ${items.new} new, ${items.updated} updated, ${items.unchanged} unchanged, ${items.rejected} rejected`,
   ];
   if (summary.problems.length) lines.push('', plural(summary.problems.length, 'problem') + ':');
