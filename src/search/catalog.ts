@@ -1,9 +1,10 @@
 import type { Article, RelatedLink } from '../articles/article.ts';
 import { articleIdFromUrl, normalizeUrl, topicKey } from '../articles/normalize.ts';
 import { splitWords } from './analyzer.ts';
-import { Scorer } from './scorer.ts';
+import { Scorer, topK } from './scorer.ts';
+import { makeSegment, type Segment } from './segments.ts';
 import { storyIdOf } from './stories.ts';
-import { buildPrefixTable, SuggestionIndex, type PrefixTable } from './suggestions.ts';
+import { buildPrefixTable, POPULAR_SIZE, SuggestionIndex, type PrefixTable } from './suggestions.ts';
 import { buildTextIndex, type TextIndexData } from './textIndex.ts';
 import { Vocabulary } from './vocabulary.ts';
 
@@ -28,14 +29,27 @@ export interface TopicEntry {
   docs: number[];
 }
 
+/** Article id → doc. */
+export interface DocLookup {
+  get(id: string): number | undefined;
+}
+
 /**
  * The library's tables, shared by search, browsing and related reading. Docs are positions in `list`;
  * `live` says which may be recommended (`published: false` articles are kept for lookups only).
+ * A library that changed while running lists its base segment's docs first, then its fresh segment's;
+ * docs whose articles left or changed since are `removed` (tombstones): never live, never looked up.
  */
 export interface Catalog {
   readonly list: readonly Article[];
-  readonly index: TextIndexData;
-  readonly byId: ReadonlyMap<string, number>;
+  readonly segments: readonly Segment[];
+  /** Articles in the library: `list` less the removed docs. */
+  readonly size: number;
+  /** 1 for a doc whose article left the library or changed since; null when none did. */
+  readonly removed: Uint8Array | null;
+  readonly byId: DocLookup;
+  /** A doc by exact title (case, accents and punctuation aside). */
+  readonly byTitle: (title: string) => number | undefined;
   readonly live: Uint8Array;
   readonly liveCount: number;
   /** Story id per doc: syndicated copies share one. */
@@ -51,6 +65,8 @@ export interface Catalog {
   readonly scorer: Scorer;
   readonly suggestions: SuggestionIndex;
   readonly prefixTable: PrefixTable;
+  /** The most popular live docs, best first (autocomplete with nothing typed). */
+  readonly popular: readonly number[];
   readonly curatedLinksOf: (article: Article) => RelatedLink[];
 }
 
@@ -64,7 +80,11 @@ export function deriveTables(articles: readonly Article[]): LibraryDerived {
   };
 }
 
-function numberStories(stories: readonly string[]): { numbers: Int32Array; count: number } {
+/** Story ids as small numbers, and the table that numbered them (a reload numbers new stories on). */
+export function numberStories(stories: readonly string[]): {
+  numbers: Int32Array;
+  ids: Map<string, number>;
+} {
   const ids = new Map<string, number>();
   const numbers = new Int32Array(stories.length);
   stories.forEach((story, doc) => {
@@ -72,7 +92,7 @@ function numberStories(stories: readonly string[]): { numbers: Int32Array; count
     if (id === undefined) ids.set(story, (id = ids.size));
     numbers[doc] = id;
   });
-  return { numbers, count: ids.size };
+  return { numbers, ids };
 }
 
 function buildTopicIndex(articles: readonly Article[]): Map<string, TopicEntry> {
@@ -115,25 +135,53 @@ export function buildCatalog(articles: Article[], options: LibraryOptions = {}):
   });
   dated.sort((a, b) => articles[a]!.publishedAt! - articles[b]!.publishedAt!);
   const topicIndex = buildTopicIndex(articles);
-  const { numbers, count } = numberStories(derived.stories);
-  return {
+  const { numbers, ids } = numberStories(derived.stories);
+  const segments = [makeSegment(index, 0)];
+  const popular = popularDocs(articles, live, null);
+  const catalog: Catalog = {
     list: articles,
-    index,
+    segments,
+    size: articles.length,
+    removed: null,
     byId,
+    byTitle: titleLookup(articles, live, null),
     live,
     liveCount,
     stories: derived.stories,
     storyNumbers: numbers,
-    storyCount: count,
+    storyCount: ids.size,
     maxHeat,
     dated,
     topicIndex,
-    vocabulary: new Vocabulary(index),
-    scorer: new Scorer(index),
-    suggestions: new SuggestionIndex(articles, derived.prefixTable, live, [...topicIndex.entries()]),
+    vocabulary: new Vocabulary(segments),
+    scorer: new Scorer(segments, articles.length),
+    suggestions: new SuggestionIndex(
+      prefixArticles(articles, derived.prefixTable),
+      popular.map((doc) => articles[doc]!),
+      [...topicIndex.entries()],
+    ),
     prefixTable: derived.prefixTable,
+    popular,
     curatedLinksOf: options.curatedLinks ?? ((article) => article.related),
   };
+  return catalog;
+}
+
+/** The prefix table with articles in place of doc numbers, as the suggestion index reads it. */
+export function prefixArticles(list: readonly Article[], table: PrefixTable): Map<string, Article[]> {
+  return new Map(table.map(([prefix, docs]) => [prefix, docs.map((doc) => list[doc]!)]));
+}
+
+/** The most popular live docs among `list` (docs marked in `removed` left out), best first. */
+export function popularDocs(
+  list: readonly Article[],
+  live: Uint8Array,
+  removed: Uint8Array | null,
+  docs: Iterable<number> = list.keys(),
+): number[] {
+  const candidates: number[] = [];
+  for (const doc of docs) if (live[doc] && !removed?.[doc]) candidates.push(doc);
+  return topK(candidates, POPULAR_SIZE, (doc) => list[doc]!.heat ?? 0);
 }
 
 /** Live dated docs published in [since, until). */
@@ -165,34 +213,39 @@ export function resolveTopic(
   return guess ? { key: topicKey(guess.value), name: guess.value, exact: false } : undefined;
 }
 
-/** Exact-title lookups are rare (ids come from autocomplete): the table is built on first use. */
-export function titleLookup(catalog: Catalog): (title: string) => number | undefined {
+/**
+ * Exact-title lookups are rare (ids come from autocomplete): the table is built on first use, over
+ * `docs` (all of `list` by default) less the `removed` ones.
+ */
+export function titleLookup(
+  list: readonly Article[],
+  live: Uint8Array,
+  removed: Uint8Array | null,
+  docs: Iterable<number> = list.keys(),
+): (title: string) => number | undefined {
   let byTitle: Map<string, number> | null = null;
   return (title) => {
     if (!byTitle) {
       byTitle = new Map<string, number>();
-      catalog.list.forEach((article, doc) => {
-        const key = splitWords(article.title).join(' ');
-        const known = byTitle!.get(key);
+      for (const doc of docs) {
+        if (removed?.[doc]) continue;
+        const key = splitWords(list[doc]!.title).join(' ');
+        const known = byTitle.get(key);
         // Prefer a live article when several share a title.
-        if (known === undefined || (!catalog.live[known] && catalog.live[doc])) byTitle!.set(key, doc);
-      });
+        if (known === undefined || (!live[known] && live[doc])) byTitle.set(key, doc);
+      }
     }
     return byTitle.get(splitWords(title).join(' '));
   };
 }
 
 /** An article named by id, URL or exact title (what /related and the terminal accept). */
-export function resolveArticle(
-  catalog: Catalog,
-  byTitle: (title: string) => number | undefined,
-  ref: string,
-): number | undefined {
+export function resolveArticle(catalog: Catalog, ref: string): number | undefined {
   const text = ref.trim().replace(/^<(.+)>$/, '$1');
   if (!text) return undefined;
   const byId = catalog.byId.get(text);
   if (byId !== undefined) return byId;
   const normalized = /^https?:\/\//i.test(text) ? normalizeUrl(text) : null;
   if (normalized) return catalog.byId.get(articleIdFromUrl(normalized));
-  return byTitle(text);
+  return catalog.byTitle(text);
 }

@@ -4,7 +4,6 @@ import {
   buildCatalog,
   resolveArticle,
   resolveTopic,
-  titleLookup,
   type Catalog,
   type LibraryDerived,
   type LibraryOptions,
@@ -23,20 +22,28 @@ export { deriveTables, type LibraryDerived, type LibraryOptions } from './catalo
  * module per kind of question over the shared `Catalog`: textSearch, browse, relatedReading.
  */
 export class Library {
+  /** Articles in the library. */
   readonly size: number;
-  readonly index: TextIndexData;
-  private readonly catalog: Catalog;
-  private readonly byTitle: (title: string) => number | undefined;
+  /** The tables behind every answer; a reload builds the next library's from these. */
+  readonly catalog: Catalog;
 
   static fromArticles(articles: Article[], options: LibraryOptions = {}): Library {
     return new Library(articles, options);
   }
 
-  constructor(articles: Article[], options: LibraryOptions = {}) {
-    this.catalog = buildCatalog(articles, options);
-    this.size = articles.length;
-    this.index = this.catalog.index;
-    this.byTitle = titleLookup(this.catalog);
+  /** A library over tables already built (a reload's next generation). */
+  static fromCatalog(catalog: Catalog): Library {
+    return new Library(catalog);
+  }
+
+  constructor(articles: Article[] | Catalog, options: LibraryOptions = {}) {
+    this.catalog = Array.isArray(articles) ? buildCatalog(articles, options) : articles;
+    this.size = this.catalog.size;
+  }
+
+  /** The base segment's index (the whole index unless the corpus changed while running). */
+  get index(): TextIndexData {
+    return this.catalog.segments[0]!.index;
   }
 
   /** Story ids and the autocomplete prefix table, to save beside the index for the next start. */
@@ -45,7 +52,8 @@ export class Library {
   }
 
   articles(): readonly Article[] {
-    return this.catalog.list;
+    const { list, removed } = this.catalog;
+    return removed ? list.filter((_, doc) => !removed[doc]) : list;
   }
 
   /** Articles that may be recommended (the rest say `published: false`). */
@@ -72,7 +80,7 @@ export class Library {
 
   /** An article named by id, URL or exact title (what /related and the terminal accept). */
   resolve(ref: string): Article | undefined {
-    const doc = resolveArticle(this.catalog, this.byTitle, ref);
+    const doc = resolveArticle(this.catalog, ref);
     return doc === undefined ? undefined : this.catalog.list[doc];
   }
 
@@ -114,7 +122,7 @@ export class Library {
     ref: string,
     options: { limit?: number; curated?: boolean } = {},
   ): ResultPage & { article?: Article } {
-    const doc = resolveArticle(this.catalog, this.byTitle, ref);
+    const doc = resolveArticle(this.catalog, ref);
     if (doc === undefined) {
       return { results: [], total: 0, notices: [{ kind: 'unknown-article', ref: ref.trim() }] };
     }

@@ -47,7 +47,8 @@ export function relatedTo(
     }
   }
   const similar = findSimilar(
-    catalog.index,
+    catalog.segments,
+    catalog.list.length,
     doc,
     (candidate) =>
       live[candidate] === 1 && !seenStories.has(stories[candidate]!) && !seenIds.has(list[candidate]!.id),

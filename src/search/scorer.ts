@@ -1,5 +1,5 @@
 import type { QueryWord } from './analyzer.ts';
-import type { TextIndexData } from './textIndex.ts';
+import type { Segment } from './segments.ts';
 import type { TermMatch, Vocabulary } from './vocabulary.ts';
 
 export interface WordPlan {
@@ -17,18 +17,22 @@ export interface ScoredDocs {
 }
 
 /**
- * Accumulates impacts over posting lists. The arrays are allocated once per index and only the
- * touched entries are cleared, so a query costs in proportion to the postings it reads.
+ * Accumulates impacts over posting lists, segment by segment, into per-doc arrays indexed by global doc
+ * number. The arrays are allocated once per library and only the touched entries are cleared, so a
+ * query costs in proportion to the postings it reads.
  */
 export class Scorer {
   private readonly scores: Float32Array;
   private readonly masks: Uint32Array;
   private touched: Uint32Array;
 
-  constructor(private readonly index: TextIndexData) {
-    this.scores = new Float32Array(index.docCount);
-    this.masks = new Uint32Array(index.docCount);
-    this.touched = new Uint32Array(Math.min(index.docCount, 1024));
+  constructor(
+    private readonly segments: readonly Segment[],
+    private readonly docCount: number,
+  ) {
+    this.scores = new Float32Array(docCount);
+    this.masks = new Uint32Array(docCount);
+    this.touched = new Uint32Array(Math.min(docCount, 1024));
   }
 
   plan(words: QueryWord[], vocabulary: Vocabulary, prefixLast: boolean): WordPlan[] {
@@ -44,26 +48,30 @@ export class Scorer {
    * The result is valid until the next call.
    */
   run(plans: WordPlan[]): ScoredDocs {
-    const { postingStart, postingDocs, postingImpact } = this.index;
     let count = 0;
     plans.forEach((plan, j) => {
       const bit = 1 << j;
       for (const match of plan.matches) {
-        for (let p = postingStart[match.termId]!, end = postingStart[match.termId + 1]!; p < end; p++) {
-          const doc = postingDocs[p]!;
-          const mask = this.masks[doc]!;
-          if (mask & bit) continue;
-          if (mask === 0) {
-            if (count === this.touched.length) {
-              const bigger = new Uint32Array(Math.min(this.index.docCount, this.touched.length * 4));
-              bigger.set(this.touched);
-              this.touched = bigger;
+        for (const { index, docBase, termIds } of this.segments) {
+          const termId = termIds.get(match.term);
+          if (termId === undefined) continue;
+          const { postingStart, postingDocs, postingImpact } = index;
+          for (let p = postingStart[termId]!, end = postingStart[termId + 1]!; p < end; p++) {
+            const doc = docBase + postingDocs[p]!;
+            const mask = this.masks[doc]!;
+            if (mask & bit) continue;
+            if (mask === 0) {
+              if (count === this.touched.length) {
+                const bigger = new Uint32Array(Math.min(this.docCount, this.touched.length * 4));
+                bigger.set(this.touched);
+                this.touched = bigger;
+              }
+              this.touched[count++] = doc;
+              this.scores[doc] = 0;
             }
-            this.touched[count++] = doc;
-            this.scores[doc] = 0;
+            this.masks[doc] = mask | bit;
+            this.scores[doc]! += postingImpact[p]! * match.weight;
           }
-          this.masks[doc] = mask | bit;
-          this.scores[doc]! += postingImpact[p]! * match.weight;
         }
       }
     });
@@ -74,26 +82,6 @@ export class Scorer {
   reset(docs: Uint32Array): void {
     for (const doc of docs) this.masks[doc] = 0;
   }
-}
-
-/** Position of (term, doc) in the postings, or -1 (binary search: postings ascend by doc). */
-export function postingOf(index: TextIndexData, termId: number, doc: number): number {
-  let lo = index.postingStart[termId]!;
-  let hi = index.postingStart[termId + 1]!;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const value = index.postingDocs[mid]!;
-    if (value === doc) return mid;
-    if (value < doc) lo = mid + 1;
-    else hi = mid;
-  }
-  return -1;
-}
-
-/** Which field bits a term has in a doc; 0 when absent. */
-export function fieldsOf(index: TextIndexData, termId: number, doc: number): number {
-  const at = postingOf(index, termId, doc);
-  return at < 0 ? 0 : index.postingFields[at]!;
 }
 
 export function popcount(value: number): number {

@@ -1,7 +1,15 @@
 import type { Article } from '../articles/article.ts';
-import { fieldsOf, postingOf, topK } from './scorer.ts';
+import { topK } from './scorer.ts';
+import {
+  documentFrequency,
+  fieldsOfTerm,
+  localDf,
+  postingOf,
+  segmentOf,
+  termWordOf,
+  type Segment,
+} from './segments.ts';
 import { isAddressWord, surfaceForm } from './surfaceWords.ts';
-import type { TextIndexData } from './textIndex.ts';
 
 /** The terms that best characterise an article; more cost time and add mostly noise. */
 const QUERY_TERMS = 25;
@@ -15,37 +23,52 @@ export interface SimilarMatch {
   why: string;
 }
 
+interface QueryTerm {
+  term: string;
+  weight: number;
+}
+
 /**
  * More-like-this over the impact index: the source article's strongest terms become a weighted
- * query, scored over their posting lists, then the best candidates are re-ranked by shared curator
- * topics (rarer shared topics count more). Cost: the postings of ≤ 25 terms.
+ * query, scored over their posting lists in every segment, then the best candidates are re-ranked by
+ * shared curator topics (rarer shared topics count more). Cost: the postings of ≤ 25 terms.
  */
 export function findSimilar(
-  index: TextIndexData,
+  segments: readonly Segment[],
+  docCount: number,
   doc: number,
   accept: (candidate: number) => boolean,
   articles: readonly Article[],
   limit: number,
 ): SimilarMatch[] {
-  const start = index.docTermStart[doc]!;
-  const end = index.docTermStart[doc + 1]!;
-  const maxDf = Math.max(10, index.docCount * COMMON_TERM_SHARE);
-  const sourceTerms: Array<{ term: number; weight: number }> = [];
+  const own = segmentOf(segments, doc);
+  const { index } = own;
+  const local = doc - own.docBase;
+  const start = index.docTermStart[local]!;
+  const end = index.docTermStart[local + 1]!;
+  const maxDf = Math.max(10, docCount * COMMON_TERM_SHARE);
+  const sourceTerms: QueryTerm[] = [];
   for (let i = start; i < end; i++) {
-    const term = index.docTerms[i]!;
-    const df = index.postingStart[term + 1]! - index.postingStart[term]!;
+    const termId = index.docTerms[i]!;
+    const term = index.terms[termId]!;
+    const df = segments.length === 1 ? localDf(index, termId) : documentFrequency(segments, term);
     if (df > 1 && df <= maxDf)
-      sourceTerms.push({ term, weight: index.postingImpact[postingOf(index, term, doc)]! });
+      sourceTerms.push({ term, weight: index.postingImpact[postingOf(index, termId, local)]! });
   }
   const queryTerms = topK(sourceTerms, QUERY_TERMS, (entry) => entry.weight);
 
-  const scores = new Float32Array(index.docCount);
+  const scores = new Float32Array(docCount);
   const touched: number[] = [];
   for (const { term, weight } of queryTerms) {
-    for (let p = index.postingStart[term]!, last = index.postingStart[term + 1]!; p < last; p++) {
-      const candidate = index.postingDocs[p]!;
-      if (scores[candidate] === 0) touched.push(candidate);
-      scores[candidate]! += weight * index.postingImpact[p]!;
+    for (const segment of segments) {
+      const termId = segment.termIds.get(term);
+      if (termId === undefined) continue;
+      const { postingStart, postingDocs, postingImpact } = segment.index;
+      for (let p = postingStart[termId]!, last = postingStart[termId + 1]!; p < last; p++) {
+        const candidate = segment.docBase + postingDocs[p]!;
+        if (scores[candidate] === 0) touched.push(candidate);
+        scores[candidate]! += weight * postingImpact[p]!;
+      }
     }
   }
   const pool = topK(
@@ -70,13 +93,13 @@ export function findSimilar(
   return ranked.map((candidate) => ({
     doc: candidate,
     score: scores[candidate]!,
-    why: explainSimilarity(index, queryTerms, source, articles[candidate]!, candidate),
+    why: explainSimilarity(segments, queryTerms, source, articles[candidate]!, candidate),
   }));
 }
 
 function explainSimilarity(
-  index: TextIndexData,
-  queryTerms: Array<{ term: number; weight: number }>,
+  segments: readonly Segment[],
+  queryTerms: QueryTerm[],
   source: Article,
   candidate: Article,
   candidateDoc: number,
@@ -88,10 +111,13 @@ function explainSimilarity(
     .slice(0, 2);
   // Words a reader can see in both articles, spelled as the candidate writes them; never URL parts.
   const words = queryTerms
-    .filter(({ term }) => fieldsOf(index, term, candidateDoc) !== 0 && !isAddressWord(index.termWords[term]!))
+    .filter(
+      ({ term }) =>
+        fieldsOfTerm(segments, term, candidateDoc) !== 0 && !isAddressWord(termWordOf(segments, term)),
+    )
     .slice(0, 3)
     .map(({ term }) =>
-      surfaceForm(index.termWords[term]!, [candidate.title, candidate.excerpt, source.title]),
+      surfaceForm(termWordOf(segments, term), [candidate.title, candidate.excerpt, source.title]),
     );
   const parts: string[] = [];
   if (shared.length) parts.push(`shares ${shared.join(', ')}`);

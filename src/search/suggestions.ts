@@ -8,6 +8,8 @@ const MAX_CHOICE = 100;
 /** Prefixes this short match too many titles to rank on demand: their answers are precomputed. */
 const TABLE_PREFIX_LENGTH = 2;
 const TABLE_SIZE = 25;
+/** Titles offered when nothing has been typed yet. */
+export const POPULAR_SIZE = 25;
 
 /** Discord allows 1–100 characters: cut at a word boundary and mark the cut. */
 export function fitChoice(text: string, max = MAX_CHOICE): string {
@@ -55,20 +57,17 @@ export class SuggestionIndex {
   private readonly popular: Article[];
   private readonly topicList: Array<{ key: string; name: string; count: number; words: string[] }>;
 
+  /**
+   * `prefixTable`: the prefix table with articles for doc numbers; `popular`: the most popular live
+   * articles, best first; `topics`: every topic with its live docs.
+   */
   constructor(
-    articles: readonly Article[],
-    prefixTable: PrefixTable,
-    live: Uint8Array,
-    topics: Array<[string, { name: string; docs: number[] }]>,
+    prefixTable: Map<string, Article[]>,
+    popular: Article[],
+    topics: Array<[string, { name: string; docs: readonly number[] }]>,
   ) {
-    this.prefixTable = new Map(
-      prefixTable.map(([prefix, docs]) => [prefix, docs.map((doc) => articles[doc]!)]),
-    );
-    this.popular = topK(
-      articles.filter((_, doc) => live[doc]),
-      TABLE_SIZE,
-      (article) => article.heat ?? 0,
-    );
+    this.prefixTable = prefixTable;
+    this.popular = popular;
     this.topicList = topics
       .map(([key, entry]) => ({ key, name: entry.name, count: entry.docs.length, words: key.split(' ') }))
       .sort((a, b) => b.count - a.count);

@@ -4,7 +4,8 @@ import { resolveTopic, type Catalog } from './catalog.ts';
 import type { Notice } from './notices.ts';
 import { clampLimit, clampOffset, countStories, pageOfStories } from './paging.ts';
 import { DAY_MS, searchScore } from './ranking.ts';
-import { fieldsOf, popcount, type WordPlan } from './scorer.ts';
+import { popcount, type WordPlan } from './scorer.ts';
+import { fieldsOfTerm, termWordOf } from './segments.ts';
 import { surfaceForm } from './surfaceWords.ts';
 import { FIELDS } from './textIndex.ts';
 import type { Period, Recommendation, ResultPage, SearchOptions } from './types.ts';
@@ -130,11 +131,14 @@ export function searchText(
 /** Live or not, every doc containing any of `words` exactly (for `-word` exclusions). */
 function docsWithAny(catalog: Catalog, words: QueryWord[]): Set<number> {
   const found = new Set<number>();
-  const { postingStart, postingDocs } = catalog.index;
   for (const word of words) {
-    const term = catalog.vocabulary.id(word.stem) ?? catalog.vocabulary.id(word.raw);
-    if (term === undefined) continue;
-    for (let p = postingStart[term]!; p < postingStart[term + 1]!; p++) found.add(postingDocs[p]!);
+    const term = catalog.vocabulary.has(word.stem) ? word.stem : word.raw;
+    for (const { index, docBase, termIds } of catalog.segments) {
+      const id = termIds.get(term);
+      if (id === undefined) continue;
+      const { postingStart, postingDocs } = index;
+      for (let p = postingStart[id]!; p < postingStart[id + 1]!; p++) found.add(docBase + postingDocs[p]!);
+    }
   }
   return found;
 }
@@ -158,14 +162,14 @@ function explainMatch(
   plans.forEach((plan, j) => {
     if (!(mask & (1 << j))) return;
     for (const match of plan.matches) {
-      const fields = fieldsOf(catalog.index, match.termId, doc);
+      const fields = fieldsOfTerm(catalog.segments, match.term, doc);
       if (!fields) continue;
       // An exact match is named as the user typed it; a completion or a typo guess as the article spells it.
       const article = catalog.list[doc]!;
       const word =
         match.kind === 'exact'
           ? surfaceForm(plan.word.raw, [])
-          : surfaceForm(catalog.index.termWords[match.termId]!, [article.title, article.excerpt]);
+          : surfaceForm(termWordOf(catalog.segments, match.term), [article.title, article.excerpt]);
       if (match.kind === 'typo')
         guesses.push(`${quoted(surfaceForm(plan.word.raw, []))} read as ${quoted(word)}`);
       if (fields & (1 << FIELDS.indexOf('title'))) inTitle.push(word);

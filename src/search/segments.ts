@@ -1,0 +1,84 @@
+import type { TextIndexData } from './textIndex.ts';
+
+/**
+ * An index segment: one impact index over a run of docs. A library searches one segment (the corpus as
+ * loaded) or, once the corpus has changed while running, two: the base segment with tombstones for the
+ * articles that left or changed, and a small fresh segment for the articles added or changed since.
+ * Doc numbers are global: segment docs `0 .. docCount-1` are docs `docBase .. docBase+docCount-1`.
+ */
+export interface Segment {
+  readonly index: TextIndexData;
+  readonly docBase: number;
+  /** term → term id in this segment. */
+  readonly termIds: ReadonlyMap<string, number>;
+}
+
+const termTables = new WeakMap<TextIndexData, Map<string, number>>();
+
+/** The term table of an index, built once per index (a base segment keeps it across reloads). */
+export function termIdsOf(index: TextIndexData): Map<string, number> {
+  let table = termTables.get(index);
+  if (!table) {
+    table = new Map();
+    index.terms.forEach((term, id) => table!.set(term, id));
+    termTables.set(index, table);
+  }
+  return table;
+}
+
+export function makeSegment(index: TextIndexData, docBase: number): Segment {
+  return { index, docBase, termIds: termIdsOf(index) };
+}
+
+/** The segment holding global doc `doc` (segments are few and ordered by docBase). */
+export function segmentOf(segments: readonly Segment[], doc: number): Segment {
+  for (let s = segments.length - 1; s > 0; s--) if (doc >= segments[s]!.docBase) return segments[s]!;
+  return segments[0]!;
+}
+
+/** Docs in a term's posting list within one segment. */
+export function localDf(index: TextIndexData, termId: number): number {
+  return index.postingStart[termId + 1]! - index.postingStart[termId]!;
+}
+
+/** Docs containing `term` across all segments (tombstoned docs included: they go at the next start). */
+export function documentFrequency(segments: readonly Segment[], term: string): number {
+  let df = 0;
+  for (const segment of segments) {
+    const id = segment.termIds.get(term);
+    if (id !== undefined) df += localDf(segment.index, id);
+  }
+  return df;
+}
+
+/** A word as the corpus writes it for `term` (from the first segment that has it). */
+export function termWordOf(segments: readonly Segment[], term: string): string {
+  for (const segment of segments) {
+    const id = segment.termIds.get(term);
+    if (id !== undefined) return segment.index.termWords[id]!;
+  }
+  return term;
+}
+
+/** Which field bits `term` has in global doc `doc`; 0 when absent. */
+export function fieldsOfTerm(segments: readonly Segment[], term: string, doc: number): number {
+  const segment = segmentOf(segments, doc);
+  const id = segment.termIds.get(term);
+  if (id === undefined) return 0;
+  const at = postingOf(segment.index, id, doc - segment.docBase);
+  return at < 0 ? 0 : segment.index.postingFields[at]!;
+}
+
+/** Position of (term, local doc) in one index's postings, or -1 (binary search: postings ascend by doc). */
+export function postingOf(index: TextIndexData, termId: number, doc: number): number {
+  let lo = index.postingStart[termId]!;
+  let hi = index.postingStart[termId + 1]!;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const value = index.postingDocs[mid]!;
+    if (value === doc) return mid;
+    if (value < doc) lo = mid + 1;
+    else hi = mid;
+  }
+  return -1;
+}
