@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCorpus } from '../src/articles/loadCorpus.ts';
@@ -7,6 +8,7 @@ import { decodeFeedBytes } from '../src/feeds/charset.ts';
 import { parseFeedList } from '../src/feeds/feedList.ts';
 import { STATE_FILE } from '../src/feeds/feedState.ts';
 import { importFeeds, type FeedReport, type ImportSummary } from '../src/feeds/importFeeds.ts';
+import { LOCK_FILE } from '../src/feeds/importLock.ts';
 import { articleFile, tempDir } from './support/articles.ts';
 import { fixture, serve, startFeedServer, type FeedServer } from './support/feedServer.ts';
 
@@ -201,7 +203,8 @@ describe('importFeeds: formats', () => {
     ]);
 
     const episode = byUrl.get('https://podcast.example.org/episodes/12')!;
-    expect(episode.images).toEqual([]);
+    expect(episode.images).toEqual([{ url: 'https://podcast.example.org/ep12.jpg' }]);
+    expect(byUrl.get('https://podcast.example.org/episodes/13')!.images).toEqual([]);
     expect(episode.excerpt).toBe('We talk to chip designers about running models on phones.');
 
     expect(byUrl.get('https://revue.example.fr/2026/cafe-creme')).toMatchObject({
@@ -383,7 +386,6 @@ describe('importFeeds: bad input loses nothing and stops nothing', () => {
     '/html-page': 'unknown-format',
     '/never-answers': 'timeout',
     '/stalls-mid-body': 'timeout',
-    '/huge': 'too-large',
     '/loop-a': 'redirect-loop',
     '/hop/6': 'too-many-redirects',
     '/to-javascript': 'bad-redirect',
@@ -416,7 +418,7 @@ describe('importFeeds: bad input loses nothing and stops nothing', () => {
     expect(report(summary, 'ftp://files.example.com/feed.xml').problems[0]!.code).toBe('not-http');
     expect(report(summary, 'javascript:alert(1)').problems[0]!.code).toBe('not-http');
     expect(report(summary, server.url('/hop/5'))).toMatchObject({ status: 'read', items: { new: 2 } });
-    expect(summary.feeds).toMatchObject({ listed: 15, read: 2, failed: 13 });
+    expect(summary.feeds).toMatchObject({ listed: 14, read: 2, failed: 12 });
     expect(loadCorpus(outDir, { cacheDir: null }).problems).toEqual([]);
     const written = files(outDir).map((name) => fs.readFileSync(path.join(outDir, name), 'utf8'));
     expect(written.join('\n')).not.toMatch(/lol|root:|Stalled|Huge/);
@@ -453,6 +455,12 @@ describe('importFeeds: bad input loses nothing and stops nothing', () => {
     }
   });
 
+  it('GIVEN a feed that streams past 5 MB without a Content-Length THEN it is refused as too large', async () => {
+    // Its own run with the default 10 s deadline: six megabytes under load can outlast the 400 ms above.
+    const huge = await importFeeds({ feeds: [{ url: server.url('/huge') }], outDir: tempDir(), now: NOW });
+    expect(huge.reports[0]).toMatchObject({ status: 'failed', problems: [{ code: 'too-large' }] });
+  });
+
   it('GIVEN a lower size cap THEN a feed over it is refused', async () => {
     const small = await importFeeds({
       feeds: [{ url: server.url('/rss2') }],
@@ -461,6 +469,96 @@ describe('importFeeds: bad input loses nothing and stops nothing', () => {
       maxBytes: 1_000,
     });
     expect(small.reports[0]).toMatchObject({ status: 'failed', problems: [{ code: 'too-large' }] });
+  });
+});
+
+describe('importFeeds: one import per folder', () => {
+  const lock = (dir: string, pid: number, startedAt = new Date().toISOString()) =>
+    fs.writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid, host: os.hostname(), startedAt }));
+
+  it('GIVEN another running process holds the folder THEN every feed is skipped as busy and nothing is written', async () => {
+    const outDir = tempDir();
+    lock(outDir, process.ppid);
+    const summary = await importFeeds({ feeds: [{ url: server.url('/rss2') }], outDir, now: NOW });
+    expect(summary.feeds).toMatchObject({ listed: 1, read: 0, skipped: 1 });
+    expect(summary.reports[0]!.problems).toEqual([
+      { code: 'busy', message: expect.stringContaining(`process ${process.ppid}`) },
+    ]);
+    expect(files(outDir)).toEqual([]);
+    expect(fs.existsSync(path.join(outDir, LOCK_FILE))).toBe(true);
+  });
+
+  it('GIVEN a lock left by a process that died and a write it never finished THEN the import takes over and cleans up', async () => {
+    const outDir = tempDir();
+    const deadPid = 2 ** 22 + 1; // above Linux's pid_max
+    lock(outDir, deadPid);
+    const unfinished = `2026-03-03-battery-plant-opens-${idOf('https://wire.example.com/x')}.md.${deadPid}.tmp`;
+    fs.writeFileSync(path.join(outDir, unfinished), '---\ntitle: "Batt');
+    fs.writeFileSync(path.join(outDir, 'notes.md.7.tmp'), 'someone else’s');
+    const summary = await importFeeds({ feeds: [{ url: server.url('/rss2') }], outDir, now: NOW });
+    expect(summary.items.new).toBe(3);
+    expect(fs.readdirSync(outDir).filter((name) => name.endsWith('.tmp'))).toEqual(['notes.md.7.tmp']);
+    expect(fs.existsSync(path.join(outDir, LOCK_FILE))).toBe(false);
+  });
+});
+
+describe('importFeeds: RSS 0.91 and charsets over HTTP', () => {
+  const latin1 = fixture('latin1.xml');
+  /** The latin-1 fixture's bytes with no encoding in its XML declaration: only the header can say. */
+  const undeclared = Buffer.from(latin1.toString('latin1').replace(' encoding="ISO-8859-1"', ''), 'latin1');
+  const titlesIn = (dir: string) =>
+    loadCorpus(dir, { cacheDir: null }).articles.map((article) => article.title);
+
+  async function importOne(route: string, body: Buffer, contentType: string) {
+    server.route(route, serve(body, contentType));
+    const outDir = tempDir();
+    const summary = await importFeeds({ feeds: [{ url: server.url(route) }], outDir, now: NOW });
+    return { summary, outDir, report: summary.reports[0]! };
+  }
+
+  it('GIVEN an RSS 0.91 feed with its Netscape DOCTYPE THEN it is read (the DTD is never fetched) and its undated items take the fetch time', async () => {
+    const { report, outDir } = await importOne('/rss091', fixture('rss091.xml'), 'text/xml');
+    expect(report).toMatchObject({ status: 'read', format: 'RSS', title: 'Old Town Gazette', problems: [] });
+    expect(report.items).toEqual({ new: 2, updated: 0, unchanged: 0, rejected: 0 });
+    const articles = loadCorpus(outDir, { cacheDir: null }).articles;
+    expect(articles.find((article) => article.webUrl.endsWith('/tram-line'))).toMatchObject({
+      excerpt: 'The number 4 tram runs again from Monday – every ten minutes.',
+      publishedAt: NOW,
+      provider: { name: 'Old Town Gazette', domain: 'gazette.example.org' },
+    });
+  });
+
+  it('GIVEN GB2312 declared only in the XML, latin-1 only in the HTTP header THEN both read without a warning', async () => {
+    const gb = await importOne('/gb-declared', fixture('gb2312-declared.xml'), 'text/xml');
+    expect(gb.report.problems).toEqual([]);
+    expect(loadCorpus(gb.outDir, { cacheDir: null }).articles).toMatchObject([
+      {
+        title: '深海机器人发现新物种',
+        excerpt: '科学家在三千米深处拍到了一种透明的鱼。',
+        topics: ['海洋'],
+        provider: { name: '环球科学示例' },
+      },
+    ]);
+    const latin = await importOne('/latin1-header', undeclared, 'application/rss+xml; charset=ISO-8859-1');
+    expect(latin.report.problems).toEqual([]);
+    expect(titlesIn(latin.outDir)).toEqual(['Café, crème brûlée et électricité']);
+  });
+
+  it('GIVEN a wrong or missing charset THEN the feed is still read, with the guess reported for that feed', async () => {
+    // Labelled UTF-8 by the server, but latin-1 bytes (and so declared in the XML): the declaration wins.
+    const wrong = await importOne('/wrong-charset', latin1, 'application/rss+xml; charset=utf-8');
+    expect(wrong.report.status).toBe('read');
+    expect(wrong.report.problems).toEqual([
+      { code: 'charset', message: 'not valid utf-8 (HTTP Content-Type)' },
+    ]);
+    expect(titlesIn(wrong.outDir)).toEqual(['Café, crème brûlée et électricité']);
+
+    const missing = await importOne('/no-charset', undeclared, 'application/rss+xml');
+    expect(missing.report.problems).toEqual([
+      { code: 'charset', message: 'not valid utf-8 (default); read as windows-1252' },
+    ]);
+    expect(titlesIn(missing.outDir)).toEqual(['Café, crème brûlée et électricité']);
+    expect(missing.report.items).toMatchObject({ new: 1, rejected: 0 });
   });
 });
 

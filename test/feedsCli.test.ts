@@ -47,13 +47,14 @@ beforeAll(async () => {
     '/json': serve(fixture('feed.json'), 'application/feed+json'),
     '/gb2312': serve(fixture('gb2312.xml'), 'text/xml; charset=gb2312'),
     '/bomb': serve(fixture('entity-bomb.xml')),
+    '/incomplete': serve(fixture('incomplete.xml')),
   });
 });
 
 afterAll(() => server.close());
 
 describe('npm run import-feeds', () => {
-  it('GIVEN a feeds file and fixture files THEN it exits 0, prints the summary, and check-corpus accepts every file', async () => {
+  it('GIVEN a feeds file and every fixture format THEN it exits 0, prints the summary, and check-corpus accepts every file with no problem', async () => {
     const outDir = tempDir();
     const feedsFile = path.join(tempDir(), 'feeds.yaml');
     fs.writeFileSync(
@@ -66,6 +67,7 @@ describe('npm run import-feeds', () => {
         `- ${server.url('/gb2312')}`,
         `- ${server.url('/bomb')}`,
         '- url: javascript:alert(1)',
+        `- ${server.url('/incomplete')}`,
       ].join('\n'),
     );
     const run = await importFeedsCli([
@@ -76,25 +78,29 @@ describe('npm run import-feeds', () => {
       path.join(FEED_FIXTURES, 'rss2.xml'),
       path.join(FEED_FIXTURES, 'podcast.xml'),
       path.join(FEED_FIXTURES, 'malformed.xml'),
+      path.join(FEED_FIXTURES, 'rss1.rdf'),
+      path.join(FEED_FIXTURES, 'rss091.xml'),
+      path.join(FEED_FIXTURES, 'latin1.xml'),
+      path.join(FEED_FIXTURES, 'gb2312-declared.xml'),
     ]);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain('feeds: 7 listed, 5 read, 0 not modified, 2 failed, 0 skipped');
-    expect(run.stdout).toContain('items: 10 new, 0 updated, 0 unchanged, 0 rejected');
+    expect(run.stdout).toContain('feeds: 12 listed, 10 read, 0 not modified, 2 failed, 0 skipped');
+    expect(run.stdout).toContain('items: 18 new, 0 updated, 0 unchanged, 4 rejected');
     expect(run.stdout).toMatch(/feeds\.yaml: feed 5: "javascript:alert\(1\)" is not an http\(s\) URL/);
     expect(run.stdout).toMatch(/malformed\.xml: failed\n {2}the feed is not well-formed XML/);
     expect(run.stdout).toContain(`${server.url('/bomb')}: failed\n  the feed declares XML entities`);
 
     const check = checkCorpus(outDir);
     expect(check.status).toBe(0);
-    expect(check.stdout).toMatch(/articles: +10 \(10 live/);
+    expect(check.stdout).toMatch(/articles: +18 \(18 live/);
     expect(check.stdout).toMatch(/rejected: +0/);
     expect(check.stdout).not.toContain('Problems');
 
     const again = await importFeedsCli(['--out', outDir, '--feeds', feedsFile, '--json']);
     expect(again.status).toBe(0);
     const summary = JSON.parse(again.stdout);
-    expect(summary.items).toEqual({ new: 0, updated: 0, unchanged: 5, rejected: 0 });
+    expect(summary.items).toEqual({ new: 0, updated: 0, unchanged: 7, rejected: 4 });
     expect(summary.problems).toHaveLength(1);
     expect(
       summary.reports.find((report: { source: string }) => report.source.endsWith('/bomb')),

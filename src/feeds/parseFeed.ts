@@ -160,6 +160,8 @@ function rssItem(raw: unknown, position: number): FeedItem {
         attr(enclosure, 'type')?.startsWith('image/') ? image(attr(enclosure, 'url')) : [],
       ),
       ...mediaImages(node),
+      // A podcast episode's artwork (its enclosure is the audio).
+      ...image(attr(node['itunes:image'], 'href')),
     ],
   };
 }
