@@ -528,6 +528,24 @@ describe('channel messages', () => {
   });
 });
 
+describe('a slow Discord', () => {
+  it('GIVEN delayed answers on message posts THEN the message exists before the bot hears back', async () => {
+    emu.delayResponses({ route: '/channels/:channel_id/messages', method: 'POST', ms: 300 });
+    try {
+      const started = Date.now();
+      const sending = sendable(GENERAL).send({ content: 'slow news', allowedMentions: NO_PINGS });
+      const stored = await emu.waitForMessage((message) => message.content === 'slow news');
+      expect(Date.now() - started).toBeLessThan(300);
+      const sent = await sending;
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+      expect(sent.id).toBe(stored.id);
+    } finally {
+      emu.delayResponses();
+    }
+    expect(emu.violations).toEqual([]);
+  });
+});
+
 describe('direct messages', () => {
   it('delivers a DM to messageCreate and records the reply', async () => {
     onMessage = async (message) => {

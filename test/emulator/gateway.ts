@@ -475,7 +475,7 @@ export class Gateway {
    * Dispatches an event to every live session of the shard that owns `target.guildId` (shard 0 for DMs and
    * other events outside a guild), as Discord routes them: connected, or disconnected but resumable (it is
    * buffered and replayed on RESUME). `target.intent` filters sessions that did not subscribe. Returns the
-   * shard ids of the sessions that got it (an unsharded session counts as shard 0).
+   * ids of the shards whose sessions got it, each once (an unsharded session counts as shard 0).
    */
   dispatch(t: string, d: JsonObject, target: DispatchTarget): number[] {
     this.expireSessions();
@@ -486,7 +486,7 @@ export class Gateway {
       const [shardId, shardCount] = session.shard ?? [0, 1];
       if (shardIdOf(target.guildId, shardCount) !== shardId) continue;
       this.dispatchTo(session, t, d);
-      delivered.push(shardId);
+      if (!delivered.includes(shardId)) delivered.push(shardId);
     }
     return delivered;
   }

@@ -71,6 +71,12 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
   responseTimeoutMs: 5_000,
 };
 
+export interface ResponseDelay {
+  route: string | RegExp;
+  method?: string;
+  ms: number;
+}
+
 export interface DirectMessageInput {
   user: UserRef;
   content: string;
@@ -108,6 +114,7 @@ export class Emulator {
   private readonly interactionsManager: Interactions;
   private readonly rateLimiter: RateLimiter;
   private outageState: { status: number } | null = null;
+  private slowRoutes: ResponseDelay[] = [];
   private server: RunningServer | null = null;
 
   /** @internal use {@link startEmulator}. */
@@ -164,6 +171,12 @@ export class Emulator {
       token: () => this.token,
       rateLimiter: this.rateLimiter,
       outage: () => this.outageState,
+      responseDelay: (method, route) =>
+        this.slowRoutes.find(
+          (slow) =>
+            (!slow.method || slow.method.toUpperCase() === method) &&
+            (typeof slow.route === 'string' ? slow.route === route : slow.route.test(route)),
+        )?.ms ?? 0,
     });
     this.server = await listen({
       request: rest,
@@ -486,6 +499,15 @@ export class Emulator {
   /** 429s answered so far: past the global limit, past a route's bucket, and scripted ones. */
   get rateLimitCounts(): Readonly<RateLimitCounts> {
     return this.rateLimiter.counts;
+  }
+
+  /**
+   * Holds back the answers of requests matching `route` (a template such as `/channels/:channel_id/messages`,
+   * or a RegExp on it) by `ms`, after they took effect: a slow Discord, where a message exists before the
+   * bot hears so. Call with no argument to clear.
+   */
+  delayResponses(delay?: ResponseDelay): void {
+    this.slowRoutes = delay ? [delay] : [];
   }
 
   /** Scripts 429 answers for the next `count` requests matching `route`. */

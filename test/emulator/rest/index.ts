@@ -14,6 +14,8 @@ export interface RestDeps extends RestContext {
   rateLimiter: RateLimiter;
   /** Non-null while `emu.outage(true)` is on. */
   outage: () => { status: number } | null;
+  /** Milliseconds to hold the answer of a handled request back (`emu.delayResponses`); 0 for none. */
+  responseDelay: (method: string, route: string) => number;
 }
 
 const API_PREFIX = '/api/v10';
@@ -205,5 +207,8 @@ async function handle(
     if (error instanceof ApiError) return reject(error, 'rejected', rateHeaders);
     throw error;
   }
+  // A slow Discord: the request has taken effect (a message exists), only its answer is late.
+  const delayMs = deps.responseDelay(method, route);
+  if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
   finish(result.status, result.body, { ...rateHeaders, ...result.headers });
 }
