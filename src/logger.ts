@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
+import { shardIdentityFromEnv } from './ops/shardIdentity.ts';
 
 export type { Logger };
 
@@ -31,10 +32,12 @@ export function createLogger(
           destination: destination ?? 1,
         })
       : destination;
+  // A shard's process says which shard it is on every line (`shard: N`), so N processes' logs can share a file.
+  const shard = shardIdentityFromEnv();
   return pino(
     {
       level,
-      base: { app: 'broadsheet' },
+      base: { app: 'broadsheet', ...(shard && { shard: shard.id }) },
       // ISO times, not epoch milliseconds: log lines are read by people too.
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: {

@@ -1,20 +1,38 @@
 import { Client, Events, GatewayIntentBits, Partials, RESTEvents, type REST } from 'discord.js';
 import type { Logger } from '../logger.ts';
 import type { GatewayState, Metrics, RestSource } from '../ops/metrics.ts';
+import { DISCORD_GLOBAL_REQUESTS_PER_SECOND, type ShardIdentity } from '../ops/shardIdentity.ts';
 
 /**
  * The bot's client. Guilds for slash commands in servers, DirectMessages + the Channel partial for
  * DM lookups (DM channels are not cached before their first message); no privileged intent.
  * Mentions are off for every message unless one explicitly allows a role.
  */
-export function createClient(apiUrl: string): Client {
+export function createClient(apiUrl: string, shard: ShardIdentity | null = null): Client {
   return new Client({
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.DirectMessages],
     partials: [Partials.Channel],
     allowedMentions: { parse: [], repliedUser: false },
     rest: { api: apiUrl },
+    // One shard per process under the shard manager: Discord then sends this process only its own
+    // servers' events (and DMs to shard 0).
+    ...(shard && { shards: [shard.id], shardCount: shard.count }),
   });
 }
+
+/**
+ * A process's share of Discord's global limit (50 requests a second per bot, all processes together)
+ * for its digest REST client, the one that sends bursts (a whole minute's digests at once). Five a
+ * second stay free for the bots' own REST calls (DM replies, start-up checks; interaction callbacks and
+ * interaction webhooks are exempt from the global limit), and each shard gets an equal part of the rest,
+ * so N shards together stay under the limit instead of causing a storm of 429s.
+ */
+export function digestRequestsPerSecond(shard: ShardIdentity | null): number {
+  const forDigests = DISCORD_GLOBAL_REQUESTS_PER_SECOND - RESERVED_FOR_BOT_REQUESTS;
+  return Math.max(1, Math.floor(forDigests / (shard?.count ?? 1)));
+}
+
+const RESERVED_FOR_BOT_REQUESTS = 5;
 
 /** Gateway close codes after which reconnecting cannot help: the configuration is wrong. */
 export const FATAL_CLOSE_CODES: ReadonlyMap<number, string> = new Map([

@@ -9,6 +9,8 @@ import { Routes, type APIChannel, type APIMessage, type APIUser } from 'discord-
 import type { DigestContent } from '../digest/content.ts';
 import type { DeliveryFailure, DeliveryTarget, DigestDelivery, FoundDelivery } from '../digest/delivery.ts';
 import { DEFAULT_RETRY_POLICY } from '../digest/retry.ts';
+import { shardIdentityFromEnv } from '../ops/shardIdentity.ts';
+import { digestRequestsPerSecond } from './client.ts';
 import {
   carriesDigestReference,
   digestReference,
@@ -29,7 +31,9 @@ export const DIGEST_REST_OPTIONS = {
 } satisfies Partial<RESTOptions>;
 
 export function createDigestRest(token: string, options: Partial<RESTOptions> = {}): REST {
-  return new REST({ ...DIGEST_REST_OPTIONS, ...options }).setToken(token);
+  // Under the shard manager each shard gets its part of Discord's global limit (see digestRequestsPerSecond).
+  const globalRequestsPerSecond = digestRequestsPerSecond(shardIdentityFromEnv());
+  return new REST({ ...DIGEST_REST_OPTIONS, globalRequestsPerSecond, ...options }).setToken(token);
 }
 
 const DISCORD_MISSING_ACCESS = 50001;

@@ -3,6 +3,7 @@ import type { LibraryRef } from '../app/libraryRef.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { GatewayState, Metrics } from '../ops/metrics.ts';
+import { shardIdentityFromEnv, type ShardIdentity } from '../ops/shardIdentity.ts';
 import { createClient, FATAL_CLOSE_CODES, GatewayMonitor, observeRest } from './client.ts';
 import type { Command, CommandContext } from './command.ts';
 import type { DigestService } from './digestService.ts';
@@ -29,6 +30,8 @@ export interface BotOptions {
   metrics?: Metrics;
   /** Every gateway state change, for /healthz. */
   onGatewayState?: (state: GatewayState, code?: number) => void;
+  /** The shard this process serves; default: what the shard manager put in the environment (none: all). */
+  shard?: ShardIdentity | null;
 }
 
 export interface RunningBot {
@@ -62,7 +65,8 @@ export class StartupError extends Error {
  */
 export async function createBot(options: BotOptions): Promise<RunningBot> {
   const { config, logger, metrics } = options;
-  const client = createClient(config.DISCORD_API_URL);
+  const shard = options.shard === undefined ? shardIdentityFromEnv() : options.shard;
+  const client = createClient(config.DISCORD_API_URL, shard);
   if (metrics) observeRest(client.rest, 'bot', metrics);
   const gateway = new GatewayMonitor(client, {
     logger,
@@ -140,8 +144,13 @@ export async function createBot(options: BotOptions): Promise<RunningBot> {
     clearTimeout(timer);
   }
   logger.info(
-    { user: client.user?.tag, guilds: client.guilds.cache.size, articles: options.library.current.size },
-    'bot ready',
+    {
+      user: client.user?.tag,
+      guilds: client.guilds.cache.size,
+      articles: options.library.current.size,
+      ...(shard && { shardCount: shard.count }),
+    },
+    shard ? `bot ready (shard ${shard.id} of ${shard.count})` : 'bot ready',
   );
 
   const stopAccepting = () => {

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { shardIdentityFromEnv, type ShardIdentity } from './shardIdentity.ts';
 
 /** Where the gateway connection is; `/healthz` and the `broadsheet_gateway_state` gauge read it. */
 export type GatewayState = 'connecting' | 'ready' | 'reconnecting' | 'disconnected';
@@ -92,7 +93,10 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(options: { processMetrics?: boolean } = {}) {
+  constructor(options: { processMetrics?: boolean; shard?: ShardIdentity | null } = {}) {
+    // A shard's series carry `shard="N"` (one process per shard, each scraped on its own port).
+    const shard = options.shard === undefined ? shardIdentityFromEnv() : options.shard;
+    if (shard) this.registry.setDefaultLabels({ shard: String(shard.id) });
     // Process metrics (memory, CPU, event-loop lag) with the standard names dashboards expect.
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
     this.gatewayState('connecting');
