@@ -9,6 +9,7 @@ import {
   type RunProblem,
   type Store,
 } from '../store/types.ts';
+import { shardIdentityFromEnv, shardOfGuild, type ShardIdentity } from '../ops/shardIdentity.ts';
 import { DAY_MS, HOUR_MS, nextDueAt } from '../time/localTime.ts';
 import { digestNonce } from './nonce.ts';
 import type { RunReport } from './protocol.ts';
@@ -42,6 +43,25 @@ export interface DigestSchedulerOptions {
   /** Targets fetched per query; a tick keeps fetching until nothing is due. */
   batchSize?: number;
   logger?: Logger;
+  /**
+   * The shard this process serves: it runs only the targets it owns (`ownsTarget`), so N shards post
+   * each digest once between them. Default: from the shard manager's environment; null runs every target.
+   */
+  shard?: ShardIdentity | null;
+}
+
+/**
+ * Which shard runs a target's digests: a server's on the shard that serves that server (Discord's own
+ * `(guild_id >> 22) % shards`), a subscription's on `id % shards` (a DM is sent through REST, which
+ * any shard can do, so subscriptions are spread over all shards and their share of the global limit).
+ * Every shard computes the same answer without talking to the others; the store's claim of each run is
+ * the final guard when two processes disagree (a rolling restart with a new shard count).
+ */
+export function ownsTarget(shard: ShardIdentity | null, ref: DigestTargetRef): boolean {
+  if (!shard || shard.count <= 1) return true;
+  const owner =
+    ref.kind === 'guild' ? shardOfGuild(ref.guildId, shard.count) : ref.subscriptionId % shard.count;
+  return owner === shard.id;
 }
 
 export interface TickReport {
@@ -70,6 +90,7 @@ export class DigestScheduler {
   readonly #concurrency: number;
   readonly #batchSize: number;
   readonly #log: Logger;
+  readonly #owns: (ref: DigestTargetRef) => boolean;
   #task: ScheduledTask | undefined;
   #tickInFlight: Promise<TickReport> | undefined;
   #stopped = false;
@@ -83,6 +104,8 @@ export class DigestScheduler {
     this.#concurrency = Math.max(1, options.concurrency ?? 4);
     this.#batchSize = Math.max(1, options.batchSize ?? 100);
     this.#log = options.logger ?? pino({ level: 'silent' });
+    const shard = options.shard === undefined ? shardIdentityFromEnv() : options.shard;
+    this.#owns = (ref) => ownsTarget(shard, ref);
   }
 
   /**
@@ -167,11 +190,13 @@ export class DigestScheduler {
     const handled = new Set<string>();
     for (;;) {
       const now = this.#now();
-      const due = (await this.#store.listDueTargets(now, this.#batchSize + handled.size)).filter(
+      const fetched = (await this.#store.listDueTargets(now, this.#batchSize + handled.size)).filter(
         (target) => !handled.has(targetKey(refOf(target))),
       );
-      if (due.length === 0 || this.#stopped) break;
-      for (const target of due) handled.add(targetKey(refOf(target)));
+      if (fetched.length === 0 || this.#stopped) break;
+      // Another shard's targets stay due until that shard runs them: skip them for this tick.
+      for (const target of fetched) handled.add(targetKey(refOf(target)));
+      const due = fetched.filter((target) => this.#owns(refOf(target)));
       await forEachConcurrently(due, this.#concurrency, async (target) => {
         try {
           await this.#runDueTarget(target, now, report);
@@ -187,6 +212,7 @@ export class DigestScheduler {
     const now = this.#now();
     let scheduled = 0;
     for (const target of await this.#store.listUnscheduledTargets(10_000)) {
+      if (!this.#owns(refOf(target))) continue;
       let next: number;
       try {
         next = nextDueAt(now, target.time, target.timeZone);
@@ -263,6 +289,7 @@ export class DigestScheduler {
     const report = emptyReport();
     const now = this.#now();
     for (const run of await this.#store.listInterruptedRuns(10_000)) {
+      if (!this.#owns(run.target)) continue; // its own shard resumes it
       const target = await this.#store.getTarget(run.target);
       // Once a post may have reached Discord the run must be finished (the nonce makes it safe), or the
       // message would exist without its articles recorded as sent.
