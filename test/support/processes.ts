@@ -134,3 +134,27 @@ export function startBotInGroup(emulator: Emulator, extra: NodeJS.ProcessEnv = {
     ...botEnv(emulator, extra),
   });
 }
+
+/** The JSON log lines in a process's output (other lines, such as npm's banner, are left out). */
+export function logLines(output: string): Record<string, unknown>[] {
+  return output.split('\n').flatMap((line) => {
+    if (!line.startsWith('{')) return [];
+    try {
+      return [JSON.parse(line) as Record<string, unknown>];
+    } catch {
+      return []; // a line cut short by a kill
+    }
+  });
+}
+
+/** The pid of shard `id`'s current process, as the shard manager logged it when it started it. */
+export function shardPid(output: string, id: number): number | undefined {
+  const started = logLines(output).filter(
+    (line) =>
+      line.role === 'shard-manager' &&
+      line.shard === id &&
+      typeof line.pid === 'number' &&
+      line.msg === `shard ${id} process started`,
+  );
+  return started.at(-1)?.pid as number | undefined;
+}
