@@ -3,7 +3,6 @@ import path from 'node:path';
 import { listArticleFiles, loadCorpus } from '../articles/loadCorpus.ts';
 import { isHttpUrl } from '../articles/normalize.ts';
 import { parseArticle } from '../articles/parseArticle.ts';
-import { writeAtomically } from '../jsonCache.ts';
 import { decodeFeedBytes } from './charset.ts';
 import {
   isBackingOff,
@@ -223,6 +222,21 @@ function baseUrlOf(source: Extract<SourceText, { status: 'parsed' }>): string | 
   }
 }
 
+/**
+ * Through a temporary file and a rename, so a reader (the corpus watcher) never sees half a file. The
+ * writes are asynchronous: while one feed waits for the disk, the others are parsed.
+ */
+async function writeFileAtomically(file: string, text: string): Promise<void> {
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    await fs.promises.writeFile(temp, text);
+    await fs.promises.rename(temp, file);
+  } catch (error) {
+    await fs.promises.rm(temp, { force: true });
+    throw error;
+  }
+}
+
 /** Items written between two yields to the event loop, so a bot importing feeds keeps answering. */
 const ITEMS_PER_TURN = 10;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -292,7 +306,7 @@ async function importItems(
       continue;
     }
     try {
-      writeAtomically(path.join(outDir, relPath), text);
+      await writeFileAtomically(path.join(outDir, relPath), text);
     } catch (error) {
       report.items.rejected++;
       problem('write-failed', 'rejected', `${relPath} could not be written: ${String(error)}`);
