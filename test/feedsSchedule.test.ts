@@ -198,6 +198,38 @@ describe('feed imports inside the bot', () => {
     expect(markdownFiles(articlesDir).length).toBeGreaterThanOrEqual(2);
   }, 30_000);
 
+  it('GIVEN a cycle that does not wind down in time THEN stop() terminates its worker and clears its lock, and the next import runs normally', async () => {
+    const { articlesDir, config } = setUp(`- ${server.url('/never-answers')}\n- ${server.url('/json')}\n`);
+    const { logger, lines } = captureLogger();
+    const cycles: (ImportSummary | null)[] = [];
+    const hitsBefore = server.hits('/never-answers');
+    const imports = startFeedImports({ config, logger, stopWaitMs: 0, onCycle: (s) => cycles.push(s) });
+    running = imports;
+    await eventually(
+      () => server.hits('/never-answers') > hitsBefore && fs.existsSync(path.join(articlesDir, LOCK_FILE)),
+      'the import holding the folder',
+      20_000,
+    );
+    await imports.stop();
+    expect(imports.status().running).toBe(false);
+    expect(lines.find((line) => line.level === WARN)?.msg).toBe(
+      'the feed import did not stop in time; abandoned',
+    );
+    expect(cycles).toEqual([null]);
+    expect(fs.existsSync(path.join(articlesDir, LOCK_FILE))).toBe(false);
+
+    const after: (ImportSummary | null)[] = [];
+    running = startFeedImports({
+      config: { ...config, FEEDS_FILE: writeFeeds(`${server.url('/json')}\n`) },
+      logger,
+      onCycle: (s) => after.push(s),
+    });
+    await eventually(() => after.length === 1, 'the next import', 20_000);
+    expect(after[0]!.feeds).toMatchObject({ read: 1, skipped: 0 });
+    expect(markdownFiles(articlesDir)).toHaveLength(2);
+    expect(fs.readdirSync(articlesDir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  }, 40_000);
+
   it('GIVEN the feeds file turns invalid later THEN the problem is logged, the last good list is kept, and a fix is picked up', async () => {
     const { file, config } = setUp(`- ${server.url('/json')}\n`);
     const { logger, lines } = captureLogger();
@@ -207,10 +239,15 @@ describe('feed imports inside the bot', () => {
     await eventually(() => cycles.length >= 1, 'the first cycle', 20_000);
 
     fs.writeFileSync(file, 'feeds: [unclosed');
+    // The cycle that reads the broken file warns before it runs; the one after it finishes is its own.
+    const warning = await eventually(
+      () => lines.find((line) => line.level === WARN && line.msg.includes('not valid YAML')),
+      'the warning about the broken file',
+      20_000,
+    );
     const broken = cycles.length;
-    await eventually(() => cycles.length >= broken + 2, 'cycles with the broken file', 20_000);
+    await eventually(() => cycles.length >= broken + 1, 'a cycle with the broken file', 20_000);
     expect(cycles.at(-1)!.reports.map((report) => report.source)).toEqual([server.url('/json')]);
-    const warning = lines.find((line) => line.level === WARN && line.msg.includes('not valid YAML'))!;
     expect(warning.msg).toMatch(
       /^FEEDS_FILE: .*feeds\.yaml is not valid YAML: .*; the last good list \(1 feed\) is kept$/,
     );

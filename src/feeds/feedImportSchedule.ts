@@ -5,6 +5,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { FeedListError, readFeedList, type FeedList } from './feedList.ts';
 import type { FeedReport, ImportSummary } from './importFeeds.ts';
+import { releaseLockOfThisProcess } from './importLock.ts';
 import type { ImportWorkerReply, ImportWorkerRequest } from './importWorker.ts';
 
 export type FeedImportConfig = Pick<
@@ -21,6 +22,8 @@ export interface FeedImportsOptions {
   onCycle?: (summary: ImportSummary | null) => void;
   /** Overrides FEEDS_EVERY_MINUTES (tests). */
   everyMs?: number;
+  /** How long stop() waits for a cycle to wind down before terminating its worker (3 s). */
+  stopWaitMs?: number;
 }
 
 /** What `/feeds` shows: the list as last read, and how each feed fared in the last cycle. */
@@ -42,7 +45,6 @@ export interface FeedImports {
   status(): FeedImportStatus;
 }
 
-/** How long stop() waits for a cycle to wind down before terminating its worker. */
 const STOP_WAIT_MS = 3_000;
 
 /**
@@ -84,6 +86,7 @@ function startWorker(entry: URL, workerData: unknown): Worker {
 }
 
 interface RunningImport {
+  outDir: string;
   /** Resolves with the summary, or null when the worker failed or was terminated. */
   done: Promise<ImportSummary | null>;
   requestStop(): void;
@@ -117,6 +120,7 @@ function runImportInWorker(request: ImportWorkerRequest, logger: Logger): Runnin
     void exit.then(() => resolve(null));
   });
   return {
+    outDir: request.outDir,
     done,
     requestStop: () => {
       if (!exited) worker.postMessage({ stop: true });
@@ -253,7 +257,7 @@ export function startFeedImports(options: FeedImportsOptions): FeedImports {
         const stoppedBefore = report.problems.some((problem) => problem.code === 'aborted');
         options.metrics?.feedImport(stoppedBefore ? 'stopped' : report.status);
       }
-    } else options.metrics?.feedImport('error');
+    } else if (!stopped) options.metrics?.feedImport('error');
     options.onCycle?.(summary);
   }
 
@@ -294,12 +298,18 @@ export function startFeedImports(options: FeedImportsOptions): FeedImports {
       const current = running;
       if (!current) return void (await cycleDone);
       current.requestStop();
+      const waitMs = options.stopWaitMs ?? STOP_WAIT_MS;
       const wound = await Promise.race([
         current.done.then(() => true),
-        new Promise<false>((resolve) => setTimeout(() => resolve(false), STOP_WAIT_MS).unref()),
+        new Promise<false>((resolve) => setTimeout(() => resolve(false), waitMs).unref()),
       ]);
-      if (!wound) logger.warn({ waitedMs: STOP_WAIT_MS }, 'the feed import did not stop in time; abandoned');
       await current.terminate();
+      if (!wound) {
+        logger.warn({ waitedMs: waitMs }, 'the feed import did not stop in time; abandoned');
+        // Its article files were each renamed into place whole (a temp file it began, the next import
+        // removes): only the lock is left to clear.
+        releaseLockOfThisProcess(current.outDir);
+      }
       await cycleDone;
     },
     status() {

@@ -395,7 +395,7 @@ export async function importFeeds(options: ImportFeedsOptions): Promise<ImportSu
   const now = options.now === undefined ? Date.now() : +options.now;
   fs.mkdirSync(options.outDir, { recursive: true });
   const lock = acquireImportLock(options.outDir, now);
-  if (!lock.ok) return busySummary(options, now, started, lock.reason);
+  if (!lock.ok) return skippedSummary(options, now, started, { code: 'busy', message: lock.reason });
   try {
     return await importHoldingLock(options, now, started);
   } finally {
@@ -403,18 +403,21 @@ export async function importFeeds(options: ImportFeedsOptions): Promise<ImportSu
   }
 }
 
-/** Every feed skipped: another import is writing this folder, and two would write the same files. */
-function busySummary(
+/**
+ * Every feed skipped, the folder and its state untouched: another import is writing it (two would
+ * write the same files), or the run was stopped before it began.
+ */
+function skippedSummary(
   options: ImportFeedsOptions,
   now: number,
   started: number,
-  reason: string,
+  why: FeedProblem,
 ): ImportSummary {
   const reports = options.feeds.map((entry): FeedReport => ({
     source: entry.url,
     status: 'skipped',
     items: emptyCounts(),
-    problems: [{ code: 'busy', message: reason }],
+    problems: [why],
     itemProblems: [],
   }));
   return {
@@ -424,8 +427,8 @@ function busySummary(
     feeds: { listed: reports.length, read: 0, notModified: 0, failed: 0, skipped: reports.length },
     items: emptyCounts(),
     reports,
-    problems: [reason],
-    aborted: false,
+    problems: why.code === 'busy' ? [why.message] : [],
+    aborted: why.code === 'aborted',
   };
 }
 
@@ -444,6 +447,13 @@ async function importHoldingLock(
   started: number,
 ): Promise<ImportSummary> {
   removeLeftoverTempFiles(options.outDir);
+  // A stop that arrived while a worker was starting is seen here, before the folder is read.
+  await nextTurn();
+  if (options.signal?.aborted)
+    return skippedSummary(options, now, started, {
+      code: 'aborted',
+      message: 'the import was stopped before this feed was read',
+    });
   const { state, problem } = readFeedsState(options.outDir);
   const run: RunContext = {
     options,

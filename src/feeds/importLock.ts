@@ -75,3 +75,13 @@ export function acquireImportLock(outDir: string, now = Date.now()): LockResult 
   }
   return { ok: false, reason: `${file} could not be taken over` };
 }
+
+/**
+ * Removes a lock this process holds and can no longer release in order (a worker terminated mid-run):
+ * the next import would take it over anyway, but a stray lock file puzzles whoever looks at the folder.
+ */
+export function releaseLockOfThisProcess(outDir: string): void {
+  const file = path.join(outDir, LOCK_FILE);
+  const owner = readOwner(file);
+  if (owner?.pid === process.pid && owner.host === os.hostname()) fs.rmSync(file, { force: true });
+}
