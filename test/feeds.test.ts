@@ -403,7 +403,8 @@ describe('importFeeds: bad input loses nothing and stops nothing', () => {
       ],
       outDir,
       now: NOW,
-      timeoutMs: 400,
+      // Short, for the two feeds that never finish; long enough for six redirects on a loaded machine.
+      timeoutMs: 3_000,
     });
   });
 
@@ -456,7 +457,7 @@ describe('importFeeds: bad input loses nothing and stops nothing', () => {
   });
 
   it('GIVEN a feed that streams past 5 MB without a Content-Length THEN it is refused as too large', async () => {
-    // Its own run with the default 10 s deadline: six megabytes under load can outlast the 400 ms above.
+    // Its own run with the default 10 s deadline: six megabytes under load can outlast the 3 s above.
     const huge = await importFeeds({ feeds: [{ url: server.url('/huge') }], outDir: tempDir(), now: NOW });
     expect(huge.reports[0]).toMatchObject({ status: 'failed', problems: [{ code: 'too-large' }] });
   });
