@@ -8,6 +8,7 @@ import { STATE_FILE } from '../src/feeds/feedState.ts';
 import type { ImportSummary } from '../src/feeds/importFeeds.ts';
 import { LOCK_FILE } from '../src/feeds/importLock.ts';
 import { createLogger } from '../src/logger.ts';
+import { Metrics } from '../src/ops/metrics.ts';
 import { articleFile, tempDir } from './support/articles.ts';
 import { fixture, serve, startFeedServer, type FeedServer } from './support/feedServer.ts';
 import { eventually } from './support/processes.ts';
@@ -89,11 +90,11 @@ describe('feed imports inside the bot', () => {
     fs.writeFileSync(path.join(articlesDir, 'own.md'), articleFile({ title: 'A file written by hand' }));
     const { logger, lines } = captureLogger();
     const cycles: (ImportSummary | null)[] = [];
-    const outcomes: string[] = [];
+    const metrics = new Metrics();
     running = startFeedImports({
       config,
       logger,
-      metrics: { feedImport: (outcome) => outcomes.push(outcome) },
+      metrics,
       onCycle: (summary) => cycles.push(summary),
     });
     await eventually(() => cycles.length === 1, 'the first cycle', 20_000);
@@ -104,7 +105,9 @@ describe('feed imports inside the bot', () => {
     expect(corpus.problems).toEqual([]);
     expect(corpus.articles).toHaveLength(5);
     expect(corpus.articles.filter((article) => article.topics.includes('Science'))).toHaveLength(2);
-    expect(outcomes.sort()).toEqual(['failed', 'read', 'read']);
+    const { body } = await metrics.render();
+    expect(body).toContain('broadsheet_feed_imports_total{outcome="read"} 2');
+    expect(body).toContain('broadsheet_feed_imports_total{outcome="failed"} 1');
 
     const summaryLine = lines.find((line) => line.msg.startsWith('feeds imported'))!;
     expect(summaryLine).toMatchObject({
