@@ -8,14 +8,19 @@ import {
   listArticleFiles,
   loadCorpus,
   readRelatedLinks,
+  type FileEntry,
 } from '../articles/loadCorpus.ts';
-import { readJsonCache, writeAtomically, writeJsonCache } from '../jsonCache.ts';
-import { deriveTables, Library, type LibraryDerived } from './library.ts';
-import { buildTextIndex, deserializeTextIndex, serializeTextIndex, type TextIndexData } from './textIndex.ts';
+import { writeAtomically } from '../jsonCache.ts';
+import { Library, type LibraryDerived } from './library.ts';
+import { assembleLibraryParts, libraryExtension } from './libraryExtension.ts';
+import { decodeSnapshot, encodeSnapshot, type Snapshot } from './librarySnapshot.ts';
+import { deserializeTextIndex, serializeTextIndex, type TextIndexData } from './textIndex.ts';
 
 /** Bump when the index layout, analysis, weights or snapshot shape change: caches are then rebuilt. */
-export const INDEX_VERSION = 5;
+export const INDEX_VERSION = 6;
 const RELATED_CACHE_SIZE = 500;
+/** Cache files of earlier versions, removed when the current ones are written. */
+const LEGACY_CACHE_FILES = ['library-snapshot.json'];
 
 export interface LoadLibraryOptions {
   articlesDir: string;
@@ -57,38 +62,24 @@ export interface LoadedLibrary {
     indexMs: number;
     libraryMs: number;
     totalMs: number;
+    /** Writing the caches, when they were written. */
+    saveMs?: number;
     indexFromCache: boolean;
     fromSnapshot: boolean;
   };
 }
 
-/** Everything a warm start needs besides the index: articles (without bodies) and derived tables. */
-interface Snapshot {
-  key: string;
-  problems: CorpusProblem[];
-  articles: SlimArticle[];
-  derived: LibraryDerived;
-}
-
-/** An article as saved in the snapshot: no body (only the index reads it) and no related list. */
-type SlimArticle = Omit<Article, 'body' | 'related'>;
-
-function slim(article: Article): SlimArticle {
-  const { body: _body, related: _related, ...rest } = article;
-  return rest;
-}
-
-/** Completes parsed snapshot objects in place: copying 100k objects costs more than the parse. */
-function unslim(article: SlimArticle): Article {
-  const full = article as Article;
-  full.body = '';
-  full.related = [];
-  return full;
-}
-
 function readSavedIndex(file: string, key: string): TextIndexData | null {
   try {
     return deserializeTextIndex(fs.readFileSync(file), key);
+  } catch {
+    return null;
+  }
+}
+
+function readSavedSnapshot(file: string, key: string): Snapshot | null {
+  try {
+    return decodeSnapshot(fs.readFileSync(file), key);
   } catch {
     return null;
   }
@@ -118,10 +109,35 @@ export interface PreparedLibrary {
   timings: Omit<LoadedLibrary['timings'], 'libraryMs' | 'totalMs'> & { derivedMs: number };
 }
 
+/** The cache files of one corpus. */
+export function cacheFiles(cacheDir: string): { index: string; snapshot: string } {
+  return {
+    index: path.join(cacheDir, 'text-index.bin'),
+    snapshot: path.join(cacheDir, 'library-snapshot.bin'),
+  };
+}
+
+/** Keys the index and snapshot: the corpus (every file's size and mtime) and the engine version. */
+export function libraryKey(files: readonly FileEntry[], maxFileBytes: number): string {
+  return `v${INDEX_VERSION}:${corpusFingerprint(files, maxFileBytes)}`;
+}
+
+/** The snapshot and index saved for `key`, when both are there and whole. */
+export function readWarmCaches(
+  cacheDir: string,
+  key: string,
+): { snapshot: Snapshot; index: TextIndexData } | null {
+  const names = cacheFiles(cacheDir);
+  const snapshot = readSavedSnapshot(names.snapshot, key);
+  const index = snapshot ? readSavedIndex(names.index, key) : null;
+  return snapshot && index && index.docCount === snapshot.articles.length ? { snapshot, index } : null;
+}
+
 /**
  * Corpus folder → the parts of a library. A restart on an unchanged corpus (same files, sizes and
  * mtimes) reads two files: the snapshot (articles and derived tables) and the index (raw typed
- * arrays). Otherwise only changed files are parsed again (per-file parse cache), the index is rebuilt,
+ * arrays). Otherwise only changed files are parsed again (per-file parse cache; across threads when
+ * there are many, each thread also doing its articles' share of the index), the index is assembled,
  * and both caches are written for the next start.
  */
 export function prepareLibrary(options: LoadLibraryOptions): PreparedLibrary;
@@ -135,84 +151,115 @@ export function prepareLibrary(
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const cacheDir = options.dataDir ? corpusCacheDir(options.dataDir, options.articlesDir) : null;
   const files = listArticleFiles(options.articlesDir);
-  const key = `v${INDEX_VERSION}:${corpusFingerprint(files, maxFileBytes)}`;
+  const key = libraryKey(files, maxFileBytes);
   const listed = performance.now();
-  const indexFile = cacheDir ? path.join(cacheDir, 'text-index.bin') : null;
-  const snapshotFile = cacheDir ? path.join(cacheDir, 'library-snapshot.json') : null;
-
-  const snapshot = snapshotFile ? readJsonCache<Snapshot>(snapshotFile) : null;
-  if (snapshot?.key === key && indexFile) {
-    const index = readSavedIndex(indexFile, key);
-    if (index && index.docCount === snapshot.articles.length) {
-      return {
-        articles: snapshot.articles.map(unslim),
-        index,
-        derived: snapshot.derived,
-        problems: snapshot.problems,
-        timings: {
-          listMs: listed - started,
-          loadMs: performance.now() - listed,
-          indexMs: 0,
-          derivedMs: 0,
-          indexFromCache: true,
-          fromSnapshot: true,
-        },
-      };
-    }
+  const warm = cacheDir ? readWarmCaches(cacheDir, key) : null;
+  if (warm) {
+    return {
+      ...fromSnapshot(warm.snapshot, warm.index),
+      timings: {
+        listMs: listed - started,
+        loadMs: performance.now() - listed,
+        indexMs: 0,
+        derivedMs: 0,
+        indexFromCache: true,
+        fromSnapshot: true,
+      },
+    };
   }
-
   if (mode?.warmOnly) return null;
+  const built = buildLibraryParts(options, { files, key, listMs: listed - started });
+  const unsaved = saveLibraryCaches(options, built);
+  if (unsaved) built.prepared.problems.push(unsaved);
+  return built.prepared;
+}
+
+/** A library's parts from its snapshot and index. */
+export function fromSnapshot(snapshot: Snapshot, index: TextIndexData): Omit<PreparedLibrary, 'timings'> {
+  return { articles: snapshot.articles, index, derived: snapshot.derived, problems: snapshot.problems };
+}
+
+/** The parts of a library just built, with what saving them takes. */
+export interface BuiltLibrary {
+  prepared: PreparedLibrary;
+  key: string;
+  /** The snapshot as saved (null without a cache folder, unless asked for). */
+  snapshotBytes: Buffer | null;
+}
+
+/**
+ * Parse (what changed) and index. Returns the parts and, when there is a cache folder (or
+ * `withSnapshot`), the snapshot bytes to save, which a worker also hands to the main thread instead of
+ * the articles themselves: decoding them is quicker than receiving 100k objects, and they are made anyway.
+ */
+export function buildLibraryParts(
+  options: LoadLibraryOptions,
+  listing: { files: FileEntry[]; key: string; listMs: number },
+  withSnapshot = false,
+): BuiltLibrary {
+  const { files, key } = listing;
+  const started = performance.now();
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const cacheDir = options.dataDir ? corpusCacheDir(options.dataDir, options.articlesDir) : null;
   const progress = options.onProgress;
   const corpus = loadCorpus(options.articlesDir, {
     cacheDir,
     maxFileBytes,
     files,
     ...(progress && { onProgress: (done, total) => progress({ phase: 'reading', done, total }) }),
+    parallel: { extension: libraryExtension },
   });
   const loaded = performance.now();
-  let index = indexFile ? readSavedIndex(indexFile, key) : null;
-  const indexFromCache = index !== null && index.docCount === corpus.articles.length;
-  if (!indexFromCache) {
-    progress?.({ phase: 'indexing', done: 0, total: corpus.articles.length });
-    index = buildTextIndex(corpus.articles);
-    progress?.({ phase: 'indexing', done: corpus.articles.length, total: corpus.articles.length });
-  }
+  const savedIndex = cacheDir ? readSavedIndex(cacheFiles(cacheDir).index, key) : null;
+  const indexFromCache = savedIndex !== null && savedIndex.docCount === corpus.articles.length;
+  progress?.({ phase: 'indexing', done: 0, total: corpus.articles.length });
+  const { index, derived } = assembleLibraryParts(
+    corpus.articles,
+    corpus.extension,
+    indexFromCache ? savedIndex : null,
+  );
+  progress?.({ phase: 'indexing', done: corpus.articles.length, total: corpus.articles.length });
   const indexed = performance.now();
-  const derived = deriveTables(corpus.articles);
-  const done = performance.now();
-
-  if (indexFile && snapshotFile) {
-    try {
-      if (!indexFromCache) writeAtomically(indexFile, serializeTextIndex(index!, key));
-      const saved: Snapshot = {
-        key,
-        problems: corpus.problems,
-        articles: corpus.articles.map(slim),
-        derived,
-      };
-      writeJsonCache(snapshotFile, saved);
-    } catch (error) {
-      corpus.problems.push({
-        path: cacheDir!,
-        reason: `caches not saved: ${String(error)}`,
-        severity: 'warning',
-      });
-    }
-  }
+  const snapshotBytes =
+    cacheDir || withSnapshot
+      ? encodeSnapshot({ key, articles: corpus.articles, problems: corpus.problems, derived })
+      : null;
   return {
-    articles: corpus.articles,
-    index: index!,
-    derived,
-    problems: corpus.problems,
-    timings: {
-      listMs: listed - started,
-      loadMs: loaded - listed,
-      indexMs: indexed - loaded,
-      derivedMs: done - indexed,
-      indexFromCache,
-      fromSnapshot: false,
+    key,
+    snapshotBytes,
+    prepared: {
+      articles: corpus.articles,
+      index,
+      derived,
+      problems: corpus.problems,
+      timings: {
+        listMs: listing.listMs,
+        loadMs: loaded - started,
+        indexMs: indexed - loaded,
+        derivedMs: performance.now() - indexed,
+        indexFromCache,
+        fromSnapshot: false,
+      },
     },
   };
+}
+
+/** Write the index and snapshot of a build; returns the problem to report if they could not be. */
+export function saveLibraryCaches(options: LoadLibraryOptions, built: BuiltLibrary): CorpusProblem | null {
+  if (!options.dataDir || !built.snapshotBytes) return null;
+  const cacheDir = corpusCacheDir(options.dataDir, options.articlesDir);
+  const names = cacheFiles(cacheDir);
+  const started = performance.now();
+  try {
+    if (!built.prepared.timings.indexFromCache)
+      writeAtomically(names.index, serializeTextIndex(built.prepared.index, built.key));
+    writeAtomically(names.snapshot, built.snapshotBytes);
+    for (const legacy of LEGACY_CACHE_FILES) fs.rmSync(path.join(cacheDir, legacy), { force: true });
+    built.prepared.timings.saveMs = performance.now() - started;
+    return null;
+  } catch (error) {
+    return { path: cacheDir, reason: `caches not saved: ${String(error)}`, severity: 'warning' };
+  }
 }
 
 /** Assemble prepared parts into the library the front ends use. */

@@ -1,4 +1,5 @@
 import type { Article } from '../articles/article.ts';
+import zlib from 'node:zlib';
 import { isStopWord, MemoStemmer, splitWords } from './analyzer.ts';
 
 /**
@@ -85,85 +86,288 @@ function fieldText(article: Article, field: Field): string {
   }
 }
 
-/** Build the index over `articles` (doc number = array position). Synchronous; ~O(total words). */
-export function buildTextIndex(articles: readonly Article[]): TextIndexData {
-  const stemmer = new MemoStemmer();
-  const termIds = new Map<string, number>();
-  /** word → term id, or STOP for a stop word: one lookup per token instead of three. */
-  const wordTerms = new Map<string, number>();
-  const STOP = -1;
-  const terms: string[] = [];
-  const termWords: string[] = [];
-  const df: number[] = [];
-  const docTermStart = new Uint32Array(articles.length + 1);
-  const docTermsTmp = new GrowableUint32();
-  const packedTfTmp = new GrowableUint32();
-  const fieldLengths = FIELDS.map(() => new Float32Array(articles.length));
+/**
+ * Statistics of documents indexed elsewhere that an index's scores must agree with: a fresh segment's
+ * impacts count the base segment's documents too (see src/search/freshSegment.ts).
+ */
+export interface CollectionStats {
+  docCount: number;
+  /** How many of those documents contain `term`. */
+  df: (term: string) => number;
+  /** Their average words per field, in FIELDS order. */
+  averageLengths: readonly number[];
+}
 
-  const termOf = (word: string): number => {
-    const stemmed = stemmer.stem(word);
-    let id = termIds.get(stemmed);
+/** Build the index over `articles` (doc number = array position). Synchronous; ~O(total words). */
+export function buildTextIndex(articles: readonly Article[], collection?: CollectionStats): TextIndexData {
+  const analyzer = new TextAnalyzer();
+  for (const article of articles) analyzer.analyze(article);
+  const run = analyzer.take();
+  const table = new TermTable();
+  table.register(run);
+  return assembleTextIndex(
+    articles.map((_, index) => ({ table, run, index })),
+    articles,
+    collection,
+  );
+}
+
+/**
+ * The terms of a run of documents, counted, with term ids local to the analyzer that read them. This is
+ * the part of a build that reads text (nine tenths of its time), so a cold start does it in the threads
+ * that parse the files; `assembleTextIndex` then numbers the terms in document order, which makes the
+ * index the same however the documents were spread over threads.
+ */
+export interface AnalyzedRun {
+  /** Local id of `newTerms[0]`: an analyzer's runs are registered in the order they were taken. */
+  firstTermId: number;
+  /** Terms this analyzer met for the first time in this run, with the word first seen for each. */
+  newTerms: string[];
+  newTermWords: string[];
+  /** The analyzer's sequence number of the document each new term was first met in. */
+  newTermDocs: Uint32Array;
+  /** Sequence number of the run's first document. */
+  firstDoc: number;
+  docCount: number;
+  /** For doc i of the run, its entries are docTermStart[i] .. docTermStart[i+1], in first-occurrence order. */
+  docTermStart: Uint32Array;
+  docTerms: Uint32Array;
+  /** Term frequency per field, six bits a field. */
+  packedTf: Uint32Array;
+  /** Words counted per field: FIELDS.length numbers per doc. */
+  fieldLengths: Uint32Array;
+}
+
+/** The buffers of a run, to move it between threads without a copy. */
+export function analyzedRunBuffers(run: AnalyzedRun): ArrayBuffer[] {
+  return [run.newTermDocs, run.docTermStart, run.docTerms, run.packedTf, run.fieldLengths].map(
+    (array) => array.buffer as ArrayBuffer,
+  );
+}
+
+const STOP = -1;
+
+/** Reads documents into runs. One per thread: its stemmer memo and word table serve every run. */
+export class TextAnalyzer {
+  private readonly stemmer = new MemoStemmer();
+  private readonly termIds = new Map<string, number>();
+  /** word → local term id, or STOP for a stop word: one lookup per token instead of three. */
+  private readonly wordTerms = new Map<string, number>();
+  private termCount = 0;
+  private docCount = 0;
+  private run = this.emptyRun();
+  // Term frequencies of the current doc, packed six bits a field, in a scratch array by term id.
+  private scratch = new Uint32Array(1 << 16);
+  private readonly touched: number[] = [];
+
+  private emptyRun() {
+    return {
+      firstTermId: this.termCount,
+      firstDoc: this.docCount,
+      newTerms: [] as string[],
+      newTermWords: [] as string[],
+      newTermDocs: new GrowableUint32(),
+      docTermStart: new GrowableUint32(),
+      docTerms: new GrowableUint32(),
+      packedTf: new GrowableUint32(),
+      fieldLengths: new GrowableUint32(),
+    };
+  }
+
+  private termOf(word: string): number {
+    const stemmed = this.stemmer.stem(word);
+    let id = this.termIds.get(stemmed);
     if (id === undefined) {
-      id = terms.length;
-      termIds.set(stemmed, id);
-      terms.push(stemmed);
-      termWords.push(word);
-      df.push(0);
+      id = this.termCount++;
+      this.termIds.set(stemmed, id);
+      this.run.newTerms.push(stemmed);
+      this.run.newTermWords.push(word);
+      this.run.newTermDocs.push(this.docCount);
     }
     return id;
-  };
+  }
 
-  // Term frequencies of the current doc, packed six bits a field, in a scratch array by term id.
-  let scratch = new Uint32Array(1 << 16);
-  const touched: number[] = [];
-  articles.forEach((article, doc) => {
+  analyze(article: Article): void {
+    const { run, touched } = this;
+    run.docTermStart.push(run.docTerms.length);
     FIELDS.forEach((field, f) => {
       const shift = f * 6;
       let length = 0;
       for (const word of splitWords(fieldText(article, field))) {
-        let id = wordTerms.get(word);
+        let id = this.wordTerms.get(word);
         if (id === undefined) {
-          id = isStopWord(word) ? STOP : termOf(word);
-          wordTerms.set(word, id);
+          id = isStopWord(word) ? STOP : this.termOf(word);
+          this.wordTerms.set(word, id);
         }
         if (id === STOP) {
           // Titles keep stop words so "The Who" stays findable; elsewhere they are noise.
           if (field !== 'title') continue;
-          id = termOf(word);
+          id = this.termOf(word);
         }
         length++;
-        if (id >= scratch.length) {
-          const bigger = new Uint32Array(scratch.length * 2);
-          bigger.set(scratch);
-          scratch = bigger;
+        if (id >= this.scratch.length) {
+          const bigger = new Uint32Array(Math.max(this.scratch.length * 2, id + 1));
+          bigger.set(this.scratch);
+          this.scratch = bigger;
         }
-        const packed = scratch[id]!;
+        const packed = this.scratch[id]!;
         if (packed === 0) touched.push(id);
-        if (((packed >>> shift) & MAX_TF) < MAX_TF) scratch[id] = packed + (1 << shift);
+        if (((packed >>> shift) & MAX_TF) < MAX_TF) this.scratch[id] = packed + (1 << shift);
       }
-      fieldLengths[f]![doc] = length;
+      run.fieldLengths.push(length);
     });
-    docTermStart[doc] = docTermsTmp.length;
     for (const id of touched) {
-      docTermsTmp.push(id);
-      packedTfTmp.push(scratch[id]!);
-      scratch[id] = 0;
-      df[id]!++;
+      run.docTerms.push(id);
+      run.packedTf.push(this.scratch[id]!);
+      this.scratch[id] = 0;
     }
     touched.length = 0;
-  });
-  docTermStart[articles.length] = docTermsTmp.length;
-  const docTerms = docTermsTmp.finish();
-  const packedTf = packedTfTmp.finish();
+    this.docCount++;
+  }
 
-  const averageLengths = fieldLengths.map((lengths) => {
-    let sum = 0;
+  /** Everything analyzed since the last take. */
+  take(): AnalyzedRun {
+    const run = this.run;
+    run.docTermStart.push(run.docTerms.length);
+    this.run = this.emptyRun();
+    return {
+      firstTermId: run.firstTermId,
+      newTerms: run.newTerms,
+      newTermWords: run.newTermWords,
+      newTermDocs: run.newTermDocs.finish(),
+      firstDoc: run.firstDoc,
+      docCount: this.docCount - run.firstDoc,
+      docTermStart: run.docTermStart.finish(),
+      docTerms: run.docTerms.finish(),
+      packedTf: run.packedTf.finish(),
+      fieldLengths: run.fieldLengths.finish(),
+    };
+  }
+}
+
+/** One analyzer's terms on the assembling side, filled from its runs in the order they were taken. */
+export class TermTable {
+  readonly terms: string[] = [];
+  readonly words: string[] = [];
+  readonly firstDocs: number[] = [];
+  /** Local id → index term id, -1 until assigned. */
+  global = new Int32Array(0);
+
+  register(run: AnalyzedRun): void {
+    if (run.firstTermId !== this.terms.length) throw new Error('analyzed runs registered out of order');
+    for (let i = 0; i < run.newTerms.length; i++) {
+      this.terms.push(run.newTerms[i]!);
+      this.words.push(run.newTermWords[i]!);
+      this.firstDocs.push(run.newTermDocs[i]!);
+    }
+    if (this.global.length < this.terms.length) {
+      const bigger = new Int32Array(Math.max(this.terms.length, this.global.length * 2)).fill(-1);
+      bigger.set(this.global);
+      this.global = bigger;
+    }
+  }
+}
+
+/** Where the analysis of one document is: doc `index` of `run`, whose analyzer's terms are in `table`. */
+export interface AnalyzedDoc {
+  table: TermTable;
+  run: AnalyzedRun;
+  index: number;
+}
+
+/**
+ * The first word of `article` that analyses to `term`: the word an index built in one thread records.
+ * Needed when an analyzer first met the term in a document the library did not keep as it was read
+ * (a duplicate file merged into another).
+ */
+function firstWordFor(article: Article, term: string): string {
+  const stemmer = new MemoStemmer();
+  for (const field of FIELDS) {
+    for (const word of splitWords(fieldText(article, field))) {
+      if (field !== 'title' && isStopWord(word)) continue;
+      if (stemmer.stem(word) === term) return word;
+    }
+  }
+  return term;
+}
+
+/**
+ * The index over `docs` (doc number = array position; `articles` are the same documents). Term ids are
+ * given in order of first occurrence, document by document, exactly as one analyzer reading them in
+ * order would; then each posting gets its finished BM25F impact.
+ */
+export function assembleTextIndex(
+  docs: readonly AnalyzedDoc[],
+  articles: readonly Article[],
+  collection?: CollectionStats,
+): TextIndexData {
+  const docCount = docs.length;
+  const termIds = new Map<string, number>();
+  const terms: string[] = [];
+  const termWords: string[] = [];
+  let entries = 0;
+  let termBound = 0;
+  const tables = new Set<TermTable>();
+  for (const { table, run, index } of docs) {
+    entries += run.docTermStart[index + 1]! - run.docTermStart[index]!;
+    if (!tables.has(table)) termBound += table.terms.length;
+    tables.add(table);
+  }
+  const df = new Uint32Array(termBound);
+  const docTermStart = new Uint32Array(docCount + 1);
+  const docTerms = new Uint32Array(entries);
+  const packedTf = new Uint32Array(entries);
+  const fieldLengths = FIELDS.map(() => new Float32Array(docCount));
+
+  /** The index id of a table's term, given at its first occurrence (here, in doc `doc`). */
+  const assign = (table: TermTable, local: number, doc: number, sequence: number): number => {
+    const term = table.terms[local]!;
+    let id = termIds.get(term);
+    if (id === undefined) {
+      id = terms.length;
+      termIds.set(term, id);
+      terms.push(term);
+      termWords.push(
+        table.firstDocs[local] === sequence ? table.words[local]! : firstWordFor(articles[doc]!, term),
+      );
+    }
+    table.global[local] = id;
+    return id;
+  };
+
+  let entry = 0;
+  for (let doc = 0; doc < docCount; doc++) {
+    const { table, run, index } = docs[doc]!;
+    docTermStart[doc] = entry;
+    for (let f = 0; f < FIELDS.length; f++)
+      fieldLengths[f]![doc] = run.fieldLengths[index * FIELDS.length + f]!;
+    const global = table.global;
+    const runTerms = run.docTerms;
+    const runTf = run.packedTf;
+    const end = run.docTermStart[index + 1]!;
+    for (let i = run.docTermStart[index]!; i < end; i++) {
+      const local = runTerms[i]!;
+      let id = global[local]!;
+      if (id < 0) id = assign(table, local, doc, run.firstDoc + index);
+      docTerms[entry] = id;
+      packedTf[entry++] = runTf[i]!;
+      df[id]!++;
+    }
+  }
+  docTermStart[docCount] = entry;
+
+  const outside = collection?.docCount ?? 0;
+  const averageLengths = fieldLengths.map((lengths, f) => {
+    let sum = outside * (collection?.averageLengths[f] ?? 0);
     for (const length of lengths) sum += length;
-    return Math.max(1, sum / Math.max(1, lengths.length));
+    return Math.max(1, sum / Math.max(1, lengths.length + outside));
   });
   const weights = FIELDS.map((field) => FIELD_WEIGHTS[field]);
-  const docCount = articles.length;
-  const idf = df.map((n) => Math.log(1 + (docCount - n + 0.5) / (n + 0.5)));
+  const total = docCount + outside;
+  const idf = Array.from(df.subarray(0, terms.length), (inHere, t) => {
+    const n = inHere + (collection?.df(terms[t]!) ?? 0);
+    return Math.log(1 + (total - n + 0.5) / (n + 0.5));
+  });
 
   const postingStart = new Uint32Array(terms.length + 1);
   for (let t = 0; t < terms.length; t++) postingStart[t + 1] = postingStart[t]! + df[t]!;
@@ -232,59 +436,90 @@ const ARRAY_TYPES: Record<ArrayKey, typeof Uint32Array | typeof Float32Array | t
   docTerms: Uint32Array,
 };
 
-/** Raw bytes: a JSON header line, then each array 8-byte aligned. Loads in milliseconds. */
+/**
+ * Raw bytes: an 8-byte header length, a JSON header (key, terms, array lengths, and the byte count and
+ * CRC-32 of the array region), then each array 8-byte aligned. Loads in milliseconds, without a copy.
+ */
 export function serializeTextIndex(index: TextIndexData, key: string): Buffer {
+  const arrays: Buffer[] = [];
+  let offset = 0;
+  for (const name of ARRAY_KEYS) {
+    // Offsets inside the array region; the region itself starts 8-byte aligned.
+    const pad = (8 - (offset % 8)) % 8;
+    if (pad) arrays.push(Buffer.alloc(pad));
+    const array = index[name];
+    arrays.push(Buffer.from(array.buffer, array.byteOffset, array.byteLength));
+    offset += pad + array.byteLength;
+  }
   const header = {
     key,
     docCount: index.docCount,
     terms: index.terms.join('\n'),
     termWords: index.termWords.join('\n'),
     arrays: ARRAY_KEYS.map((name) => ({ name, length: index[name].length })),
+    bytes: offset,
+    crc32: arrays.reduce((crc, part) => zlib.crc32(part, crc), 0),
   };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
-  const parts: Buffer[] = [];
   const lengthPrefix = Buffer.alloc(8);
   lengthPrefix.writeUInt32LE(headerBytes.length, 0);
-  parts.push(lengthPrefix, headerBytes);
-  let offset = 8 + headerBytes.length;
-  for (const name of ARRAY_KEYS) {
-    const pad = (8 - (offset % 8)) % 8;
-    if (pad) parts.push(Buffer.alloc(pad));
-    offset += pad;
-    const array = index[name];
-    parts.push(Buffer.from(array.buffer, array.byteOffset, array.byteLength));
-    offset += array.byteLength;
-  }
-  return Buffer.concat(parts);
+  const headerPad = Buffer.alloc((8 - ((8 + headerBytes.length) % 8)) % 8);
+  return Buffer.concat([lengthPrefix, headerBytes, headerPad, ...arrays]);
 }
 
-/** The index in `bytes`, or null when it was built for a different key (corpus or engine version). */
+interface IndexHeader {
+  key: string;
+  docCount: number;
+  terms: string;
+  termWords: string;
+  arrays: Array<{ name: ArrayKey; length: number }>;
+  bytes: number;
+  crc32: number;
+}
+
+/**
+ * The index in `bytes`, or null when it was built for a different key (corpus or engine version), or
+ * the file is cut short or damaged.
+ */
 export function deserializeTextIndex(bytes: Buffer, expectedKey: string): TextIndexData | null {
+  if (bytes.length < 8) return null;
   const headerLength = bytes.readUInt32LE(0);
-  const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as {
-    key: string;
-    docCount: number;
-    terms: string;
-    termWords: string;
-    arrays: Array<{ name: ArrayKey; length: number }>;
-  };
+  let header: IndexHeader;
+  try {
+    header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as IndexHeader;
+  } catch {
+    return null;
+  }
   if (header.key !== expectedKey) return null;
+  const regionStart = 8 + headerLength + ((8 - ((8 + headerLength) % 8)) % 8);
+  const region = bytes.subarray(regionStart);
+  if (region.length !== header.bytes || zlib.crc32(region) !== header.crc32) return null;
   // Typed arrays need aligned offsets: a file read whole starts its own buffer at 0; otherwise copy.
-  const aligned: Uint8Array = bytes.byteOffset % 8 === 0 ? bytes : new Uint8Array(bytes);
+  const aligned: Uint8Array = region.byteOffset % 8 === 0 ? region : new Uint8Array(region);
   const buffer = aligned.buffer as ArrayBuffer;
   const base = aligned.byteOffset;
-  let offset = 8 + headerLength;
+  let offset = 0;
   const arrays = {} as Record<ArrayKey, Uint32Array | Float32Array | Uint8Array>;
-  for (const { name, length } of header.arrays) {
-    const Type = ARRAY_TYPES[name];
-    offset += (8 - (offset % 8)) % 8;
-    arrays[name] = new Type(buffer, base + offset, length);
-    offset += length * Type.BYTES_PER_ELEMENT;
+  try {
+    for (const { name, length } of header.arrays) {
+      const Type = ARRAY_TYPES[name];
+      offset += (8 - (offset % 8)) % 8;
+      arrays[name] = new Type(buffer, base + offset, length);
+      offset += length * Type.BYTES_PER_ELEMENT;
+    }
+  } catch {
+    return null; // lengths that do not fit the file
   }
-  return {
+  const index: TextIndexData = {
     docCount: header.docCount,
     terms: header.terms ? header.terms.split('\n') : [],
     termWords: header.termWords ? header.termWords.split('\n') : [],
     ...(arrays as Pick<TextIndexData, ArrayKey>),
   };
+  const whole =
+    ARRAY_KEYS.every((name) => index[name] instanceof ARRAY_TYPES[name]) &&
+    index.postingStart.length === index.terms.length + 1 &&
+    index.termWords.length === index.terms.length &&
+    index.docTermStart.length === index.docCount + 1;
+  return whole ? index : null;
 }
