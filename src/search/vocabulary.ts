@@ -34,41 +34,35 @@ export class Vocabulary {
 
   /** Terms that start with `prefix`, in text order; the `limit` most frequent when there are more. */
   withPrefix(prefix: string, limit: number): string[] {
-    const found: string[] = [];
-    const counts: number[] = [];
-    const single = this.segments.length === 1;
-    const position = single ? null : new Map<string, number>();
+    let found: string[] = [];
+    let counts: number[] = [];
     for (const { index } of this.segments) {
+      const terms: string[] = [];
+      const df: number[] = [];
       const sorted = index.termsByText;
-      const terms = index.terms;
       let lo = 0;
       let hi = sorted.length;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (compareText(terms[sorted[mid]!]!, prefix) < 0) lo = mid + 1;
+        if (compareText(index.terms[sorted[mid]!]!, prefix) < 0) lo = mid + 1;
         else hi = mid;
       }
       for (let i = lo; i < sorted.length; i++) {
         const id = sorted[i]!;
-        const term = terms[id]!;
+        const term = index.terms[id]!;
         if (!term.startsWith(prefix)) break;
-        const at = position?.get(term);
-        if (at !== undefined) {
-          counts[at]! += localDf(index, id);
-          continue;
-        }
-        position?.set(term, found.length);
-        found.push(term);
-        counts.push(localDf(index, id));
+        terms.push(term);
+        df.push(localDf(index, id));
       }
+      if (!found.length) [found, counts] = [terms, df];
+      else if (terms.length) [found, counts] = mergeRuns(found, counts, terms, df);
     }
-    let order = found.map((_, i) => i);
-    if (!single) order.sort((a, b) => compareText(found[a]!, found[b]!));
-    if (order.length > limit) {
-      order.sort((a, b) => counts[b]! - counts[a]!);
-      order = order.slice(0, limit);
-    }
-    return order.map((i) => found[i]!);
+    if (found.length <= limit) return found;
+    return found
+      .map((_, i) => i)
+      .sort((a, b) => counts[b]! - counts[a]!)
+      .slice(0, limit)
+      .map((i) => found[i]!);
   }
 
   /** Vocabulary terms one edit (delete, substitute, insert, swap) from `term`, most frequent first. */
@@ -119,4 +113,24 @@ export class Vocabulary {
     if (rare && word.raw.length >= 5) add(this.withinOneEdit(word.stem, MAX_TYPO_EXPANSIONS), 'typo');
     return matches;
   }
+}
+
+/** Two runs of terms in text order merged into one, the counts of a term in both summed. */
+function mergeRuns(a: string[], aCounts: number[], b: string[], bCounts: number[]): [string[], number[]] {
+  const terms: string[] = [];
+  const counts: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const order = i === a.length ? 1 : j === b.length ? -1 : compareText(a[i]!, b[j]!);
+    if (order <= 0) {
+      terms.push(a[i]!);
+      counts.push(aCounts[i]! + (order === 0 ? bCounts[j++]! : 0));
+      i++;
+    } else {
+      terms.push(b[j]!);
+      counts.push(bCounts[j++]!);
+    }
+  }
+  return [terms, counts];
 }

@@ -1,0 +1,400 @@
+import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import type { Article, CorpusProblem } from '../articles/article.ts';
+import { CorpusWatcher } from '../articles/watchCorpus.ts';
+import { startWorker, workerEntry } from '../articles/workerThreads.ts';
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import { onReloadSignal } from '../ops/reloadSignal.ts';
+import { Library } from './library.ts';
+import { LiveCatalogBuilder, type FreshSegment } from './liveCatalog.ts';
+import {
+  indexFromWire,
+  type FromWorker,
+  type ReloadCounts,
+  type ToWorker,
+  type WorkerSettings,
+} from './reloadProtocol.ts';
+
+/** Where the front ends read the library (the app's LibraryRef). */
+export interface LibraryHolder {
+  readonly current: Library;
+  replace(next: Library): Library;
+}
+
+export interface ReloadReport extends ReloadCounts {
+  /** From the request to the new library being in place. */
+  ms: number;
+  /** Articles in the library after it. */
+  articles: number;
+  /** A full rescan (SIGHUP, or the first look after start) rather than the watched paths. */
+  full: boolean;
+  /** Files rejected (and warnings) this time, each with its path and reason. */
+  problems: CorpusProblem[];
+  /** Set when the reload failed; the library stayed as it was. */
+  error?: string;
+}
+
+export interface WatchLibraryOptions {
+  config: Pick<Config, 'ARTICLES_DIR' | 'DATA_DIR' | 'MAX_ARTICLE_BYTES' | 'WATCH_ARTICLES'>;
+  library: LibraryHolder;
+  /** Where reloads are logged. Absent: one line each on stderr (local mode: stdout may be a JSON pipe). */
+  logger?: Logger;
+  onReload?: (report: ReloadReport) => void;
+  /**
+   * When the watched library began loading (ms since the epoch): files modified since then are read
+   * again, so nothing written during the load is missed. Default: when this process started.
+   */
+  loadedSince?: number;
+  /** A burst of file events ends after this long without one (ms). */
+  quietMs?: number;
+  /** Rescan on SIGHUP (default true). */
+  reloadSignal?: boolean;
+}
+
+export interface LiveLibrary {
+  /** Resolves once the worker has taken over the corpus and the folder watches are up. */
+  readonly ready: Promise<void>;
+  /** Looks at the whole corpus again (what SIGHUP does). */
+  rescan(): Promise<ReloadReport>;
+  /** Looks again at these paths (relative to the corpus folder). */
+  changed(paths: string[]): Promise<ReloadReport>;
+  stop(): Promise<void>;
+}
+
+/** The base goes to the worker in slices this size, so no task on this thread runs long. */
+const BASE_ARTICLES_PER_SLICE = 5_000;
+const BASE_TERMS_PER_SLICE = 20_000;
+const PROBLEMS_LOGGED = 20;
+const MAX_WORKER_RESTARTS = 3;
+
+interface Waiter {
+  resolve: (report: ReloadReport) => void;
+  reject: (error: Error) => void;
+}
+
+interface Batch {
+  /** 0 is the take-over after start; it is logged only when something changed during the load. */
+  number: number;
+  full: boolean;
+  started: number;
+  waiters: Waiter[];
+  incoming: Map<string, Article>;
+}
+
+const nextTask = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Keeps `library` in step with the corpus folder while the process runs: folder watches (when
+ * WATCH_ARTICLES is on) and SIGHUP ask the reload worker to look again; the worker reads only what
+ * changed and builds the fresh segment; this thread swaps in the next generation (the base with
+ * tombstones, plus the fresh segment) in one assignment. A question already answering keeps the
+ * library it started with. Every reload is logged with what changed and how long it took.
+ */
+export function watchLibrary(options: WatchLibraryOptions): LiveLibrary {
+  return new LibraryReloader(options);
+}
+
+class LibraryReloader implements LiveLibrary {
+  readonly ready: Promise<void>;
+  private readonly articlesDir: string;
+  private readonly builder: LiveCatalogBuilder;
+  private readonly baseLibrary: Library;
+  private readonly since: number;
+  private worker: Worker | null = null;
+  private restarts = 0;
+  private watcher: CorpusWatcher | null = null;
+  private readonly stopSignal: () => void;
+  private stopped = false;
+  private batchCount = 0;
+  private inFlight: Batch | null = null;
+  private readonly pendingPaths = new Set<string>();
+  private pendingFull = false;
+  private pendingWaiters: Waiter[] = [];
+  /** The fresh segment in use, and its articles by id (a reload sends only those that changed). */
+  private fresh: FreshSegment | null = null;
+  private freshById = new Map<string, Article>();
+  private markReady!: () => void;
+
+  constructor(private readonly options: WatchLibraryOptions) {
+    const { config } = options;
+    this.articlesDir = path.resolve(config.ARTICLES_DIR);
+    this.baseLibrary = options.library.current;
+    this.builder = new LiveCatalogBuilder(this.baseLibrary.catalog, this.articlesDir);
+    this.since = options.loadedSince ?? performance.timeOrigin;
+    this.ready = new Promise((resolve) => (this.markReady = resolve));
+    if (config.WATCH_ARTICLES) {
+      const dataDir = path.resolve(config.DATA_DIR);
+      this.watcher = new CorpusWatcher(this.articlesDir, {
+        exclude: [dataDir],
+        quietMs: options.quietMs,
+        onChanges: (paths) => void this.request(paths).catch(() => undefined),
+        onError: (folder, error) =>
+          this.warn({ folder, err: error }, `could not watch ${folder || 'the corpus folder'}`),
+      });
+    }
+    this.stopSignal =
+      options.reloadSignal === false
+        ? () => undefined
+        : onReloadSignal(() => {
+            this.info({}, 'SIGHUP: rescanning the corpus');
+            void this.rescan().catch(() => undefined);
+          });
+    this.startWorker();
+  }
+
+  rescan(): Promise<ReloadReport> {
+    return this.request(null);
+  }
+
+  changed(paths: string[]): Promise<ReloadReport> {
+    return this.request(paths);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.stopSignal();
+    this.watcher?.close();
+    const error = new Error('the library watcher stopped');
+    for (const waiter of [...this.pendingWaiters, ...(this.inFlight?.waiters ?? [])]) waiter.reject(error);
+    this.pendingWaiters = [];
+    const worker = this.worker;
+    this.worker = null;
+    await worker?.terminate();
+  }
+
+  // --- the worker ---
+
+  private startWorker(): void {
+    const settings: WorkerSettings = {
+      articlesDir: this.articlesDir,
+      maxFileBytes: this.options.config.MAX_ARTICLE_BYTES,
+      exclude: [path.resolve(this.options.config.DATA_DIR)],
+    };
+    const worker = startWorker(workerEntry('reloadWorker', import.meta.url), settings);
+    this.worker = worker;
+    worker.on('message', (message: FromWorker) => this.onMessage(message));
+    worker.on('error', (error) => this.onWorkerGone(worker, error));
+    worker.on('exit', (code) => this.onWorkerGone(worker, new Error(`exit code ${code}`)));
+    // The first batch is the take-over: the worker reads what changed since the load.
+    this.inFlight = { number: 0, full: true, started: performance.now(), waiters: [], incoming: new Map() };
+    void this.sendBase(worker);
+  }
+
+  /** The base library's ids, paths and term statistics, in slices between which other work runs. */
+  private async sendBase(worker: Worker): Promise<void> {
+    const { list } = this.baseLibrary.catalog;
+    const post = (message: ToWorker, transfer: ArrayBuffer[] = []) => {
+      if (this.worker === worker) worker.postMessage(message, transfer);
+    };
+    for (let start = 0; start < list.length; start += BASE_ARTICLES_PER_SLICE) {
+      const slice = list.slice(start, start + BASE_ARTICLES_PER_SLICE);
+      post({
+        type: 'base-articles',
+        ids: slice.map((article) => article.id).join('\n'),
+        paths: slice.map((article) => article.path).join('\n'),
+      });
+      await nextTask();
+    }
+    const index = this.baseLibrary.catalog.segments[0]!.index;
+    for (let start = 0; start < index.terms.length; start += BASE_TERMS_PER_SLICE) {
+      const terms = index.terms.slice(start, start + BASE_TERMS_PER_SLICE);
+      const df = new Uint32Array(terms.length);
+      for (let i = 0; i < terms.length; i++)
+        df[i] = index.postingStart[start + i + 1]! - index.postingStart[start + i]!;
+      post({ type: 'base-terms', terms: terms.join('\n'), df }, [df.buffer]);
+      await nextTask();
+    }
+    post({ type: 'adopt', baseDocCount: list.length, since: this.since });
+  }
+
+  private onWorkerGone(worker: Worker, error: Error): void {
+    if (this.worker !== worker || this.stopped) return;
+    this.worker = null;
+    const batch = this.inFlight;
+    this.inFlight = null;
+    for (const waiter of batch?.waiters ?? [])
+      waiter.reject(new Error(`the reload worker stopped (${error.message})`));
+    if (this.restarts >= MAX_WORKER_RESTARTS) {
+      this.error({ err: error }, 'the reload worker stopped; the library is no longer kept up to date');
+      return;
+    }
+    this.restarts++;
+    this.warn({ err: error }, 'the reload worker stopped; starting it again');
+    // A new worker takes over from the base again: its first batch brings every change since the load.
+    this.fresh = null;
+    this.freshById = new Map();
+    this.startWorker();
+  }
+
+  // --- batches ---
+
+  private request(paths: string[] | null): Promise<ReloadReport> {
+    if (this.stopped) return Promise.reject(new Error('the library watcher stopped'));
+    if (paths === null) this.pendingFull = true;
+    else for (const relPath of paths) this.pendingPaths.add(relPath);
+    const promise = new Promise<ReloadReport>((resolve, reject) =>
+      this.pendingWaiters.push({ resolve, reject }),
+    );
+    this.dispatch();
+    return promise;
+  }
+
+  private dispatch(): void {
+    if (this.inFlight || !this.worker || this.stopped) return;
+    if (!this.pendingFull && !this.pendingPaths.size) return;
+    const full = this.pendingFull;
+    const paths = full ? null : [...this.pendingPaths];
+    this.pendingFull = false;
+    this.pendingPaths.clear();
+    const number = ++this.batchCount;
+    this.inFlight = {
+      number,
+      full,
+      started: performance.now(),
+      waiters: this.pendingWaiters,
+      incoming: new Map(),
+    };
+    this.pendingWaiters = [];
+    this.worker.postMessage({ type: 'changes', batch: number, paths } satisfies ToWorker);
+  }
+
+  private onMessage(message: FromWorker): void {
+    const batch = this.inFlight;
+    if (!batch || message.batch !== batch.number) return;
+    if (message.type === 'articles') {
+      for (const article of JSON.parse(message.json) as Article[]) batch.incoming.set(article.id, article);
+      return;
+    }
+    this.inFlight = null;
+    if (message.type === 'failed') {
+      const report = this.report(
+        batch,
+        { added: 0, changed: 0, removed: 0, rejected: 0 },
+        [],
+        message.message,
+      );
+      this.error(
+        { err: message.message, full: batch.full },
+        'library reload failed; the library is unchanged',
+      );
+      this.options.onReload?.(report);
+      for (const waiter of batch.waiters) waiter.reject(new Error(message.message));
+    } else {
+      let report: ReloadReport;
+      try {
+        report = this.apply(batch, message);
+      } catch (error) {
+        report = this.report(batch, message.counts, message.problems, String(error));
+        this.error({ err: error }, 'library reload failed; the library is unchanged');
+      }
+      this.options.onReload?.(report);
+      for (const waiter of batch.waiters) waiter.resolve(report);
+      if (batch.number === 0) {
+        this.watcher?.add(message.folders.added);
+        this.markReady();
+      }
+    }
+    this.dispatch();
+  }
+
+  private apply(batch: Batch, message: Extract<FromWorker, { type: 'reloaded' }>): ReloadReport {
+    this.builder.tombstone(message.tombstones);
+    if (message.fresh === 'none') {
+      this.fresh = null;
+      this.freshById = new Map();
+    } else if (message.fresh) {
+      const wire = message.fresh;
+      const articles = wire.ids.map((id) => batch.incoming.get(id) ?? this.freshById.get(id)!);
+      this.fresh = {
+        articles,
+        index: indexFromWire(wire),
+        stories: wire.stories,
+        prefixTable: wire.prefixTable,
+      };
+      this.freshById = new Map(articles.map((article) => [article.id, article]));
+    }
+    const changed = message.tombstones.length > 0 || message.fresh !== null;
+    if (changed) this.options.library.replace(Library.fromCatalog(this.builder.build(this.fresh)));
+    if (batch.number > 0) {
+      this.watcher?.add(message.folders.added);
+      this.watcher?.remove(message.folders.removed);
+    }
+    const report = this.report(batch, message.counts, message.problems);
+    this.log(report, batch);
+    return report;
+  }
+
+  private report(
+    batch: Batch,
+    counts: ReloadCounts,
+    problems: CorpusProblem[],
+    error?: string,
+  ): ReloadReport {
+    return {
+      ...counts,
+      ms: Math.round(performance.now() - batch.started),
+      articles: this.options.library.current.size,
+      full: batch.full,
+      problems,
+      ...(error !== undefined && { error }),
+    };
+  }
+
+  // --- reporting ---
+
+  private log(report: ReloadReport, batch: Batch): void {
+    const { added, changed, removed, rejected, ms, articles, full } = report;
+    const nothing = added + changed + removed + rejected === 0 && !report.problems.length;
+    // A rescan someone asked for always answers; events that changed nothing (a temp file) stay quiet.
+    if (nothing && (!full || batch.number === 0)) return;
+    const logger = this.options.logger;
+    if (logger) {
+      logger.info({ added, changed, removed, rejected, ms, articles, full }, 'library reloaded');
+      for (const problem of report.problems.slice(0, PROBLEMS_LOGGED)) {
+        if (problem.severity === 'rejected')
+          logger.warn(
+            { path: problem.path, reason: problem.reason },
+            `article file rejected: ${problem.path}`,
+          );
+        else
+          logger.info(
+            { path: problem.path, reason: problem.reason },
+            `article file warning: ${problem.path}`,
+          );
+      }
+      if (report.problems.length > PROBLEMS_LOGGED)
+        logger.warn(
+          { more: report.problems.length - PROBLEMS_LOGGED },
+          'more article file problems not logged',
+        );
+      return;
+    }
+    const lines = [
+      `Library ${full ? 'rescanned' : 'reloaded'}: ${added} added, ${changed} changed, ${removed} removed, ${rejected} rejected in ${ms} ms (${articles.toLocaleString('en-US')} articles).`,
+      ...report.problems
+        .slice(0, PROBLEMS_LOGGED)
+        .map(
+          (problem) =>
+            `  ${problem.path}: ${problem.severity === 'rejected' ? '' : 'warning: '}${problem.reason}`,
+        ),
+    ];
+    if (report.problems.length > PROBLEMS_LOGGED)
+      lines.push(`  … and ${report.problems.length - PROBLEMS_LOGGED} more`);
+    process.stderr.write(lines.join('\n') + '\n');
+  }
+
+  private info(bindings: object, message: string): void {
+    if (this.options.logger) this.options.logger.info(bindings, message);
+  }
+
+  private warn(bindings: object, message: string): void {
+    if (this.options.logger) this.options.logger.warn(bindings, message);
+    else process.stderr.write(`${message}\n`);
+  }
+
+  private error(bindings: object, message: string): void {
+    if (this.options.logger) this.options.logger.error(bindings, message);
+    else process.stderr.write(`${message}\n`);
+  }
+}
