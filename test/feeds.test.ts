@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadCorpus } from '../src/articles/loadCorpus.ts';
 import { articleIdFromUrl, normalizeUrl } from '../src/articles/normalize.ts';
 import { decodeFeedBytes } from '../src/feeds/charset.ts';
@@ -9,6 +9,7 @@ import { parseFeedList } from '../src/feeds/feedList.ts';
 import { STATE_FILE } from '../src/feeds/feedState.ts';
 import { importFeeds, type FeedReport, type ImportSummary } from '../src/feeds/importFeeds.ts';
 import { LOCK_FILE } from '../src/feeds/importLock.ts';
+import { packKnownArticles } from '../src/feeds/knownArticles.ts';
 import { articleFile, tempDir } from './support/articles.ts';
 import { fixture, serve, startFeedServer, type FeedServer } from './support/feedServer.ts';
 
@@ -470,6 +471,40 @@ describe('importFeeds: bad input loses nothing and stops nothing', () => {
       maxBytes: 1_000,
     });
     expect(small.reports[0]).toMatchObject({ status: 'failed', problems: [{ code: 'too-large' }] });
+  });
+});
+
+describe('importFeeds: the articles a bot already serves', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('GIVEN the library’s articles THEN an item whose URL is anywhere in the corpus writes nothing, and files the library knows are not parsed again', async () => {
+    const articlesDir = tempDir();
+    const outDir = path.join(articlesDir, 'feeds');
+    fs.mkdirSync(path.join(articlesDir, 'desk'));
+    const own = articleFile({
+      title: 'Our own battery plant story',
+      webUrl: 'https://wire.example.com/2026/03/battery-plant-opens',
+    });
+    fs.writeFileSync(path.join(articlesDir, 'desk', 'battery.md'), own);
+    const library = () =>
+      packKnownArticles(articlesDir, loadCorpus(articlesDir, { cacheDir: null }).articles);
+    const feeds = [{ url: server.url('/rss2') }];
+
+    const first = await importFeeds({ feeds, outDir, now: NOW, known: library() });
+    expect(first.items).toEqual({ new: 2, updated: 0, unchanged: 1, rejected: 0 });
+    expect(files(outDir)).toHaveLength(2);
+
+    // The state is lost: the library still knows which files are the importer's, without a parse.
+    fs.rmSync(path.join(outDir, STATE_FILE));
+    const known = library();
+    const reads = vi.spyOn(fs, 'readFileSync');
+    const again = await importFeeds({ feeds, outDir, now: NOW + HOUR, known });
+    const articleReads = reads.mock.calls.filter(([file]) => String(file).endsWith('.md'));
+    // Each imported file is read once, to compare it with the item: none is parsed to find its URL.
+    expect(articleReads.map(([file]) => path.dirname(String(file)))).toEqual([outDir, outDir]);
+    expect(again.items).toEqual({ new: 0, updated: 0, unchanged: 3, rejected: 0 });
+    expect(files(outDir)).toHaveLength(2);
+    expect(loadCorpus(articlesDir, { cacheDir: null }).problems).toEqual([]);
   });
 });
 

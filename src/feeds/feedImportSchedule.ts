@@ -6,6 +6,7 @@ import type { Logger } from '../logger.ts';
 import { FeedListError, readFeedList, type FeedList } from './feedList.ts';
 import type { FeedReport, ImportSummary } from './importFeeds.ts';
 import { releaseLockOfThisProcess } from './importLock.ts';
+import { packKnownArticles } from './knownArticles.ts';
 import type { ImportWorkerReply, ImportWorkerRequest } from './importWorker.ts';
 
 export type FeedImportConfig = Pick<
@@ -20,6 +21,11 @@ export interface FeedImportsOptions {
   metrics?: { feedImport(outcome: string): void } | undefined;
   /** After every cycle, with its summary (null when the cycle could not run at all). */
   onCycle?: (summary: ImportSummary | null) => void;
+  /**
+   * The articles the bot serves now (its library, read at each cycle): the import then knows every URL
+   * the corpus holds without parsing it again.
+   */
+  knownArticles?: () => readonly { id: string; path: string }[];
   /** Overrides FEEDS_EVERY_MINUTES (tests). */
   everyMs?: number;
   /** How long stop() waits for a cycle to wind down before terminating its worker (3 s). */
@@ -245,6 +251,7 @@ export function startFeedImports(options: FeedImportsOptions): FeedImports {
         respectBackoff: true,
         cacheDir: importCacheDir(config.DATA_DIR, outDir),
         maxFileBytes: config.MAX_ARTICLE_BYTES,
+        ...(options.knownArticles ? { known: packKnownArticles(articlesDir, options.knownArticles()) } : {}),
       },
       logger,
     );

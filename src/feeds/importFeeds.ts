@@ -15,6 +15,7 @@ import {
 import type { FeedEntry } from './feedList.ts';
 import { FETCH_DEFAULTS, fetchFeed, HttpStatusError } from './fetchFeed.ts';
 import { acquireImportLock } from './importLock.ts';
+import { unpackKnownArticles, type KnownArticles } from './knownArticles.ts';
 import { parseFeed, type ParsedFeed } from './parseFeed.ts';
 import { FeedError, type FeedProblem, type ItemProblem } from './problems.ts';
 import { htmlToPlainText } from './text.ts';
@@ -47,6 +48,11 @@ export interface ImportFeedsOptions {
   cacheDir?: string | null;
   /** Largest hand-written file parsed for its URL (the loader's cap). */
   maxFileBytes?: number;
+  /**
+   * The articles the bot already serves (its library): files it knows are not parsed again, and an item
+   * whose URL any of them has, anywhere in the served folder, writes nothing.
+   */
+  known?: KnownArticles;
   /**
    * Stops the run early (the bot shutting down): fetches in flight are abandoned, no new feed or item
    * is started, and what was written so far is recorded. Feeds not read are `skipped`, their state kept.
@@ -104,8 +110,8 @@ interface RunContext {
   state: FeedsState;
   /** Files the importer wrote, by article id (relative paths). */
   imported: Map<string, string>;
-  /** Files written by hand, by article id: an item with their URL is theirs. */
-  handWritten: Map<string, string>;
+  /** Ids of articles written by hand (or by anyone but the importer): an item with their URL is theirs. */
+  handWritten: Set<string>;
   /** Ids already handled in this run, with the feed that brought them. */
   seen: Map<string, string>;
 }
@@ -183,24 +189,35 @@ async function readSource(entry: FeedEntry, run: RunContext): Promise<SourceText
 function indexOutDir(
   outDir: string,
   state: FeedsState,
-  cacheDir: string | null,
-  maxFileBytes: number | undefined,
+  options: Pick<ImportFeedsOptions, 'cacheDir' | 'maxFileBytes' | 'known'>,
 ): Pick<RunContext, 'imported' | 'handWritten'> {
   const imported = new Map<string, string>();
-  const others = [];
+  const handWritten = new Set<string>();
+  const known = options.known ? unpackKnownArticles(options.known, outDir) : null;
+  const classify = (id: string, relPath: string) => {
+    const named = IMPORTED_FILE_NAME.exec(path.basename(relPath))?.[1];
+    if (named === id && !imported.has(id)) imported.set(id, relPath);
+    else handWritten.add(id);
+  };
+  const toParse = [];
   for (const file of listArticleFiles(outDir)) {
     const id = state.files[file.relPath];
     if (id !== undefined && !imported.has(id)) imported.set(id, file.relPath);
-    else others.push(file);
-  }
-  const handWritten = new Map<string, string>();
-  if (others.length) {
-    const options = { files: others, cacheDir, ...(maxFileBytes ? { maxFileBytes } : {}) };
-    for (const article of loadCorpus(outDir, options).articles) {
-      const named = IMPORTED_FILE_NAME.exec(path.basename(article.path))?.[1];
-      if (named === article.id && !imported.has(article.id)) imported.set(article.id, article.path);
-      else handWritten.set(article.id, article.path);
+    else {
+      // The library has read this file already: its id is known without parsing it again.
+      const knownId = known?.byPathInOutDir.get(file.relPath);
+      if (knownId === undefined) toParse.push(file);
+      else classify(knownId, file.relPath);
     }
+  }
+  if (toParse.length) {
+    const { cacheDir = null, maxFileBytes } = options;
+    const loadOptions = { files: toParse, cacheDir, ...(maxFileBytes ? { maxFileBytes } : {}) };
+    for (const article of loadCorpus(outDir, loadOptions).articles) classify(article.id, article.path);
+  }
+  // Articles elsewhere in the served corpus are someone else's too: an item with their URL is theirs.
+  for (const id of known?.ids ?? []) {
+    if (!imported.has(id)) handWritten.add(id);
   }
   return { imported, handWritten };
 }
@@ -459,7 +476,7 @@ async function importHoldingLock(
     options,
     now,
     state,
-    ...indexOutDir(options.outDir, state, options.cacheDir ?? null, options.maxFileBytes),
+    ...indexOutDir(options.outDir, state, options),
     seen: new Map(),
   };
 
