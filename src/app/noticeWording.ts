@@ -74,5 +74,7 @@ export function wordNotice(notice: Notice, idiom: NoticeIdiom): string {
       return 'Nothing to put in that digest: no live articles in that day.';
     case 'invalid-date':
       return `${idiom.option('date')} must be a day written YYYY-MM-DD, e.g. 2020-05-01 (got ${quote(notice.value)}).`;
+    case 'removed-since':
+      return `${plural(notice.count, 'article')} on this page ${notice.count === 1 ? 'was' : 'were'} removed from the library since this search.`;
   }
 }

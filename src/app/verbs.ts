@@ -1,5 +1,5 @@
 import type { Library } from '../search/library.ts';
-import type { ResultPage } from '../search/types.ts';
+import type { Recommendation, ResultPage } from '../search/types.ts';
 import { clampLimit, clampOffset } from '../search/paging.ts';
 import { previewDigest } from './digestPreview.ts';
 import { shorten } from './noticeWording.ts';
@@ -79,6 +79,25 @@ export function digest(library: Library, input: Input<'digest'>, context: VerbCo
     })),
     paging: { offset: 0, limit: clampLimit(input.limit), total: preview.articles.length },
   };
+}
+
+/**
+ * An earlier result list as the library is now, for paging it: each article still recommendable in its
+ * current version (a changed file shows its new title), and the positions of those that left the library
+ * (or were withdrawn with `published: false`) since. Curated links outside the library always stay.
+ */
+export function stillInLibrary(
+  library: Library,
+  results: readonly Recommendation[],
+): { results: Recommendation[]; removed: ReadonlySet<number> } {
+  const removed = new Set<number>();
+  const current = results.map((result, position) => {
+    if (result.kind !== 'article') return result;
+    const now = library.get(result.article.id);
+    if (!now?.published) removed.add(position);
+    return now && now !== result.article ? { ...result, article: now } : result;
+  });
+  return { results: current, removed };
 }
 
 /** The one router from a request to its verb: every front end ends up here. */

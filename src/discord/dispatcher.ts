@@ -6,11 +6,12 @@ import {
   type Interaction,
   type MessageComponentInteraction,
 } from 'discord.js';
-import { related } from '../app/verbs.ts';
+import { related, stillInLibrary } from '../app/verbs.ts';
 import type { HandledInteraction, InteractionKind, InteractionOutcome } from '../ops/metrics.ts';
 import type { Command, CommandContext } from './command.ts';
 import { decodeCustomId } from './customIds.ts';
-import { renderNotice, renderResults } from './render.ts';
+import { discordNotices } from './discordIdiom.ts';
+import { PAGE_SIZE, renderNotice, renderResults } from './render.ts';
 import { renderAnswer, RESULTS_PER_LIST } from './replies.ts';
 import { InteractionResponder } from './responder.ts';
 
@@ -128,7 +129,25 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
       }
       const respond = new InteractionResponder(interaction, 'update', deferAfterMs);
       try {
-        await respond.send(renderResults({ ...session, page: action.page, sessionId: action.sessionId }));
+        // The list was made from an earlier library: articles removed since are left out, and said so.
+        const { results, removed } = stillInLibrary(context.library.current, session.results);
+        const lastPage = Math.max(0, Math.ceil(results.length / PAGE_SIZE) - 1);
+        const first = Math.min(action.page, lastPage) * PAGE_SIZE;
+        let gone = 0;
+        for (const position of removed) if (position >= first && position < first + PAGE_SIZE) gone++;
+        const notices = gone
+          ? [...session.notices, ...discordNotices([{ kind: 'removed-since', count: gone }])]
+          : session.notices;
+        await respond.send(
+          renderResults({
+            ...session,
+            results,
+            removed,
+            notices,
+            page: action.page,
+            sessionId: action.sessionId,
+          }),
+        );
       } finally {
         respond.dispose();
       }

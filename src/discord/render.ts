@@ -118,13 +118,18 @@ export interface ResultsView {
   page: number;
   /** Session behind the paging buttons; null when everything fits on one page. */
   sessionId: string | null;
+  /** Positions in `results` no longer in the library: left out of the page, the others keep their numbers. */
+  removed?: ReadonlySet<number>;
 }
 
 /** One page of results: up to 5 embeds, ◀ ▶ when there are more pages, a related-reading menu. */
 export function renderResults(view: ResultsView): RenderedMessage {
   const pageCount = Math.max(1, Math.ceil(view.results.length / PAGE_SIZE));
   const page = Math.min(Math.max(0, view.page), pageCount - 1);
-  const shown = view.results.slice(page * PAGE_SIZE, page * PAGE_SIZE + PAGE_SIZE);
+  const shown = view.results
+    .slice(page * PAGE_SIZE, page * PAGE_SIZE + PAGE_SIZE)
+    .map((result, i) => ({ result, position: page * PAGE_SIZE + i }))
+    .filter(({ position }) => !view.removed?.has(position));
   const header = [`**${escapeText(view.title)}**`];
   header.push(...view.notices);
   if (!view.results.length && !view.notices.length) header.push('Nothing found.');
@@ -158,11 +163,11 @@ export function renderResults(view: ResultsView): RenderedMessage {
       ],
     });
   }
-  const options: APISelectMenuOption[] = shown.flatMap((result, i) =>
+  const options: APISelectMenuOption[] = shown.flatMap(({ result, position }) =>
     result.kind === 'article'
       ? [
           {
-            label: truncate(`${page * PAGE_SIZE + i + 1}. ${result.article.title}`, LIMITS.selectOptionText),
+            label: truncate(`${position + 1}. ${result.article.title}`, LIMITS.selectOptionText),
             value: result.article.id,
             description: truncate(result.article.provider.name, LIMITS.selectOptionText),
           },
@@ -184,7 +189,7 @@ export function renderResults(view: ResultsView): RenderedMessage {
   }
   return fitMessage({
     content: header.join('\n'),
-    embeds: shown.map((result, i) => resultEmbed(result, page * PAGE_SIZE + i + 1)),
+    embeds: shown.map(({ result, position }) => resultEmbed(result, position + 1)),
     components,
     allowedMentions: { parse: [] },
   });

@@ -13,12 +13,27 @@ export interface TerminalOptions {
   banner?: string;
 }
 
+/** The library as it is now: a watched corpus swaps a new one in between two lines. */
+export interface CurrentLibrary {
+  readonly current: Library;
+}
+
+/** Whether these command-line words run one command and exit (no prompt, no pipe to keep reading). */
+export function isOneShot(argv: readonly string[]): boolean {
+  return argv.some((arg) => arg !== '--json');
+}
+
 /**
  * Local mode: the bot's commands in a terminal. A command on the command line runs once; a terminal
- * gets a prompt; piped input is answered line by line (with --json, one JSON line per command).
+ * gets a prompt; piped input is answered line by line (with --json, one JSON line per command). Each
+ * line reads `library.current` when it is answered, so a reload shows in the next line typed.
  * Resolves with the process exit code.
  */
-export async function runTerminal(library: Library, options: TerminalOptions): Promise<number> {
+export async function runTerminal(
+  library: Library | CurrentLibrary,
+  options: TerminalOptions,
+): Promise<number> {
+  const current = (): Library => ('current' in library ? library.current : library);
   const jsonAlways = options.argv.includes('--json');
   const argv = options.argv.filter((arg) => arg !== '--json');
   const color = !jsonAlways && Boolean(options.output.isTTY) && !process.env.NO_COLOR;
@@ -29,7 +44,7 @@ export async function runTerminal(library: Library, options: TerminalOptions): P
     // `--json` on one line of the prompt asks for JSON for that line only.
     const json = jsonAlways || line.flags.get('json') === true;
     try {
-      return { outcome: runLocalCommand(library, line), json };
+      return { outcome: runLocalCommand(current(), line), json };
     } catch (error) {
       // A bug must not end an interactive session; say so and carry on.
       const message = error instanceof Error ? error.message : String(error);

@@ -86,6 +86,12 @@ export class Metrics {
     buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120],
     registers: [this.registry],
   });
+  readonly #libraryReloads = new Counter({
+    name: 'broadsheet_library_reloads_total',
+    help: 'Library reloads after corpus changes (watched files, SIGHUP), by outcome.',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly #feedImports = new Counter({
     name: 'broadsheet_feed_imports_total',
     help: 'Feed imports, by outcome.',
@@ -130,6 +136,12 @@ export class Metrics {
   libraryLoaded(articles: number, seconds: number): void {
     this.#libraryArticles.set(articles);
     this.#libraryLoadSeconds.observe(seconds);
+  }
+
+  /** A reload after the corpus changed: `reloaded` (articles now in the library) or `failed` (unchanged). */
+  libraryReloaded(outcome: 'reloaded' | 'failed', articles: number): void {
+    this.#libraryReloads.inc({ outcome });
+    this.#libraryArticles.set(articles);
   }
 
   feedImport(outcome: string): void {

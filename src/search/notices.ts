@@ -29,4 +29,6 @@ export type Notice =
   /** Nothing in the last 24 hours: the 24 hours up to the newest article are shown. */
   | { kind: 'digest-newest-day'; newest: number }
   | { kind: 'digest-empty' }
-  | { kind: 'invalid-date'; value: string };
+  | { kind: 'invalid-date'; value: string }
+  /** Paging an older result list: articles on this page have left the library since it was made. */
+  | { kind: 'removed-since'; count: number };
