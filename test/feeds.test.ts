@@ -321,6 +321,24 @@ describe('importFeeds: re-imports', () => {
     ).toHaveLength(5);
   });
 
+  it('GIVEN an imported file someone deleted THEN the next import does not bring it back, until the state is deleted too', async () => {
+    const outDir = tempDir();
+    const feeds = [{ url: server.url('/rss2') }];
+    await importFeeds({ feeds, outDir, now: NOW });
+    const gone = fileWithId(outDir, idOf('https://wire.example.com/2026/03/heat-pumps-cold'))!;
+    fs.rmSync(path.join(outDir, gone));
+    const again = await importFeeds({ feeds, outDir, now: NOW + HOUR });
+    expect(again.items).toEqual({ new: 0, updated: 0, unchanged: 3, rejected: 0 });
+    expect(files(outDir)).toHaveLength(2);
+    expect(JSON.parse(fs.readFileSync(path.join(outDir, STATE_FILE), 'utf8')).deleted).toEqual([
+      idOf('https://wire.example.com/2026/03/heat-pumps-cold'),
+    ]);
+
+    fs.rmSync(path.join(outDir, STATE_FILE));
+    expect((await importFeeds({ feeds, outDir, now: NOW + 2 * HOUR })).items).toMatchObject({ new: 1 });
+    expect(files(outDir)).toContain(gone);
+  });
+
   it('GIVEN an ETag THEN the second run sends If-None-Match and a 304 counts as not modified', async () => {
     const outDir = tempDir();
     server.route('/etag', (request, response) => {

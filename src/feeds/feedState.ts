@@ -28,12 +28,20 @@ const stateFileSchema = z.object({
    * ends in eight name-like characters too).
    */
   files: z.record(z.string(), z.string()).default({}),
+  /**
+   * Ids of imported files someone deleted: the item is not written again (a removed article stays
+   * removed), most recent last, at most DELETED_MAX.
+   */
+  deleted: z.array(z.string()).default([]),
 });
 
 export type FeedState = z.infer<typeof feedStateSchema>;
 export type FeedsState = z.infer<typeof stateFileSchema>;
 
-const emptyState = (): FeedsState => ({ version: 1, feeds: {}, files: {} });
+const emptyState = (): FeedsState => ({ version: 1, feeds: {}, files: {}, deleted: [] });
+
+/** Deleted ids remembered; older ones are long gone from their feeds. */
+export const DELETED_MAX = 10_000;
 
 /**
  * The state of every feed imported into `outDir`. A missing file is a first run; an unreadable one

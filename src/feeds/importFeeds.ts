@@ -5,6 +5,7 @@ import { isHttpUrl } from '../articles/normalize.ts';
 import { parseArticle } from '../articles/parseArticle.ts';
 import { decodeFeedBytes } from './charset.ts';
 import {
+  DELETED_MAX,
   isBackingOff,
   readFeedsState,
   recordFailure,
@@ -112,6 +113,8 @@ interface RunContext {
   imported: Map<string, string>;
   /** Ids of articles written by hand (or by anyone but the importer): an item with their URL is theirs. */
   handWritten: Set<string>;
+  /** Ids of imported files someone deleted since: their items are not written again. */
+  deleted: Set<string>;
   /** Ids already handled in this run, with the feed that brought them. */
   seen: Map<string, string>;
 }
@@ -190,7 +193,7 @@ function indexOutDir(
   outDir: string,
   state: FeedsState,
   options: Pick<ImportFeedsOptions, 'cacheDir' | 'maxFileBytes' | 'known'>,
-): Pick<RunContext, 'imported' | 'handWritten'> {
+): Pick<RunContext, 'imported' | 'handWritten' | 'deleted'> {
   const imported = new Map<string, string>();
   const handWritten = new Set<string>();
   const known = options.known ? unpackKnownArticles(options.known, outDir) : null;
@@ -219,7 +222,11 @@ function indexOutDir(
   for (const id of known?.ids ?? []) {
     if (!imported.has(id)) handWritten.add(id);
   }
-  return { imported, handWritten };
+  // A file the importer wrote that is gone was deleted on purpose: the feed must not bring it back.
+  const deleted = new Set(state.deleted);
+  for (const id of Object.values(state.files)) if (!imported.has(id)) deleted.add(id);
+  for (const id of imported.keys()) deleted.delete(id);
+  return { imported, handWritten, deleted };
 }
 
 function readIfPresent(file: string): string | null {
@@ -293,6 +300,10 @@ async function importItems(
       continue;
     }
     run.seen.set(fields.id, entry.url);
+    if (run.deleted.has(fields.id)) {
+      report.items.unchanged++;
+      continue;
+    }
     if (run.handWritten.has(fields.id)) {
       // The same story already has a file someone wrote: theirs stands, the feed adds nothing.
       report.items.unchanged++;
@@ -493,6 +504,7 @@ async function importHoldingLock(
 
   const problems = problem ? [problem] : [];
   state.files = Object.fromEntries([...run.imported].map(([id, relPath]) => [relPath, id]));
+  state.deleted = [...run.deleted].slice(-DELETED_MAX);
   try {
     writeFeedsState(options.outDir, state);
   } catch (error) {
