@@ -1,454 +1,425 @@
 /**
- * Relevance on the real corpus: `tsx bench/quality.ts [--corpus DIR] [--seed 7] [--n 300] [--examples 5]`
+ * Relevance on the real corpus, judged the way issue 13's outside judge judges it, with the peers side by side:
  *
- * Judged sets, built from the corpus with a fixed seed:
- *   known item   3–5 distinctive title words → that article (and its same-title syndicated copies)
- *   typo         the same queries with one edit in a word of ≥ 5 letters
- *   half-typed   the same queries cut in the middle of their last word
- *   topical      each curator topic's name → the live articles carrying that topic
- *   related      related(id, { curated: false }) judged by the article's hidden curated `related` list
- * Broadsheet's engine against plain lunr 2.3.9 with default settings (lunrBaseline.ts).
- * Only live articles (`published !== false`) are ever relevant, and lunr's results are filtered to live
- * articles as well (a filter any bot would have); the engine never returns anything else.
+ *   npm run bench:quality -- [--corpus DIR] [--seed 13] [--n 300] [--related-cap 500] [--pipe] [--examples 0]
+ *
+ * The sets (bench/judgedSets.ts) are drawn from the corpus with the seed; every engine indexes the live
+ * articles of a copy of the corpus with every `related:` block removed (Broadsheet loads that copy through
+ * loadLibrary, as the bot would). Known-item sets score MRR@10 of the exact target URL; topical queries P@10
+ * by the curators' topic labels; related reading recall@10 of the curated links that are corpus articles.
+ * `--pipe` also asks Broadsheet every query through local mode's `--json` pipe and checks the answers agree.
+ * Prints one table (set × engine, best peer, goal) and writes everything, per query, to
+ * data/quality/<time>-seed<N>.json.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import yaml from 'js-yaml';
-import type lunr from 'lunr';
-import type { Article } from '../src/articles/article.ts';
-import { loadCorpus } from '../src/articles/loadCorpus.ts';
-import { FIELD_WEIGHTS, type Field } from '../src/search/textIndex.ts';
-import { Library } from '../src/search/library.ts';
-import type { ResultPage } from '../src/search/types.ts';
-import { buildLunrIndex, lunrMoreLikeThis, lunrSearch, type BaselineResult } from './lunrBaseline.ts';
-import { fmtMs, fmtRatio, nowMs, renderTable, summarize, timeSync } from './measure.ts';
-import { halfTyped, knownItemQuery, titleWords, withTypo, wordKey, type KnownItemQuery } from './queries.ts';
-import { Rng } from './random.ts';
+import { execFileSync } from 'node:child_process';
+import { REPO_ROOT } from './generateCorpus.ts';
+import {
+  allWordsFirstExpectedRR,
+  drawJudgedSets,
+  labelKey,
+  readJudgeCorpus,
+  writeStrippedCopy,
+  type JudgeArticle,
+  type JudgedSets,
+  type KnownItemKind,
+  type KnownItemQuery,
+} from './judgedSets.ts';
+import { fmtMs, fmtRatio, nowMs, renderTable, summarize, type LatencySummary } from './measure.ts';
+import { broadsheet, broadsheetPipe, type BroadsheetEngine } from './peers/broadsheet.ts';
+import { QUALITY_ENGINES } from './peers/index.ts';
+import type { BuildInput, Engine, PeerDoc } from './peers/types.ts';
 
-/** The corpus to judge on: `--corpus DIR`, else BENCH_CORPUS, else the bundled sample corpus. */
-const DEFAULT_CORPUS = process.env.BENCH_CORPUS ?? 'seeds';
-const TOP = 25;
+const DEFAULT_CORPUS = path.resolve(REPO_ROOT, '..', 'shared', 'corpus', 'real');
+const DEFAULT_SEED = 13;
+const K = 10;
 
-// ---------------------------------------------------------------- judging helpers
+type SetName = KnownItemKind | 'topical' | 'related';
 
-/** The spec's URL key: lower-case host without www., no fragment, no utm_*, no trailing slash (scheme dropped). */
-export function normalizeUrlForJudging(raw: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(raw.trim());
-  } catch {
-    return null;
-  }
-  const host = url.hostname.toLowerCase().replace(/^www\./, '');
-  const params = [...url.searchParams].filter(([k]) => !k.toLowerCase().startsWith('utm_'));
-  const query = params.length ? `?${new URLSearchParams(params).toString()}` : '';
-  return `${host}${url.port ? `:${url.port}` : ''}${url.pathname.replace(/\/+$/, '')}${query}`;
-}
+const SETS: readonly { name: SetName; label: string; metric: string; goal: number }[] = [
+  { name: 'title', label: 'Known item, 2 ordinary title words', metric: 'MRR@10', goal: 0.85 },
+  { name: 'excerpt', label: 'Known item, 3 excerpt words not in the title', metric: 'MRR@10', goal: 0.95 },
+  { name: 'typo', label: 'Known item, adjacent letters swapped (5+ letters)', metric: 'MRR@10', goal: 0.78 },
+  { name: 'half', label: 'Known item, last word cut to 3 … n−2 letters', metric: 'MRR@10', goal: 0.78 },
+  { name: 'topical', label: '24 natural topical queries, by topic label', metric: 'P@10', goal: 0.92 },
+  { name: 'related', label: 'Related reading, curated links in the corpus', metric: 'recall@10', goal: 0.78 },
+];
 
-/** Same story title: case, spacing and punctuation ignored ("Diablo 4 - Beta | IGN" = "Diablo 4  Beta IGN"). */
-function titleKey(title: string): string {
-  return (
-    title
-      .toLowerCase()
-      .normalize('NFKC')
-      .match(/[\p{L}\p{N}]+/gu) ?? []
-  ).join(' ');
-}
-
-interface Judged {
-  query: string;
-  relevant: ReadonlySet<string>;
-  /** For examples: where the query came from. */
-  source?: string;
-}
-
-interface RunOutcome {
-  ranked: string[];
-  error?: string;
-  ms: number;
-}
-
-interface Metrics {
+interface Cli {
+  corpus: string;
+  seed: number;
   n: number;
-  mrr10: number;
-  /** Mean over queries of |relevant ∩ top k| / |relevant|. */
-  recall10: number;
-  recall25: number;
-  /** Mean of |relevant ∩ top k| / min(k, |relevant|): 1 when the top k is all relevant. */
-  cappedRecall25: number;
-  /** Share of queries with at least one relevant result in the top 10 / 25. */
-  hit10: number;
-  hit25: number;
-  p10: number;
-  empty: number;
-  errors: number;
-  latency: ReturnType<typeof summarize>;
+  relatedCap: number;
+  pipe: boolean;
+  examples: number;
 }
 
-function evaluate(set: readonly Judged[], outcomes: readonly RunOutcome[]): Metrics {
-  let mrr = 0;
-  let r10 = 0;
-  let r25 = 0;
-  let c25 = 0;
-  let h10 = 0;
-  let h25 = 0;
-  let p10 = 0;
-  let empty = 0;
-  let errors = 0;
-  set.forEach((j, i) => {
-    const o = outcomes[i]!;
-    if (o.error) errors++;
-    if (o.ranked.length === 0) empty++;
-    const first = o.ranked.findIndex((id) => j.relevant.has(id));
-    if (first >= 0 && first < 10) mrr += 1 / (first + 1);
-    const in10 = o.ranked.slice(0, 10).filter((id) => j.relevant.has(id)).length;
-    const in25 = o.ranked.slice(0, 25).filter((id) => j.relevant.has(id)).length;
-    r10 += in10 / j.relevant.size;
-    r25 += in25 / j.relevant.size;
-    c25 += in25 / Math.min(25, j.relevant.size);
-    if (in10 > 0) h10++;
-    if (in25 > 0) h25++;
-    p10 += in10 / 10;
-  });
-  const n = set.length || 1;
-  return {
-    n: set.length,
-    mrr10: mrr / n,
-    recall10: r10 / n,
-    recall25: r25 / n,
-    cappedRecall25: c25 / n,
-    hit10: h10 / n,
-    hit25: h25 / n,
-    p10: p10 / n,
-    empty,
-    errors,
-    latency: summarize(outcomes.map((o) => o.ms)),
-  };
-}
-
-function run(
-  set: readonly Judged[],
-  system: (j: Judged) => { ranked: string[]; error?: string },
-): RunOutcome[] {
-  return set.map((j) => {
-    const start = nowMs();
-    const r = system(j);
-    return { ...r, ms: nowMs() - start };
-  });
-}
-
-type Column = 'mrr10' | 'recall10' | 'recall25' | 'cappedRecall25' | 'hit10' | 'p10';
-const COLUMN_NAMES: Record<Column, string> = {
-  mrr10: 'MRR@10',
-  recall10: 'Recall@10',
-  recall25: 'Recall@25',
-  cappedRecall25: 'R@25 ÷min(25,|rel|)',
-  hit10: 'hit@10',
-  p10: 'P@10',
-};
-
-function printTable(
-  title: string,
-  note: string,
-  columns: readonly Column[],
-  rows: readonly { name: string; m: Metrics }[],
-): void {
-  console.log(`\n### ${title}`);
-  console.log(note);
-  const header = ['system', ...columns.map((c) => COLUMN_NAMES[c]), 'no results', 'errors', 'p50 / p99'];
-  const body = rows.map(({ name, m }) => [
-    name,
-    ...columns.map((c) => fmtRatio(m[c])),
-    `${m.empty}`,
-    `${m.errors}`,
-    `${fmtMs(m.latency.p50)} / ${fmtMs(m.latency.p99)}`,
-  ]);
-  console.log(renderTable(header, body));
-}
-
-function printMisses(
-  label: string,
-  set: readonly Judged[],
-  ours: readonly RunOutcome[],
-  theirs: readonly RunOutcome[],
-  byId: ReadonlyMap<string, Article>,
-  max: number,
-): void {
-  if (max <= 0) return;
-  const misses = set
-    .map((j, i) => ({ j, ours: ours[i]!, theirs: theirs[i]! }))
-    .filter(({ j, ours: o }) => !o.ranked.slice(0, 10).some((id) => j.relevant.has(id)));
-  if (misses.length === 0) return;
-  console.log(`  ${label}: Broadsheet misses the top 10 on ${misses.length}; e.g.`);
-  for (const { j, ours: o, theirs: t } of misses.slice(0, max)) {
-    const lunrRank = t.ranked.findIndex((id) => j.relevant.has(id));
-    const got = o.ranked[0] ? byId.get(o.ranked[0])?.title.slice(0, 60) : '(nothing)';
-    console.log(
-      `    “${j.query.slice(0, 70)}” → want “${(j.source ?? '').slice(0, 60)}”; got “${got}”` +
-        `; lunr rank ${lunrRank >= 0 ? lunrRank + 1 : '—'}`,
-    );
-  }
-}
-
-// ---------------------------------------------------------------- systems
-
-function engineIds(page: ResultPage): string[] {
-  return page.results.flatMap((r) => (r.kind === 'article' ? [r.article.id] : []));
-}
-
-function lunrIds(result: BaselineResult, live: ReadonlySet<string>): { ranked: string[]; error?: string } {
-  return { ranked: result.refs.filter((id) => live.has(id)).slice(0, TOP), error: result.error };
-}
-
-// ---------------------------------------------------------------- corpus side data
-
-/** Curated related URLs per article path, read straight from the files (independent of the engine's parser). */
-function readRelatedLists(
-  dir: string,
-  articles: readonly Article[],
-): Map<string, { titles: string[]; urls: string[] }> {
-  const out = new Map<string, { titles: string[]; urls: string[] }>();
-  for (const a of articles) {
-    const text = fs.readFileSync(path.join(dir, a.path), 'utf8');
-    if (!text.includes('\nrelated:')) continue;
-    const end = text.indexOf('\n---', 4);
-    const data = yaml.load(text.slice(4, end)) as { related?: { title?: unknown; webUrl?: unknown }[] };
-    const related = Array.isArray(data.related) ? data.related : [];
-    out.set(a.id, {
-      titles: related.map((r) => (typeof r.title === 'string' ? r.title : '')).filter(Boolean),
-      urls: related.map((r) => (typeof r.webUrl === 'string' ? r.webUrl : '')).filter(Boolean),
-    });
-  }
-  return out;
-}
-
-/** Union of two judged sets keyed by query (relevant sets merged). */
-function mergeJudged(a: readonly Judged[], b: readonly Judged[]): Judged[] {
-  const byQuery = new Map<string, Judged>();
-  for (const j of [...a, ...b]) {
-    const prev = byQuery.get(j.query);
-    byQuery.set(j.query, prev ? { ...prev, relevant: new Set([...prev.relevant, ...j.relevant]) } : j);
-  }
-  return [...byQuery.values()];
-}
-
-function parseCli(argv: string[]): { corpus: string; seed: number; n: number; examples: number } {
+function parseCli(argv: string[]): Cli {
   const get = (name: string): string | undefined => {
     const i = argv.indexOf(name);
     return i >= 0 ? argv[i + 1] : undefined;
   };
+  const num = (name: string, fallback: number): number => {
+    const value = Number(get(name) ?? fallback);
+    if (!Number.isInteger(value) || value < 0) throw new Error(`${name}: a whole number, not ${get(name)}`);
+    return value;
+  };
   return {
-    corpus: path.resolve(get('--corpus') ?? DEFAULT_CORPUS),
-    seed: Number(get('--seed') ?? '7'),
-    n: Number(get('--n') ?? '300'),
-    examples: Number(get('--examples') ?? '5'),
+    corpus: path.resolve(get('--corpus') ?? process.env.BENCH_CORPUS ?? DEFAULT_CORPUS),
+    seed: num('--seed', DEFAULT_SEED),
+    n: num('--n', 300),
+    relatedCap: num('--related-cap', 500),
+    pipe: argv.includes('--pipe'),
+    examples: num('--examples', 0),
   };
 }
 
-/**
- * `--weights title=1,topics=1`: override BM25F field boosts for this run (how the defaults in
- * src/search/textIndex.ts were chosen: compare the tables with and without).
- */
-function applyWeightOverrides(argv: string[]): void {
-  const i = argv.indexOf('--weights');
-  if (i < 0) return;
-  for (const pair of (argv[i + 1] ?? '').split(',')) {
-    const [field, value] = pair.split('=');
-    const weight = FIELD_WEIGHTS[field as Field];
-    if (!weight || !Number.isFinite(Number(value))) throw new Error(`--weights: bad entry ${pair}`);
-    weight.boost = Number(value);
+// ---------------------------------------------------------------- scoring one engine on one set
+
+interface SetRun {
+  /** Per query: the score that is averaged (reciprocal rank, precision or recall). */
+  perQuery: number[];
+  /** Per query: the ranked URLs (top K). */
+  ranked: string[][];
+  empty: number;
+  latency: LatencySummary;
+}
+
+function timed(
+  items: readonly string[],
+  ask: (item: string) => string[],
+): { ranked: string[][]; ms: number[] } {
+  const ranked: string[][] = [];
+  const ms: number[] = [];
+  for (const item of items) {
+    const start = nowMs();
+    ranked.push(ask(item).slice(0, K));
+    ms.push(nowMs() - start);
   }
-  console.log(`field boosts: ${JSON.stringify(FIELD_WEIGHTS)}`);
+  return { ranked, ms };
+}
+
+function reciprocalRank(ranked: readonly string[], target: string): number {
+  const i = ranked.indexOf(target);
+  return i >= 0 && i < K ? 1 / (i + 1) : 0;
+}
+
+function scoreSet(
+  engine: Engine,
+  set: SetName,
+  sets: JudgedSets,
+  byUrl: ReadonlyMap<string, JudgeArticle>,
+): SetRun | null {
+  let ranked: string[][];
+  let ms: number[];
+  let perQuery: number[];
+  if (set === 'related') {
+    if (!engine.related) return null;
+    ({ ranked, ms } = timed(
+      sets.related.map((r) => r.sourceUrl),
+      (u) => engine.related!(u, K),
+    ));
+    perQuery = sets.related.map((r, i) => {
+      const top = new Set(ranked[i]);
+      return r.relevantUrls.filter((u) => top.has(u)).length / r.relevantUrls.length;
+    });
+  } else if (set === 'topical') {
+    if (!engine.search) return null;
+    ({ ranked, ms } = timed(
+      sets.topical.map((t) => t.query),
+      (q) => engine.search!(q, K),
+    ));
+    perQuery = sets.topical.map((t, i) => {
+      const labels = new Set(t.labels.map(labelKey));
+      const hits = ranked[i]!.filter((u) => byUrl.get(u)?.topics.some((x) => labels.has(labelKey(x))));
+      return hits.length / K;
+    });
+  } else {
+    if (!engine.search) return null;
+    const queries = sets.known[set];
+    ({ ranked, ms } = timed(
+      queries.map((q) => q.query),
+      (q) => engine.search!(q, K),
+    ));
+    perQuery = queries.map((q, i) => reciprocalRank(ranked[i]!, q.targetUrl));
+  }
+  return { perQuery, ranked, empty: ranked.filter((r) => r.length === 0).length, latency: summarize(ms) };
+}
+
+const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+
+// ---------------------------------------------------------------- reporting
+
+function git(args: string[]): string {
+  try {
+    return execFileSync('git', args, {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return '';
+  }
+}
+
+function printExamples(
+  kind: KnownItemKind,
+  queries: readonly KnownItemQuery[],
+  ours: SetRun,
+  bs: BroadsheetEngine,
+  max: number,
+): void {
+  const misses = queries.map((q, i) => ({ q, i })).filter(({ i }) => (ours.perQuery[i] ?? 0) < 1);
+  console.log(
+    `\n  ${kind}: Broadsheet has the target below rank 1 on ${misses.length} of ${queries.length}; e.g.`,
+  );
+  for (const { q, i } of misses.slice(0, max)) {
+    const rank = ours.ranked[i]!.indexOf(q.targetUrl);
+    console.log(
+      `    “${q.query}”${q.intended !== q.query ? ` (meant “${q.intended}”)` : ''} → “${q.targetTitle.slice(0, 70)}”: rank ${rank >= 0 ? rank + 1 : '—'}`,
+    );
+    for (const r of bs.explain(q.query, 3)) {
+      console.log(`        ${r.score.toFixed(3)} “${r.title.slice(0, 60)}” (${r.why.slice(0, 60)})`);
+    }
+  }
 }
 
 async function main(): Promise<void> {
-  const { corpus, seed, n, examples } = parseCli(process.argv.slice(2));
-  applyWeightOverrides(process.argv.slice(2));
-  const t0 = nowMs();
-  const loaded = timeSync(() => loadCorpus(corpus, { cacheDir: null }));
-  const articles = loaded.value.articles;
-  const built = timeSync(() => Library.fromArticles(articles));
-  const lib = built.value;
-  const live = articles.filter((a) => a.published);
-  const liveIds = new Set(live.map((a) => a.id));
-  const byId = new Map(articles.map((a) => [a.id, a]));
-  const lunrBuilt = timeSync(() =>
-    buildLunrIndex(
-      articles.map((a) => ({
-        id: a.id,
-        title: a.title,
-        excerpt: a.excerpt,
-        topics: a.topics,
-        body: a.body,
-        published: a.published,
-      })),
+  const cli = parseCli(process.argv.slice(2));
+  if (!fs.existsSync(cli.corpus)) {
+    console.error(
+      `No corpus at ${cli.corpus}. The judged sets are drawn from the real corpus (../shared/corpus/real next to ` +
+        'the repository); point at another folder of article files with --corpus DIR (or BENCH_CORPUS).',
+    );
+    process.exitCode = 2;
+    return;
+  }
+  const started = nowMs();
+  const articles = readJudgeCorpus(cli.corpus);
+  const sets = drawJudgedSets(articles, { seed: cli.seed, perSet: cli.n, relatedCap: cli.relatedCap });
+  const stripped = writeStrippedCopy(cli.corpus);
+  const live = articles.filter((a) => a.live);
+  const byUrl = new Map(live.map((a) => [a.url, a]));
+  const docs: PeerDoc[] = live.map((a) => ({
+    url: a.url,
+    title: a.title,
+    excerpt: a.excerpt,
+    topics: a.topics,
+    provider: a.provider,
+    publishedAt: a.publishedAt,
+  }));
+  const commit = git(['rev-parse', '--short', 'HEAD']) || 'unknown';
+  const dirty = git(['status', '--porcelain', '--', 'src']) !== '';
+  console.log(
+    `corpus ${cli.corpus}: ${articles.length} articles, ${live.length} live, ${sets.stats.targets} known-item targets; ` +
+      `seed ${cli.seed}; commit ${commit}${dirty ? ' (src/ has uncommitted changes)' : ''}`,
+  );
+  console.log(
+    `related: ${sets.related.length} of ${sets.stats.relatedSources} live articles whose curated list links live ` +
+      `corpus articles (${sets.related.reduce((n, r) => n + r.relevantUrls.length, 0)} links, ` +
+      `${sets.stats.relatedSameTitle} of them to an article with the same title); ` +
+      `${stripped.stripped} of ${stripped.files} files had a related block, removed in ${stripped.dir}`,
+  );
+  const input: BuildInput = {
+    docs,
+    strippedDir: stripped.dir,
+    planned: {
+      searches: [
+        ...Object.values(sets.known).flatMap((qs) => qs.map((q) => q.query)),
+        ...sets.topical.map((t) => t.query),
+      ],
+      related: sets.related.map((r) => r.sourceUrl),
+    },
+  };
+
+  // ---- build every engine, one after the other
+  const engines: { name: string; description: string; engine: Engine; buildMs: number }[] = [];
+  let bs: BroadsheetEngine | undefined;
+  for (const spec of QUALITY_ENGINES) {
+    const start = nowMs();
+    const engine = await spec.build(input);
+    if (spec === broadsheet) bs = engine as BroadsheetEngine;
+    engines.push({ name: spec.name, description: spec.description, engine, buildMs: nowMs() - start });
+  }
+
+  // ---- score
+  const runs = new Map<string, Map<SetName, SetRun | null>>();
+  for (const e of engines) {
+    runs.set(e.name, new Map(SETS.map((s) => [s.name, scoreSet(e.engine, s.name, sets, byUrl)])));
+  }
+  const value = (engine: string, set: SetName): number => {
+    const r = runs.get(engine)?.get(set);
+    return r ? mean(r.perQuery) : NaN;
+  };
+  const peers = engines.filter((e) => e.name !== 'Broadsheet').map((e) => e.name);
+  const bestPeer = (set: SetName): { name: string; v: number } =>
+    peers
+      .map((name) => ({ name, v: value(name, set) }))
+      .filter((p) => !Number.isNaN(p.v))
+      .reduce((a, b) => (b.v > a.v ? b : a), { name: '—', v: -Infinity });
+
+  console.log(`\n### Judged sets, seed ${cli.seed} (MRR@10 unless noted)\n`);
+  const header = ['set', 'n', ...engines.map((e) => e.name), 'best peer', 'goal'];
+  const rows = SETS.map((s) => {
+    const n =
+      s.name === 'topical'
+        ? sets.topical.length
+        : s.name === 'related'
+          ? sets.related.length
+          : sets.known[s.name].length;
+    const best = bestPeer(s.name);
+    const ours = value('Broadsheet', s.name);
+    return [
+      `${s.label}${s.metric === 'MRR@10' ? '' : ` (${s.metric})`}`,
+      `${n}`,
+      ...engines.map((e) => fmtRatio(value(e.name, s.name), 2)),
+      Number.isFinite(best.v) ? `${fmtRatio(best.v, 2)} ${best.name}` : '—',
+      `≥ ${s.goal.toFixed(2)}${ours >= s.goal && ours > best.v ? ' ✓' : ''}`,
+    ];
+  });
+  console.log(renderTable(header, rows));
+
+  const reference = (kind: KnownItemKind, words: 'query' | 'intended') =>
+    mean(
+      allWordsFirstExpectedRR(
+        articles,
+        kind === 'excerpt' ? 'excerpt' : 'title',
+        sets.known[kind].map((q) => ({ words: q[words].split(' '), targetUrl: q.targetUrl })),
+      ),
+    );
+  const references = {
+    title: reference('title', 'query'),
+    excerpt: reference('excerpt', 'query'),
+    typoCorrected: reference('typo', 'intended'),
+    halfCompleted: reference('half', 'intended'),
+  };
+  console.log(
+    `\nReference (the articles whose title, or for excerpt queries excerpt, holds every query word first, in ` +
+      `random order; expected MRR@10): title ` +
+      `${fmtRatio(references.title, 2)}, excerpt ${fmtRatio(references.excerpt, 2)}; with the typo corrected ` +
+      `${fmtRatio(references.typoCorrected, 2)}, with the word completed ${fmtRatio(references.halfCompleted, 2)}`,
+  );
+
+  const halfAsYouType = bs
+    ? mean(sets.known.half.map((q) => reciprocalRank(bs!.searchAsYouType(q.query, K), q.targetUrl)))
+    : NaN;
+  console.log(
+    `\nBroadsheet on the half-typed set through searchAsYouType (autocomplete's path): ${fmtRatio(halfAsYouType, 2)}`,
+  );
+  console.log('\nNo results (queries answered with nothing), per set in the order above:');
+  console.log(
+    renderTable(
+      ['engine', ...SETS.map((s) => s.name), 'build', 'query p50 / p99 (all sets)'],
+      engines.map((e) => {
+        const r = SETS.map((s) => runs.get(e.name)!.get(s.name));
+        const lat = r.flatMap((x) => (x ? [x.latency] : []));
+        return [
+          e.name,
+          ...r.map((x) => (x ? `${x.empty}` : '—')),
+          fmtMs(e.buildMs),
+          `${fmtMs(Math.max(...lat.map((l) => l.p50)))} / ${fmtMs(Math.max(...lat.map((l) => l.p99)))}`,
+        ];
+      }),
     ),
   );
-  const idx: lunr.Index = lunrBuilt.value;
-  const now = Math.max(...articles.map((a) => a.publishedAt ?? 0)) + 86_400_000;
+  console.log('\nEngines:');
+  for (const e of engines) console.log(`  ${e.name}: ${e.description}`);
+  if (bs) console.log(`  Broadsheet load timings: ${JSON.stringify(bs.timings)}`);
+
+  // ---- the terminal pipe, once, as a check that it answers like the library
+  let pipeCheck: Record<string, unknown> | undefined;
+  if (cli.pipe) {
+    const start = nowMs();
+    const pipe = await broadsheetPipe.build(input);
+    const pipeMs = nowMs() - start;
+    const perSet = SETS.map((s) => {
+      const run = scoreSet(pipe, s.name, sets, byUrl)!;
+      const ours = runs.get('Broadsheet')!.get(s.name)!;
+      const same = run.ranked.filter((r, i) => r.join(' ') === ours.ranked[i]!.join(' ')).length;
+      return {
+        set: s.name,
+        value: mean(run.perQuery),
+        library: mean(ours.perQuery),
+        same,
+        n: run.ranked.length,
+      };
+    });
+    console.log(`\nThrough local mode's --json pipe (${fmtMs(pipeMs)} for every query in one process):`);
+    console.log(
+      renderTable(
+        ['set', 'pipe', 'library', 'identical top-10 lists'],
+        perSet.map((p) => [p.set, fmtRatio(p.value, 3), fmtRatio(p.library, 3), `${p.same} / ${p.n}`]),
+      ),
+    );
+    pipeCheck = { ms: pipeMs, perSet };
+  }
+
+  if (bs && cli.examples > 0) {
+    console.log('\nBroadsheet below rank 1 (top 3 with score and why):');
+    for (const kind of ['title', 'excerpt', 'typo', 'half'] as const) {
+      printExamples(kind, sets.known[kind], runs.get('Broadsheet')!.get(kind)!, bs, cli.examples);
+    }
+  }
+
+  // ---- everything, per query, for later comparison
+  const outDir = path.join(REPO_ROOT, 'data', 'quality');
+  fs.mkdirSync(outDir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  const outFile = path.join(outDir, `${stamp}-seed${cli.seed}.json`);
+  const perQuery = (name: string, set: SetName) => runs.get(name)?.get(set)?.perQuery ?? null;
+  fs.writeFileSync(
+    outFile,
+    JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        commit,
+        srcDirty: dirty,
+        corpus: cli.corpus,
+        seed: cli.seed,
+        stats: sets.stats,
+        goals: Object.fromEntries(SETS.map((s) => [s.name, s.goal])),
+        engines: engines.map((e) => ({
+          name: e.name,
+          description: e.description,
+          buildMs: e.buildMs,
+          scores: Object.fromEntries(SETS.map((s) => [s.name, value(e.name, s.name)])),
+          empty: Object.fromEntries(SETS.map((s) => [s.name, runs.get(e.name)?.get(s.name)?.empty ?? null])),
+        })),
+        references,
+        broadsheetHalfTypedAsYouType: halfAsYouType,
+        pipeCheck,
+        sets: {
+          known: Object.fromEntries(
+            (Object.keys(sets.known) as KnownItemKind[]).map((kind) => [
+              kind,
+              sets.known[kind].map((q, i) => ({
+                ...q,
+                scores: Object.fromEntries(engines.map((e) => [e.name, perQuery(e.name, kind)?.[i] ?? null])),
+              })),
+            ]),
+          ),
+          topical: sets.topical.map((t, i) => ({
+            ...t,
+            scores: Object.fromEntries(
+              engines.map((e) => [e.name, perQuery(e.name, 'topical')?.[i] ?? null]),
+            ),
+          })),
+          related: sets.related.map((r, i) => ({
+            ...r,
+            scores: Object.fromEntries(
+              engines.map((e) => [e.name, perQuery(e.name, 'related')?.[i] ?? null]),
+            ),
+          })),
+        },
+      },
+      null,
+      1,
+    ),
+  );
   console.log(
-    `corpus ${corpus}: ${articles.length} articles (${live.length} live), ${loaded.value.problems.length} problems; ` +
-      `load ${fmtMs(loaded.ms)}, Broadsheet build ${fmtMs(built.ms)}, lunr build ${fmtMs(lunrBuilt.ms)}; seed ${seed}`,
+    `\nper-query results: ${path.relative(REPO_ROOT, outFile)}; total ${((nowMs() - started) / 1000).toFixed(1)} s`,
   );
-  console.log(
-    `"now" for freshness: ${new Date(now).toISOString().slice(0, 10)} (a day after the newest article)`,
-  );
-
-  // Document frequency of title/excerpt words, to pick distinctive title words.
-  const docFreq = new Map<string, number>();
-  for (const a of articles) {
-    const seen = new Set([...titleWords(a.title), ...titleWords(a.excerpt)].map(wordKey));
-    for (const w of seen) docFreq.set(w, (docFreq.get(w) ?? 0) + 1);
-  }
-  const byTitle = new Map<string, string[]>();
-  for (const a of live) {
-    const k = titleKey(a.title);
-    byTitle.set(k, [...(byTitle.get(k) ?? []), a.id]);
-  }
-
-  const engineSearch = (j: Judged) => ({ ranked: engineIds(lib.search(j.query, { limit: TOP, now })) });
-  const lunrPlain = (j: Judged) => lunrIds(lunrSearch(idx, j.query), liveIds);
-
-  // ---- known item, typo, half-typed
-  const rng = new Rng(`quality:${seed}`);
-  const pool = rng.sample(live, live.length);
-  const known: KnownItemQuery[] = [];
-  for (const a of pool) {
-    if (known.length >= n) break;
-    const q = knownItemQuery(rng, a.id, a.title, docFreq);
-    if (q) known.push(q);
-  }
-  const judge = (q: KnownItemQuery): Judged => {
-    const source = byId.get(q.sourceId)!;
-    return {
-      query: q.query,
-      relevant: new Set(byTitle.get(titleKey(source.title)) ?? [q.sourceId]),
-      source: source.title,
-    };
-  };
-  const knownSet = known.map(judge);
-  const typoSet = known.flatMap((q) => {
-    const t = withTypo(rng, q);
-    return t ? [judge(t)] : [];
-  });
-  const halfSet = known.flatMap((q) => {
-    const h = halfTyped(q);
-    return h ? [judge(h)] : [];
-  });
-  const copies = knownSet.filter((j) => j.relevant.size > 1).length;
-
-  const kCols: Column[] = ['mrr10', 'recall10', 'recall25'];
-  const knownOurs = run(knownSet, engineSearch);
-  const knownLunr = run(knownSet, lunrPlain);
-  printTable(
-    `Known item (${knownSet.length} queries)`,
-    `3–5 of the title's rarest words, in title order; relevant: the article and its same-title copies (${copies} queries have copies).\n` +
-      'Recall@k counts every copy; Broadsheet shows one result per story, so a query with copies can score below 1 even when found.',
-    [...kCols, 'hit10'],
-    [
-      { name: 'Broadsheet search()', m: evaluate(knownSet, knownOurs) },
-      { name: 'plain lunr (escaped)', m: evaluate(knownSet, knownLunr) },
-    ],
-  );
-  printMisses('known item', knownSet, knownOurs, knownLunr, byId, examples);
-
-  const typoOurs = run(typoSet, engineSearch);
-  const typoLunr = run(typoSet, lunrPlain);
-  printTable(
-    `Known item with a typo (${typoSet.length} queries)`,
-    'The known-item queries with one substitution, deletion or insertion (not the first letter) in one word of ≥ 5 letters.',
-    [...kCols, 'hit10'],
-    [
-      { name: 'Broadsheet search()', m: evaluate(typoSet, typoOurs) },
-      { name: 'plain lunr (escaped)', m: evaluate(typoSet, typoLunr) },
-    ],
-  );
-  printMisses('typo', typoSet, typoOurs, typoLunr, byId, examples);
-
-  const halfOurs = run(halfSet, engineSearch);
-  const halfSuggest = run(halfSet, (j) => ({
-    ranked: lib.suggest(j.query, { kind: 'article', limit: TOP }).map((s) => s.value),
-  }));
-  const halfLunr = run(halfSet, lunrPlain);
-  const halfLunrStar = run(halfSet, (j) => lunrIds(lunrSearch(idx, `${j.query}*`), liveIds));
-  printTable(
-    `Half-typed (${halfSet.length} queries)`,
-    'The known-item queries cut in the middle of their last word (≥ 4 letters; first half kept, rounded up).',
-    [...kCols, 'hit10'],
-    [
-      { name: 'Broadsheet search()', m: evaluate(halfSet, halfOurs) },
-      { name: "Broadsheet suggest(kind 'article')", m: evaluate(halfSet, halfSuggest) },
-      { name: 'plain lunr (escaped)', m: evaluate(halfSet, halfLunr) },
-      { name: 'lunr, `*` appended (not default)', m: evaluate(halfSet, halfLunrStar) },
-    ],
-  );
-  printMisses('half-typed suggest', halfSet, halfSuggest, halfLunr, byId, examples);
-
-  // ---- topical
-  const topicSet: Judged[] = lib.topics().map((t) => ({
-    query: t.name,
-    relevant: new Set(live.filter((a) => a.topicKeys.includes(t.key)).map((a) => a.id)),
-    source: `topic ${t.name} (${t.count})`,
-  }));
-  const topicOurs = run(topicSet, engineSearch);
-  const topicLunr = run(topicSet, lunrPlain);
-  printTable(
-    `Topical (${topicSet.length} topic names as queries)`,
-    'Query: the topic name as written; relevant: every live article carrying the topic. R@25 is divided by min(25, |relevant|).',
-    ['mrr10', 'p10', 'cappedRecall25', 'hit10'],
-    [
-      { name: 'Broadsheet search()', m: evaluate(topicSet, topicOurs) },
-      { name: 'plain lunr (escaped)', m: evaluate(topicSet, topicLunr) },
-    ],
-  );
-  printMisses('topical', topicSet, topicOurs, topicLunr, byId, examples);
-
-  // ---- related reading
-  const related = readRelatedLists(corpus, articles);
-  const byUrl = new Map<string, string>();
-  for (const a of live) {
-    const u = normalizeUrlForJudging(a.webUrl);
-    if (u) byUrl.set(u, a.id);
-  }
-  const withUrlPairs: Judged[] = [];
-  const withTitlePairs: Judged[] = [];
-  for (const a of live) {
-    const list = related.get(a.id);
-    if (!list) continue;
-    const own = titleKey(a.title);
-    const ok = (id: string | undefined): id is string =>
-      id !== undefined && id !== a.id && titleKey(byId.get(id)?.title ?? '') !== own;
-    const urlRel = new Set(list.urls.map((u) => byUrl.get(normalizeUrlForJudging(u) ?? '')).filter(ok));
-    if (urlRel.size) withUrlPairs.push({ query: a.id, relevant: urlRel, source: a.title });
-    const titleRel = new Set(list.titles.flatMap((t) => byTitle.get(titleKey(t)) ?? []).filter(ok));
-    if (titleRel.size) withTitlePairs.push({ query: a.id, relevant: titleRel, source: a.title });
-  }
-  const fallback = withUrlPairs.length < n;
-  const relPool = fallback ? mergeJudged(withUrlPairs, withTitlePairs) : withUrlPairs;
-  const relSet = new Rng(`related:${seed}`).sample(relPool, n);
-  const sizes = relSet.map((j) => j.relevant.size).sort((x, y) => x - y);
-  const relOurs = run(relSet, (j) => ({
-    ranked: engineIds(lib.related(j.query, { curated: false, limit: TOP })),
-  }));
-  const relLunr = run(relSet, (j) => {
-    const a = byId.get(j.query)!;
-    return lunrIds(lunrMoreLikeThis(idx, { id: a.id, title: a.title, topics: a.topics }), liveIds);
-  });
-  printTable(
-    `Related reading (${relSet.length} of ${relPool.length} live articles whose curated list links live corpus articles)`,
-    'Relevant: the live corpus articles the hidden curated list links by normalised URL' +
-      (fallback
-        ? ` or by the same story title (fallback: only ${withUrlPairs.length} articles had URL links)`
-        : ` (${withUrlPairs.length} articles have such links, so the same-story-title fallback was not needed)`) +
-      `;\nthe article's own same-title copies excluded. |relevant| median ${sizes[Math.floor(sizes.length / 2)] ?? 0}, max ${sizes.at(-1) ?? 0}.\n` +
-      'Broadsheet: related(id, { curated: false }); lunr: more-like-this (title + topic words OR-ed).',
-    ['mrr10', 'p10', 'recall10', 'recall25', 'cappedRecall25'],
-    [
-      { name: 'Broadsheet related(curated:false)', m: evaluate(relSet, relOurs) },
-      { name: 'plain lunr more-like-this', m: evaluate(relSet, relLunr) },
-    ],
-  );
-  console.log(`\ntotal ${((nowMs() - t0) / 1000).toFixed(1)} s`);
 }
 
 await main();
