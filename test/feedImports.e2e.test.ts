@@ -6,6 +6,7 @@ import { loadCorpus } from '../src/articles/loadCorpus.ts';
 import { STATE_FILE } from '../src/feeds/feedState.ts';
 import { LOCK_FILE } from '../src/feeds/importLock.ts';
 import type { Emulator } from './emulator/index.ts';
+import { ADMIN, GENERAL, GUILD } from './support/bot.ts';
 import { articleFile, tempDir, writeCorpus } from './support/articles.ts';
 import { fixture, serve, startFeedServer, type FeedServer } from './support/feedServer.ts';
 import {
@@ -61,7 +62,7 @@ function feedsFile(lines: string[]): string {
 }
 
 describe('the bot imports FEEDS_FILE on its own', () => {
-  it('GIVEN FEEDS_FILE THEN the running bot writes the feeds’ items into ARTICLES_DIR, logs the cycle and the bad feed, and a SIGTERM mid-import exits 0 leaving nothing behind', async () => {
+  it('GIVEN FEEDS_FILE THEN the running bot writes the feeds’ items into ARTICLES_DIR, /search finds them, the cycle and the bad feed are logged, and a SIGTERM mid-import exits 0 leaving nothing behind', async () => {
     emu = await newsroomEmulator();
     const articlesDir = writeCorpus({
       'own.md': articleFile({ title: 'Self-driving cars learn to see pedestrians', topics: ['AI'] }),
@@ -85,6 +86,23 @@ describe('the bot imports FEEDS_FILE on its own', () => {
     // Three feeds answer at once; the fourth never does, so the cycle is still running.
     const imported = () => fs.readdirSync(articlesDir).filter((name) => /-[\w-]{8}\.md$/.test(name));
     await eventually(() => imported().length === 4 && feeds.hits('/never-answers') > 0, 'four files', 30_000);
+    // The corpus watcher takes them in: /search finds an imported article while the import still runs.
+    await eventually(
+      () => jsonLines(bot.output()).some((line) => line.msg === 'library reloaded' && line.articles === 5),
+      'the library reloaded with the imported articles',
+      20_000,
+    );
+    const search = await emu
+      .sendCommand({
+        name: 'search',
+        options: { query: 'hedgehogs' },
+        user: ADMIN,
+        guildId: GUILD,
+        channelId: GENERAL,
+      })
+      .settled({ timeoutMs: 20_000 });
+    expect(search.original?.embeds[0]?.title).toContain('Robot lawnmowers learn to avoid hedgehogs');
+    expect(emu.takeViolations()).toEqual([]);
 
     process.kill(bot.pgid, 'SIGTERM');
     expect(await bot.exited).toEqual({ code: 0, signal: null });
@@ -141,7 +159,7 @@ describe('the bot imports FEEDS_FILE on its own', () => {
 });
 
 describe('local mode imports FEEDS_FILE too', () => {
-  it('GIVEN FEEDS_FILE and a --json pipe THEN the items are imported, the report goes to stderr only, and stdout stays one JSON line per command', async () => {
+  it('GIVEN FEEDS_FILE and a --json pipe THEN the items are imported and found, the report goes to stderr only, and stdout stays one JSON line per command', async () => {
     const articlesDir = writeCorpus({
       'own.md': articleFile({ title: 'Self-driving cars learn to see pedestrians' }),
     });
@@ -165,12 +183,21 @@ describe('local mode imports FEEDS_FILE too', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
     await eventually(() => stderr.includes('feeds imported'), 'the import summary on stderr', 30_000);
-    child.stdin.end('topics\nsearch pedestrians\n');
+    await eventually(
+      () => /Library reloaded: .*\(3 articles\)/.test(stderr),
+      'the reload with the imported articles',
+      20_000,
+    );
+    child.stdin.end('topics\nsearch hedgehogs\n');
     expect(await exited).toBe(0);
     await waitForGroupGone(child.pid!, 10_000);
 
-    const answers = stdout.trimEnd().split('\n');
-    expect(answers.map((line) => JSON.parse(line).command)).toEqual(['topics', 'search']);
+    const answers = stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(answers.map((answer) => answer.command)).toEqual(['topics', 'search']);
+    expect(answers[1].results[0].title).toBe('Robot lawnmowers learn to avoid hedgehogs');
     const summary = jsonLines(stderr).find((line) => line.msg.startsWith('feeds imported'))!;
     expect(summary).toMatchObject({ feeds: { listed: 2, read: 1, failed: 1 }, items: { new: 2 } });
     expect(jsonLines(stderr).find((line) => line.level === 40)).toMatchObject({ feed: feeds.url('/broken') });
