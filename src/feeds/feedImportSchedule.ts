@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { startWorker, workerEntry } from '../articles/workerThreads.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { FeedListError, readFeedList, type FeedList } from './feedList.ts';
@@ -83,14 +83,6 @@ const isInside = (dir: string, parent: string) => {
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 };
 
-/** A worker on `entry`; a `.ts` entry (under tsx or vitest) first registers tsx in the worker. */
-function startWorker(entry: URL, workerData: unknown): Worker {
-  const code = entry.pathname.endsWith('.ts')
-    ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); });`
-    : `import(${JSON.stringify(entry.href)});`;
-  return new Worker(code, { eval: true, workerData });
-}
-
 interface RunningImport {
   outDir: string;
   /** Resolves with the summary, or null when the worker failed or was terminated. */
@@ -100,8 +92,7 @@ interface RunningImport {
 }
 
 function runImportInWorker(request: ImportWorkerRequest, logger: Logger): RunningImport {
-  const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  const worker = startWorker(new URL(`./importWorker${extension}`, import.meta.url), request);
+  const worker = startWorker(workerEntry('importWorker', import.meta.url), request);
   let exited = false;
   const exit = new Promise<void>((resolve) =>
     worker.once('exit', () => {
