@@ -42,5 +42,8 @@ function describePostNow(report: RunReport, guildId: string): string {
       return 'The bot is shutting down; the digest will be posted when it is back.';
     case 'already-finished':
       return 'A digest was just posted; try again in a moment.';
+    case 'claimed-elsewhere':
+    case 'claim-lost':
+      return 'Another Broadsheet process is posting this digest; it will appear in a moment.';
   }
 }

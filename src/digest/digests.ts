@@ -31,6 +31,10 @@ export interface DigestModuleOptions {
   maxWindowMs?: number;
   /** Told of every finished run (metrics). */
   onRun?: (report: RunReport) => void;
+  /** This process as the owner of its claims (default: host, pid, random). */
+  claimOwner?: string;
+  /** A claim not renewed for this long is taken over by another process (DIGEST_CLAIM_TIMEOUT_SECONDS). */
+  claimTimeoutMs?: number;
 }
 
 export interface DigestModule {
@@ -63,6 +67,8 @@ export function createDigestModule(options: DigestModuleOptions): DigestModule {
     ...(options.retry && { retry: options.retry }),
     ...(options.sleep && { sleep: options.sleep }),
     ...(options.onRun && { onRun: options.onRun }),
+    ...(options.claimOwner !== undefined && { claimOwner: options.claimOwner }),
+    ...(options.claimTimeoutMs !== undefined && { claimTimeoutMs: options.claimTimeoutMs }),
   });
   const scheduler = new DigestScheduler({
     store,

@@ -5,6 +5,10 @@
  * transaction. A process that dies anywhere in between resumes the claimed run with the same content;
  * once its post had started, the resume first looks for that post (the platform keeps nonces only for
  * minutes, an outage may last hours) and records the message it finds instead of posting again.
+ *
+ * Several processes may share the store: a claim is a lease (`lease.ts`) renewed while the run is worked
+ * on, and every write after the claim is fenced by its owner, so a process that lost its claim (it stalled
+ * past the lease and another took over) writes nothing and posts nothing.
  */
 import type { Logger } from 'pino';
 
@@ -21,7 +25,8 @@ import {
   type Store,
 } from '../store/types.ts';
 import { digestContent, parseDigestContent, type DigestContent } from './content.ts';
-import type { DeliveryFailure, DeliveryTarget, DigestDelivery } from './delivery.ts';
+import type { DeliveryFailure, DeliveryResult, DeliveryTarget, DigestDelivery } from './delivery.ts';
+import { holdLease, type ClaimSettings, type HeldLease } from './lease.ts';
 import { digestNonce } from './nonce.ts';
 import { deliverWithRetry, StoppedWhileRetrying, type RetryContext } from './retry.ts';
 import { digestWindow, selectDigestArticles, type DigestEngine, type SelectionOptions } from './selection.ts';
@@ -51,8 +56,12 @@ export type RunOutcome =
     }
   /** The run for this due time had already finished; nothing was done. */
   | { state: 'already-finished'; previous: RunState }
-  /** Stopped while retrying; the run stays claimed and resumes at the next start. */
+  /** Stopped while retrying; the run stays claimed (its lease released) and the next start resumes it. */
   | { state: 'interrupted' }
+  /** Another live process holds the claim on this run and finishes it; nothing was done here. */
+  | { state: 'claimed-elsewhere'; owner: string | null }
+  /** This process lost its claim mid-run (it stalled past the lease); the process that took over finishes. */
+  | { state: 'claim-lost' }
   /** The target no longer exists. */
   | { state: 'gone' };
 
@@ -67,6 +76,7 @@ export interface ProtocolDeps {
   retry: RetryContext;
   failuresBeforePause: number;
   selection: SelectionOptions;
+  claim: ClaimSettings;
   crashPoint?: ((name: CrashPointName) => void) | undefined;
 }
 
@@ -91,19 +101,52 @@ export async function runDigest(
   if (!target) return report({ state: 'gone' });
 
   const window = digestWindow(target, until, deps.selection.maxWindowMs);
-  const { run, created } = await store.claimRun({
+  const claimed = await store.claimRun({
     target: ref,
     dueAt,
     nonce: digestNonce(key, dueAt),
     windowStart: window.since,
     windowEnd: window.until,
     now: now(),
+    owner: deps.claim.owner,
+    leaseUntil: now() + deps.claim.timeoutMs,
   });
+  const { run } = claimed;
   if (run.state !== 'claimed') return report({ state: 'already-finished', previous: run.state });
-  if (!created) log.warn({ runId: run.id }, 'resuming a digest run left claimed by a stopped process');
+  if (!claimed.acquired) {
+    log.info({ runId: run.id, owner: run.claimedBy }, 'another process is running this digest; leaving it');
+    return report({ state: 'claimed-elsewhere', owner: run.claimedBy });
+  }
+  if (claimed.takenOverFrom !== null) {
+    log.warn(
+      { runId: run.id, previousOwner: claimed.takenOverFrom },
+      'taking over a digest run whose process stopped renewing its claim',
+    );
+  } else if (!claimed.created) {
+    log.warn({ runId: run.id }, 'resuming a digest run left claimed by a stopped process');
+  }
+  const lease = holdLease(store, run.id, deps.claim, now, log);
+  try {
+    return report(await runClaimed(deps, run, target, claimed.created, lease, log));
+  } finally {
+    lease.stop();
+  }
+}
+
+/** The steps after a successful claim, each write fenced by the claim's owner. */
+async function runClaimed(
+  deps: ProtocolDeps,
+  run: DigestRun,
+  target: DigestTargetSettings,
+  created: boolean,
+  lease: HeldLease,
+  log: Logger,
+): Promise<RunOutcome> {
+  const { store, now } = deps;
+  const owner = deps.claim.owner;
   deps.crashPoint?.('after-claim');
 
-  let prepared: Prepared | null;
+  let prepared: Prepared | null | 'claim-lost';
   try {
     prepared = run.preparedContent ? restore(deps, run, target) : await prepare(deps, run, target);
   } catch (error) {
@@ -111,6 +154,7 @@ export async function runDigest(
     const problem: RunProblem = { kind: 'internal-error' };
     const result = await store.finishRun({
       runId: run.id,
+      owner,
       state: 'failed',
       problem,
       countsTowardPause: false,
@@ -118,18 +162,15 @@ export async function runDigest(
       pauseReason: { kind: 'failures-in-a-row', count: deps.failuresBeforePause, last: problem },
       now: now(),
     });
-    return report({
-      state: 'failed',
-      problem,
-      final: false,
-      paused: result.paused,
-      pauseReason: result.pauseReason,
-    });
+    if (!result.applied) return claimLost(log, run);
+    return { state: 'failed', problem, final: false, paused: result.paused, pauseReason: result.pauseReason };
   }
+  if (prepared === 'claim-lost') return claimLost(log, run);
   if (!prepared) {
-    await store.finishRun({ runId: run.id, state: 'empty', now: now() });
+    const result = await store.finishRun({ runId: run.id, owner, state: 'empty', now: now() });
+    if (!result.applied) return claimLost(log, run);
     log.info('nothing new for this digest');
-    return report({ state: 'empty' });
+    return { state: 'empty' };
   }
   deps.crashPoint?.('after-select');
 
@@ -140,33 +181,56 @@ export async function runDigest(
   // A stopped process may have posted, and Discord forgets nonces within minutes: look before posting.
   const earlier =
     run.postStartedAt !== null ? await findEarlierPost(deps, run, prepared.content, to, log) : null;
-  let delivered;
+  let delivered: DeliveryResult;
   if (earlier) {
     delivered = { ok: true as const, ...earlier };
   } else {
-    await store.markPostStarted(run.id, to.kind === 'channel' ? to.channelId : null, now());
+    const channelId = to.kind === 'channel' ? to.channelId : null;
+    if (!(await store.markPostStarted(run.id, channelId, now(), owner))) return claimLost(log, run);
     try {
       const content = prepared.content;
-      delivered = await deliverWithRetry(() => deps.delivery.deliver(content, to), deps.retry);
+      // Retrying stops on a shutdown, and when the claim is lost: the new owner posts, not this process.
+      const retry = { ...deps.retry, stopping: () => deps.retry.stopping() || lease.lost };
+      delivered = await deliverWithRetry(() => deps.delivery.deliver(content, to), retry);
     } catch (error) {
-      if (error instanceof StoppedWhileRetrying) return report({ state: 'interrupted' });
-      throw error;
+      if (!(error instanceof StoppedWhileRetrying)) throw error;
+      if (lease.lost) return claimLost(log, run);
+      // Shutting down: let the claim lapse now so the next process resumes at once.
+      await lease.release();
+      return { state: 'interrupted' };
     }
   }
-  if (!delivered.ok) return report(await recordFailure(deps, run, target, delivered, log));
+  if (!delivered.ok) return recordFailure(deps, run, target, delivered, log);
   deps.crashPoint?.('after-post-before-record');
 
   const { channelId, messageId } = delivered;
-  await store.finishRun({ runId: run.id, state: 'posted', channelId, messageId, now: now() });
+  const finished = await store.finishRun({
+    runId: run.id,
+    owner,
+    state: 'posted',
+    channelId,
+    messageId,
+    now: now(),
+  });
+  if (!finished.applied) {
+    // The process that took over finds this message by its run reference and records it.
+    log.warn({ channelId, messageId, runId: run.id }, 'posted, but the claim had passed to another process');
+    return { state: 'claim-lost' };
+  }
   log.info({ channelId, messageId, articles: prepared.articles.length }, 'digest posted');
   deps.crashPoint?.('after-record');
-  return report({
+  return {
     state: 'posted',
     channelId,
     messageId,
     articleIds: prepared.articles.map((article) => article.articleId),
     resumed: !created,
-  });
+  };
+}
+
+function claimLost(log: Logger, run: DigestRun): RunOutcome {
+  log.warn({ runId: run.id }, 'the claim on this digest run passed to another process; stopping here');
+  return { state: 'claim-lost' };
 }
 
 /**
@@ -196,7 +260,7 @@ async function prepare(
   deps: ProtocolDeps,
   run: DigestRun,
   target: DigestTargetSettings,
-): Promise<Prepared | null> {
+): Promise<Prepared | null | 'claim-lost'> {
   const engine = deps.engine();
   const history = await deps.store.sentArticles(run.target);
   const window = { since: run.windowStart!, until: run.windowEnd! };
@@ -211,13 +275,14 @@ async function prepare(
     at: deps.now(),
   });
   const articles = selected.map((article) => ({ articleId: article.id, storyId: engine.storyOf(article) }));
-  await deps.store.prepareRun({
+  const recorded = await deps.store.prepareRun({
     runId: run.id,
+    owner: deps.claim.owner,
     channelId: target.kind === 'guild' ? target.channelId : null,
     articles,
     content: JSON.stringify(content),
   });
-  return { content, articles };
+  return recorded ? { content, articles } : 'claim-lost';
 }
 
 /**
@@ -260,6 +325,7 @@ async function recordFailure(
   const counts = failure.refused || pauseNow !== undefined;
   const result = await deps.store.finishRun({
     runId: run.id,
+    owner: deps.claim.owner,
     state: 'failed',
     problem,
     countsTowardPause: counts,
@@ -268,6 +334,7 @@ async function recordFailure(
     ...(pauseNow !== undefined && { pauseNow }),
     now: deps.now(),
   });
+  if (!result.applied) return claimLost(log, run);
   log[counts ? 'error' : 'warn'](
     { problem, paused: result.paused, failures: result.consecutiveFailures },
     'digest delivery failed',

@@ -2,6 +2,7 @@ import { pino, type Logger } from 'pino';
 
 import { targetKey, type DigestTargetRef, type Store } from '../store/types.ts';
 import type { DigestDelivery } from './delivery.ts';
+import { claimOwnerId, DEFAULT_CLAIM_TIMEOUT_MS } from './lease.ts';
 import {
   FAILURES_BEFORE_PAUSE,
   runDigest,
@@ -32,12 +33,17 @@ export interface DigestRunnerDeps {
   maxWindowMs?: number;
   /** Told of every finished run (metrics). */
   onRun?: (report: RunReport) => void;
+  /** This runner as the owner of its claims; default `claimOwnerId()` (host, pid, random). */
+  claimOwner?: string;
+  /** A claim not renewed for this long is taken over by another process (DIGEST_CLAIM_TIMEOUT_SECONDS). */
+  claimTimeoutMs?: number;
 }
 
 /**
  * Runs digests one at a time per target (so a "post now" and a scheduled run cannot pick the same
  * articles) and keeps track of runs in flight so a shutdown can wait for them. Each run follows the
- * exactly-once protocol in `protocol.ts`.
+ * exactly-once protocol in `protocol.ts`; while a run is in progress its claim's lease is renewed, so
+ * other processes sharing the store leave it alone unless this one dies.
  */
 export class DigestRunner {
   readonly #protocol: ProtocolDeps;
@@ -68,8 +74,17 @@ export class DigestRunner {
         ...(deps.subscriptionSize !== undefined && { subscriptionSize: deps.subscriptionSize }),
         ...(deps.maxWindowMs !== undefined && { maxWindowMs: deps.maxWindowMs }),
       },
+      claim: {
+        owner: deps.claimOwner ?? claimOwnerId(),
+        timeoutMs: Math.max(1, deps.claimTimeoutMs ?? DEFAULT_CLAIM_TIMEOUT_MS),
+      },
       crashPoint: deps.crashPoint,
     };
+  }
+
+  /** This runner's identity as the owner of the runs it claims. */
+  get claimOwner(): string {
+    return this.#protocol.claim.owner;
   }
 
   /** Runs (or resumes, or ignores if already finished) the digest due at `dueAt`. */

@@ -21,6 +21,8 @@ export interface CreateDigestsOptions {
   cronExpression?: string;
   /** Told of every finished run (metrics). */
   onRun?: DigestModuleOptions['onRun'];
+  /** Claims of digest runs: this process's identity and DIGEST_CLAIM_TIMEOUT_SECONDS (see src/digest/lease.ts). */
+  claim?: Partial<Pick<DigestModuleOptions, 'claimOwner' | 'claimTimeoutMs'>>;
   /** Test seams of the digest module (crash points, retry timings). */
   module?: Partial<Pick<DigestModuleOptions, 'crashPoint' | 'retry' | 'sleep' | 'maxWindowMs'>>;
 }
@@ -47,6 +49,7 @@ export function createDigests(options: CreateDigestsOptions): Digests {
     ...(options.catchUpMs !== undefined && { catchUpMs: options.catchUpMs }),
     ...(options.cronExpression !== undefined && { cronExpression: options.cronExpression }),
     ...(options.onRun && { onRun: options.onRun }),
+    ...options.claim,
     ...options.module,
   });
   return {

@@ -1,5 +1,5 @@
 /**
- * Schema migrations, applied in order at open; `PRAGMA user_version` records how many have run.
+ * SQLite schema migrations, applied in order at open; `PRAGMA user_version` records how many have run.
  * Append only: never edit a migration that has shipped.
  */
 export const MIGRATIONS: readonly string[] = [
@@ -96,5 +96,14 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE digest_runs SET error_reason = json_object('kind', 'text', 'text', error_reason)
   WHERE error_reason IS NOT NULL
     AND coalesce(CASE WHEN json_valid(error_reason) THEN json_type(error_reason) END, '') <> 'object';
+  `,
+  // 3: claims held by a process with a lease, so several processes can share the database: a run whose
+  // owner stops renewing its lease is taken over once it lapses. Runs left claimed by an older build have
+  // no owner and a lapsed lease, so they resume at the next start as before.
+  `
+  ALTER TABLE digest_runs ADD COLUMN claimed_by TEXT;
+  ALTER TABLE digest_runs ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;
+  DROP INDEX digest_runs_claimed;
+  CREATE INDEX digest_runs_lease ON digest_runs (lease_until) WHERE state = 'claimed';
   `,
 ];

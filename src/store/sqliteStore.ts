@@ -4,7 +4,21 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 
 import { MIGRATIONS } from './migrations.ts';
-import { parsePauseReason, parseRunProblem, storeReason } from './reasons.ts';
+import { parsePauseReason, storeReason } from './reasons.ts';
+import {
+  ID_COLUMN,
+  mergeGuildPatch,
+  newerSchemaError,
+  tableOf,
+  toGuildDigest,
+  toRun,
+  toSubscription,
+  type GuildRow,
+  type RunRow,
+  type ScheduleRow,
+  type ScheduleTable,
+  type SubscriptionRow,
+} from './rows.ts';
 import {
   parseTargetKey,
   targetKey,
@@ -27,132 +41,9 @@ import {
   type Subscription,
   type SubscriptionInput,
 } from './types.ts';
-import { guildDigestSchema, StoreValidationError, subscriptionSchema, validate } from './validation.ts';
+import { subscriptionSchema, validate } from './validation.ts';
 
 export const DATABASE_FILE_NAME = 'broadsheet.db';
-
-const DEFAULT_DIGEST_SIZE = 5;
-
-interface ScheduleRow {
-  time: string;
-  time_zone: string;
-  paused: number;
-  pause_reason: string | null;
-  consecutive_failures: number;
-  next_due_at: number | null;
-  last_digest_at: number | null;
-  created_at: number;
-  updated_at: number;
-}
-
-interface GuildRow extends ScheduleRow {
-  guild_id: string;
-  channel_id: string;
-  size: number;
-  topics: string;
-  min_quality: number | null;
-  mention_role_id: string | null;
-}
-
-interface SubscriptionRow extends ScheduleRow {
-  id: number;
-  user_id: string;
-  topic: string;
-  topic_key: string;
-  origin_channel_id: string;
-}
-
-interface RunRow {
-  id: number;
-  target: string;
-  due_at: number;
-  state: RunState;
-  nonce: string;
-  window_start: number | null;
-  window_end: number | null;
-  channel_id: string | null;
-  message_id: string | null;
-  articles: string;
-  prepared_body: string | null;
-  error_reason: string | null;
-  claimed_at: number;
-  post_started_at: number | null;
-  finished_at: number | null;
-}
-
-function scheduleFields(row: ScheduleRow) {
-  return {
-    time: row.time,
-    timeZone: row.time_zone,
-    paused: row.paused === 1,
-    pauseReason: parsePauseReason(row.pause_reason),
-    consecutiveFailures: row.consecutive_failures,
-    nextDueAt: row.next_due_at,
-    lastDigestAt: row.last_digest_at,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function toGuildDigest(row: GuildRow): GuildDigestSettings {
-  return {
-    kind: 'guild',
-    guildId: row.guild_id,
-    channelId: row.channel_id,
-    size: row.size,
-    topics: JSON.parse(row.topics) as string[],
-    minQuality: row.min_quality,
-    mentionRoleId: row.mention_role_id,
-    ...scheduleFields(row),
-  };
-}
-
-function toSubscription(row: SubscriptionRow): Subscription {
-  return {
-    kind: 'subscription',
-    id: row.id,
-    userId: row.user_id,
-    topic: row.topic,
-    topicKey: row.topic_key,
-    originChannelId: row.origin_channel_id,
-    ...scheduleFields(row),
-  };
-}
-
-function toRun(row: RunRow): DigestRun {
-  return {
-    id: row.id,
-    target: parseTargetKey(row.target),
-    dueAt: row.due_at,
-    state: row.state,
-    nonce: row.nonce,
-    windowStart: row.window_start,
-    windowEnd: row.window_end,
-    channelId: row.channel_id,
-    messageId: row.message_id,
-    articles: JSON.parse(row.articles) as SentArticle[],
-    preparedContent: row.prepared_body,
-    problem: parseRunProblem(row.error_reason),
-    claimedAt: row.claimed_at,
-    postStartedAt: row.post_started_at,
-    finishedAt: row.finished_at,
-  };
-}
-
-function withoutUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
-}
-
-/** The two tables that hold schedules share their schedule columns, so most statements come in pairs. */
-type ScheduleTable = 'guild_digests' | 'subscriptions';
-
-function tableOf(ref: DigestTargetRef): { table: ScheduleTable; id: string | number } {
-  return ref.kind === 'guild'
-    ? { table: 'guild_digests', id: ref.guildId }
-    : { table: 'subscriptions', id: ref.subscriptionId };
-}
-
-const ID_COLUMN: Record<ScheduleTable, string> = { guild_digests: 'guild_id', subscriptions: 'id' };
 
 function prepareScheduleStatements(db: Database.Database, table: ScheduleTable) {
   const id = ID_COLUMN[table];
@@ -254,8 +145,9 @@ export class SqliteStore implements Store {
       deleteHistory: db.prepare<[string], void>('DELETE FROM sent_articles WHERE target = ?'),
       deleteRuns: db.prepare<[string], void>('DELETE FROM digest_runs WHERE target = ?'),
       insertRun: db.prepare(
-        `INSERT INTO digest_runs (target, due_at, state, nonce, window_start, window_end, claimed_at)
-         VALUES (@target, @dueAt, 'claimed', @nonce, @windowStart, @windowEnd, @now)
+        `INSERT INTO digest_runs (target, due_at, state, nonce, window_start, window_end, claimed_at,
+           claimed_by, lease_until)
+         VALUES (@target, @dueAt, 'claimed', @nonce, @windowStart, @windowEnd, @now, @owner, @leaseUntil)
          ON CONFLICT (target, due_at) DO NOTHING`,
       ),
       insertSkippedRun: db.prepare(
@@ -274,23 +166,34 @@ export class SqliteStore implements Store {
         `SELECT * FROM digest_runs WHERE target = ? AND state IN (SELECT value FROM json_each(?))
          ORDER BY due_at DESC, id DESC LIMIT 1`,
       ),
-      interruptedRuns: db.prepare<[number], RunRow>(
-        "SELECT * FROM digest_runs WHERE state = 'claimed' ORDER BY claimed_at, id LIMIT ?",
+      interruptedRuns: db.prepare<[number, number], RunRow>(
+        `SELECT * FROM digest_runs WHERE state = 'claimed' AND lease_until <= ?
+         ORDER BY claimed_at, id LIMIT ?`,
+      ),
+      takeOver: db.prepare(
+        `UPDATE digest_runs SET claimed_by = @owner, lease_until = @leaseUntil
+         WHERE id = @runId AND state = 'claimed' AND (claimed_by IS @owner OR lease_until <= @now)`,
+      ),
+      renewLease: db.prepare(
+        `UPDATE digest_runs SET lease_until = @leaseUntil
+         WHERE id = @runId AND state = 'claimed' AND claimed_by IS @owner`,
       ),
       prepareRun: db.prepare(
         `UPDATE digest_runs SET channel_id = coalesce(@channelId, channel_id), articles = @articles,
            prepared_body = @content
-         WHERE id = @runId AND state = 'claimed'`,
+         WHERE id = @runId AND state = 'claimed' AND claimed_by IS @owner`,
       ),
       markPostStarted: db.prepare(
         `UPDATE digest_runs SET channel_id = coalesce(@channelId, channel_id),
            post_started_at = coalesce(post_started_at, @now)
-         WHERE id = @runId AND state = 'claimed'`,
+         WHERE id = @runId AND state = 'claimed' AND claimed_by IS @owner`,
       ),
+      // The fence: the owner finishes its own claim; anyone else only a claim whose lease lapsed.
       finishRun: db.prepare(
         `UPDATE digest_runs SET state = @state, channel_id = coalesce(@channelId, channel_id),
            message_id = @messageId, error_reason = @reason, finished_at = @now
-         WHERE id = @runId AND state = 'claimed'`,
+         WHERE id = @runId AND state = 'claimed'
+           AND (CASE WHEN @owner IS NULL THEN lease_until <= @now ELSE claimed_by IS @owner END)`,
       ),
       insertSent: db.prepare(
         `INSERT INTO sent_articles (target, article_id, story_id, sent_at, run_id)
@@ -313,31 +216,7 @@ export class SqliteStore implements Store {
       .transaction(() => {
         const existing = this.#sql.getGuild.get(patch.guildId);
         const current = existing ? toGuildDigest(existing) : undefined;
-        if (!current && (!patch.channelId || !patch.time || !patch.timeZone)) {
-          throw new StoreValidationError(
-            'Invalid digest settings: a new digest needs a channel, a time and a time zone',
-          );
-        }
-        const merged = validate(
-          guildDigestSchema,
-          {
-            size: DEFAULT_DIGEST_SIZE,
-            topics: [],
-            minQuality: null,
-            mentionRoleId: null,
-            ...(current && {
-              channelId: current.channelId,
-              time: current.time,
-              timeZone: current.timeZone,
-              size: current.size,
-              topics: current.topics,
-              minQuality: current.minQuality,
-              mentionRoleId: current.mentionRoleId,
-            }),
-            ...withoutUndefined(patch),
-          },
-          'digest settings',
-        );
+        const merged = mergeGuildPatch(current, patch);
         const params = { ...merged, topics: JSON.stringify(merged.topics), now };
         if (current) this.#sql.updateGuild.run(params);
         else this.#sql.insertGuild.run(params);
@@ -439,20 +318,43 @@ export class SqliteStore implements Store {
 
   async claimRun(claim: RunClaim): Promise<ClaimResult> {
     const key = targetKey(claim.target);
+    const { owner, leaseUntil, now } = claim;
+    // IMMEDIATE: the write lock is taken first, so two processes on one file claim one after the other.
     return this.#db
-      .transaction(() => {
-        const created = this.#sql.insertRun.run({ ...claim, target: key }).changes > 0;
-        return { run: toRun(this.#sql.getRun.get(key, claim.dueAt)!), created };
+      .transaction((): ClaimResult => {
+        if (this.#sql.insertRun.run({ ...claim, target: key }).changes > 0) {
+          return {
+            run: toRun(this.#sql.getRun.get(key, claim.dueAt)!),
+            created: true,
+            acquired: true,
+            takenOverFrom: null,
+          };
+        }
+        const existing = this.#sql.getRun.get(key, claim.dueAt)!;
+        const acquired = this.#sql.takeOver.run({ runId: existing.id, owner, leaseUntil, now }).changes > 0;
+        const run = acquired ? toRun(this.#sql.getRun.get(key, claim.dueAt)!) : toRun(existing);
+        const takenOverFrom = acquired && existing.claimed_by !== owner ? existing.claimed_by : null;
+        return { run, created: false, acquired, takenOverFrom };
       })
       .immediate();
   }
 
-  async prepareRun(prepared: PreparedRun): Promise<void> {
-    this.#sql.prepareRun.run({ ...prepared, articles: JSON.stringify(prepared.articles) });
+  async renewLease(runId: number, owner: string, leaseUntil: number): Promise<boolean> {
+    return this.#sql.renewLease.run({ runId, owner, leaseUntil }).changes > 0;
   }
 
-  async markPostStarted(runId: number, channelId: string | null, now: number): Promise<void> {
-    this.#sql.markPostStarted.run({ runId, channelId, now });
+  async prepareRun(prepared: PreparedRun): Promise<boolean> {
+    const articles = JSON.stringify(prepared.articles);
+    return this.#sql.prepareRun.run({ ...prepared, articles }).changes > 0;
+  }
+
+  async markPostStarted(
+    runId: number,
+    channelId: string | null,
+    now: number,
+    owner: string,
+  ): Promise<boolean> {
+    return this.#sql.markPostStarted.run({ runId, channelId, now, owner }).changes > 0;
   }
 
   async finishRun(finish: RunFinish): Promise<RunFinishResult> {
@@ -471,6 +373,7 @@ export class SqliteStore implements Store {
             reason:
               finish.state === 'failed' || finish.state === 'skipped' ? storeReason(finish.problem) : null,
             now: finish.now,
+            owner: finish.owner ?? null,
           }).changes > 0;
 
         if (applied && (finish.state === 'posted' || finish.state === 'empty') && row.window_end !== null) {
@@ -516,8 +419,8 @@ export class SqliteStore implements Store {
     return this.#sql.insertSkippedRun.run({ target: targetKey(ref), dueAt, nonce, reason, now }).changes > 0;
   }
 
-  async listInterruptedRuns(limit: number): Promise<DigestRun[]> {
-    return this.#sql.interruptedRuns.all(limit).map(toRun);
+  async listInterruptedRuns(now: number, limit: number): Promise<DigestRun[]> {
+    return this.#sql.interruptedRuns.all(now, limit).map(toRun);
   }
 
   async getRun(ref: DigestTargetRef, dueAt: number): Promise<DigestRun | null> {
@@ -550,12 +453,7 @@ function applyMigrations(db: Database.Database): void {
   // IMMEDIATE takes the write lock first, so two processes opening a new file migrate it once.
   db.transaction(() => {
     const version = db.pragma('user_version', { simple: true }) as number;
-    if (version > MIGRATIONS.length) {
-      throw new Error(
-        `The database schema is version ${version}, newer than this build knows (${MIGRATIONS.length}); ` +
-          'run a newer Broadsheet or restore a backup.',
-      );
-    }
+    if (version > MIGRATIONS.length) throw newerSchemaError(version, MIGRATIONS.length);
     MIGRATIONS.slice(version).forEach((sql, index) => {
       db.exec(sql);
       db.pragma(`user_version = ${version + index + 1}`);

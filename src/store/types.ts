@@ -106,6 +106,10 @@ export interface DigestRun {
   claimedAt: number;
   postStartedAt: number | null;
   finishedAt: number | null;
+  /** The process holding (or last holding) the claim; null for runs recorded without one. */
+  claimedBy: string | null;
+  /** While `claimed`, the claim holds until then unless its owner renews it; after, another may take over. */
+  leaseUntil: number;
 }
 
 export interface RunClaim {
@@ -115,42 +119,69 @@ export interface RunClaim {
   windowStart: number;
   windowEnd: number;
   now: number;
+  /** The claiming process, e.g. `host:pid:random` (see `claimOwnerId` in src/digest/lease.ts). */
+  owner: string;
+  /** The claim lapses then unless renewed (`renewLease`). */
+  leaseUntil: number;
 }
 
 export interface ClaimResult {
   run: DigestRun;
-  /** False when the run already existed (finished, or claimed by a process that died). */
+  /** False when the run already existed (finished, or claimed before). */
   created: boolean;
+  /**
+   * True when the caller holds the claim now: it created the run, took over a claim whose lease had
+   * lapsed by `now`, or already held it. False when the run is finished or another process holds a live
+   * claim. Exactly one of several concurrent callers acquires a run.
+   */
+  acquired: boolean;
+  /** The owner of the lapsed claim taken over; null when nothing was taken over. */
+  takenOverFrom: string | null;
 }
 
 export interface PreparedRun {
   runId: number;
+  /** The claim holder; nothing is written if it no longer holds the claim. */
+  owner: string;
   channelId: string | null;
   articles: SentArticle[];
   /** The content to deliver, serialised by the digest module; the store keeps it as it is. */
   content: string;
 }
 
-export type RunFinish =
-  | { runId: number; state: 'posted'; channelId: string; messageId: string; now: number }
-  | { runId: number; state: 'empty'; now: number }
-  | { runId: number; state: 'skipped'; problem: RunProblem; now: number }
-  | {
-      runId: number;
-      state: 'failed';
-      problem: RunProblem;
-      /** Final failures (Discord refused) count toward pausing; transient ones (outage) do not. */
-      countsTowardPause: boolean;
-      /** Pause once this many consecutive counted failures are reached, with `pauseReason`. */
-      pauseAfter: number;
-      pauseReason: PauseReason;
-      /** Pause now with this reason, whatever the count (e.g. the user closed their DMs). */
-      pauseNow?: PauseReason;
-      now: number;
-    };
+/**
+ * Who may finish a claimed run: its owner, whose claim still stands; without `owner`, anyone, but only
+ * once the claim's lease has lapsed by `now` (a process recording that a dead process's run is skipped).
+ */
+export interface RunFinishFence {
+  owner?: string;
+}
+
+export type RunFinish = RunFinishFence &
+  (
+    | { runId: number; state: 'posted'; channelId: string; messageId: string; now: number }
+    | { runId: number; state: 'empty'; now: number }
+    | { runId: number; state: 'skipped'; problem: RunProblem; now: number }
+    | {
+        runId: number;
+        state: 'failed';
+        problem: RunProblem;
+        /** Final failures (Discord refused) count toward pausing; transient ones (outage) do not. */
+        countsTowardPause: boolean;
+        /** Pause once this many consecutive counted failures are reached, with `pauseReason`. */
+        pauseAfter: number;
+        pauseReason: PauseReason;
+        /** Pause now with this reason, whatever the count (e.g. the user closed their DMs). */
+        pauseNow?: PauseReason;
+        now: number;
+      }
+  );
 
 export interface RunFinishResult {
-  /** False when the run was not `claimed` any more (someone else finished it): nothing was written. */
+  /**
+   * False when nothing was written: the run was not `claimed` any more (someone else finished it), or the
+   * fence did not hold (another process owns the claim now, or its lease has not lapsed).
+   */
   applied: boolean;
   consecutiveFailures: number;
   paused: boolean;
@@ -197,11 +228,20 @@ export interface Store {
   /** Sets nextDueAt only if it still equals `expected` (a settings change in between wins). */
   setNextDueAt(ref: DigestTargetRef, nextDueAt: number, expected: number | null): Promise<boolean>;
 
-  /** Inserts the run as `claimed`, or returns the existing run for that target and due time. */
+  /**
+   * Inserts the run as `claimed` by `owner`, or returns the existing run for that target and due time,
+   * taking its claim over when the claim's lease lapsed (see `ClaimResult.acquired`). Safe across processes.
+   */
   claimRun(claim: RunClaim): Promise<ClaimResult>;
-  prepareRun(prepared: PreparedRun): Promise<void>;
-  /** From here on a post may reach Discord. The channel is null when it is not known yet (a DM to open). */
-  markPostStarted(runId: number, channelId: string | null, now: number): Promise<void>;
+  /** Extends the owner's claim to `leaseUntil`. False when the owner no longer holds it (taken over, finished). */
+  renewLease(runId: number, owner: string, leaseUntil: number): Promise<boolean>;
+  /** Records the selection and content. False (nothing written) when `owner` no longer holds the claim. */
+  prepareRun(prepared: PreparedRun): Promise<boolean>;
+  /**
+   * From here on a post may reach Discord. The channel is null when it is not known yet (a DM to open).
+   * False (nothing written, do not post) when `owner` no longer holds the claim.
+   */
+  markPostStarted(runId: number, channelId: string | null, now: number, owner: string): Promise<boolean>;
   /**
    * Moves a claimed run to its final state in one transaction: a posted run records the message, the
    * sent articles and advances lastDigestAt; a failed one updates the failure count and may pause.
@@ -215,8 +255,8 @@ export interface Store {
     problem: RunProblem,
     now: number,
   ): Promise<boolean>;
-  /** Runs left `claimed` by a process that stopped mid-run, oldest first. */
-  listInterruptedRuns(limit: number): Promise<DigestRun[]>;
+  /** Runs left `claimed` whose lease lapsed by `now` (their process stopped or hangs), oldest first. */
+  listInterruptedRuns(now: number, limit: number): Promise<DigestRun[]>;
   getRun(ref: DigestTargetRef, dueAt: number): Promise<DigestRun | null>;
   /** The run with the latest due time, optionally only in the given states. */
   latestRun(ref: DigestTargetRef, states?: readonly RunState[]): Promise<DigestRun | null>;

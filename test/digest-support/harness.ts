@@ -13,6 +13,7 @@ import { createDiscordDelivery } from '../../src/discord/discordDelivery.ts';
 import type { DigestMessageBody } from '../../src/discord/renderDigest.ts';
 import type { DigestContent } from '../../src/digest/content.ts';
 import { SqliteStore } from '../../src/store/sqliteStore.ts';
+import type { Store } from '../../src/store/types.ts';
 import { engineOver, renderDigest } from './corpus.ts';
 
 export const IDS = {
@@ -41,6 +42,8 @@ export class FakeClock {
 
 export interface HarnessOptions {
   dbPath: string;
+  /** A store to use instead of SQLite at dbPath (a Postgres one); the harness closes it. */
+  store?: Store;
   api: string;
   /** Bot token the API expects (the fake accepts any). */
   token?: string;
@@ -56,11 +59,14 @@ export interface HarnessOptions {
   /** How the delivery renders content; default the plain test renderer (pass the real one to test it). */
   render?: (content: DigestContent) => DigestMessageBody;
   onRun?: (report: RunReport) => void;
+  /** Lease of a claim (fake-clock ms); default 30 s, so a restart a minute later takes a crashed run over. */
+  claimTimeoutMs?: number;
+  claimOwner?: string;
 }
 
 /** Store, runner and scheduler wired as in the app, on a real SQLite file and a loopback Discord. */
 export function createHarness(options: HarnessOptions) {
-  const store = new SqliteStore(options.dbPath);
+  const store = options.store ?? new SqliteStore(options.dbPath);
   const rest = new REST({ api: options.api, retries: options.restRetries ?? 0, timeout: 5_000 });
   rest.setToken(options.token ?? 'x');
   const engine = engineOver(options.articles);
@@ -77,6 +83,8 @@ export function createHarness(options: HarnessOptions) {
     ...(options.catchUpMs !== undefined && { catchUpMs: options.catchUpMs }),
     ...(options.cronExpression !== undefined && { cronExpression: options.cronExpression }),
     ...(options.onRun && { onRun: options.onRun }),
+    claimTimeoutMs: options.claimTimeoutMs ?? 30_000,
+    ...(options.claimOwner !== undefined && { claimOwner: options.claimOwner }),
   });
   return {
     store,

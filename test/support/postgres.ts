@@ -74,6 +74,16 @@ export async function createTestDatabase(label: string): Promise<TestDatabase | 
   };
 }
 
+/**
+ * Whether a Postgres server is available for this run (warning loudly when not, failing under
+ * BROADSHEET_REQUIRE_POSTGRES=1), for files that create their databases later, one per test.
+ */
+export async function postgresAvailable(label: string): Promise<boolean> {
+  const probe = await createTestDatabase(label);
+  await probe?.drop();
+  return probe !== null;
+}
+
 export function warnSkipped(label: string, reason: string): void {
   console.warn(`${SKIP_MESSAGE} [${label}: ${reason}]`);
 }
