@@ -91,6 +91,32 @@ describe('loading off the main thread', () => {
     }
   });
 
+  it('GIVEN a large corpus as far as the caches know THEN a worker lists it while this thread reads them, and a stale cache is rebuilt', async () => {
+    const dir = writeCorpus({
+      'a.md': articleFile({ title: 'Deep learning for tumors', topics: ['AI'] }),
+      'b.md': articleFile({ title: 'Quantum chips get colder', topics: ['Hardware'] }),
+      'broken.md': 'no front matter',
+    });
+    const dataDir = tempDir();
+    const reference = loadLibrary({ articlesDir: dir, dataDir: null });
+    const viaWorker = { listHereBelow: 0 };
+    const cold = await loadLibraryInBackground({ articlesDir: dir, dataDir }, viaWorker);
+    const warm = await loadLibraryInBackground({ articlesDir: dir, dataDir }, viaWorker);
+    expect(cold.timings.fromSnapshot).toBe(false);
+    expect(warm.timings.fromSnapshot).toBe(true);
+    fs.writeFileSync(path.join(dir, 'c.md'), articleFile({ title: 'Photonic quantum computers' }));
+    const edited = await loadLibraryInBackground({ articlesDir: dir, dataDir }, viaWorker);
+    expect(edited.timings.fromSnapshot).toBe(false);
+    expect(edited.library.search('photonic').total).toBe(1);
+    for (const loaded of [cold, warm]) {
+      expect(loaded.library.search('quantum')).toEqual(reference.library.search('quantum'));
+      expect(loaded.library.articles()).toEqual(
+        reference.library.articles().map((article) => ({ ...article, body: '' })),
+      );
+      expect(loaded.problems).toEqual(reference.problems);
+    }
+  });
+
   it('GIVEN a missing corpus folder THEN the promise rejects with the error code', async () => {
     await expect(
       loadLibraryInBackground({ articlesDir: '/nonexistent/folder', dataDir: tempDir() }),

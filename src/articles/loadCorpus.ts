@@ -13,6 +13,7 @@ import {
   PARALLEL_MIN_FILES,
   parseBatch,
   parseInParallel,
+  type ParallelParseOptions,
   type ParsedBatch,
   type ParseExtensionSpec,
 } from './parallelParse.ts';
@@ -38,10 +39,13 @@ export interface LoadCorpusOptions {
   /** Called every 1,000 files read (and once at the end), for a progress line on a long first load. */
   onProgress?: (read: number, total: number) => void;
   /**
-   * Parsing across threads: from how many files to parse on (default 2,000; Infinity: never), how many
-   * threads besides this one, and extra work for each parsed article in the thread that parsed it.
+   * Parsing across threads: from how many files to parse on (default 2,000; Infinity: never), extra
+   * work for each parsed article in the thread that parsed it, and the pool's own settings.
    */
-  parallel?: { minFiles?: number; workers?: number; extension?: ParseExtensionSpec };
+  parallel?: { minFiles?: number; extension?: ParseExtensionSpec } & Pick<
+    ParallelParseOptions,
+    'workers' | 'parseHere' | 'silentMs'
+  >;
 }
 
 /** Where an article's extension payload is: entry `index` of `batches[batch]`. */
@@ -152,7 +156,8 @@ export function loadCorpus(dir: string, options: LoadCorpusOptions = {}): Loaded
   const parseOptions = { maxFileBytes, keepRelated, cacheLines: cacheFile !== null };
   const parallel = toParse.length >= (options.parallel?.minFiles ?? PARALLEL_MIN_FILES);
   if (parallel) {
-    parseInParallel(toParse, { ...parseOptions, extension, workers: options.parallel?.workers }, acceptBatch);
+    const { minFiles: _minFiles, ...pool } = options.parallel ?? {};
+    parseInParallel(toParse, { ...parseOptions, ...pool }, acceptBatch);
   } else {
     const local = extension?.create() ?? null;
     for (let start = 0; start < toParse.length; start += BATCH_FILES) {

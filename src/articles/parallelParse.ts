@@ -61,6 +61,10 @@ export interface ParallelParseOptions {
   extension?: ParseExtensionSpec;
   /** Pool threads besides this one (default: one per core, at least 2, at most 8). */
   workers?: number;
+  /** Whether this thread parses too (default true); it always does once no pool thread is left. */
+  parseHere?: boolean;
+  /** How long a silent pool is waited for (default 30 s). */
+  silentMs?: number;
 }
 
 /** What a pool thread is given: the file list packed, and where to claim and post batches. */
@@ -251,13 +255,14 @@ export function parseInParallel(
         next += batch.outcomes.length;
       }
       if (next >= files.length) break;
-      const claim = claimBatch(counters, files.length, threads.length + 1);
+      const helping = options.parseHere !== false || threads.every(({ thread }) => dropped.has(thread));
+      const claim = helping ? claimBatch(counters, files.length, threads.length + 1) : null;
       if (claim) {
         parseHere(claim);
         continue;
       }
-      // Everything is claimed: wait for the threads' last batches.
-      if (Atomics.wait(counters, 1, posted, SILENT_POOL_MS) === 'timed-out') {
+      // Everything is claimed (or left to the pool): wait for the threads' batches.
+      if (Atomics.wait(counters, 1, posted, options.silentMs ?? SILENT_POOL_MS) === 'timed-out') {
         for (const { worker, thread } of threads) {
           void worker.terminate();
           dropped.add(thread);

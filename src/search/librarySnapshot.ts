@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import v8 from 'node:v8';
 import zlib from 'node:zlib';
 import type { Article, ArticleImage, CorpusProblem } from '../articles/article.ts';
@@ -24,6 +25,8 @@ export interface Snapshot {
 interface Header {
   format: string;
   key: string;
+  /** Articles in the snapshot. */
+  count: number;
   bytes: number;
   crc32: number;
 }
@@ -171,6 +174,7 @@ export function encodeSnapshot(snapshot: Snapshot): Buffer {
   const header: Header = {
     format: FORMAT,
     key: snapshot.key,
+    count: snapshot.articles.length,
     bytes: payload.length,
     crc32: zlib.crc32(payload),
   };
@@ -183,6 +187,24 @@ export function encodeSnapshot(snapshot: Snapshot): Buffer {
 /** The key a snapshot was saved for, without reading the rest; null if it is not a snapshot. */
 export function snapshotKey(bytes: Buffer): string | null {
   return readHeader(bytes)?.header.key ?? null;
+}
+
+/** The key and article count of the snapshot file, reading only its header; null if there is none. */
+export function peekSnapshot(file: string): { key: string; count: number } | null {
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(file, 'r');
+    const length = Buffer.alloc(4);
+    if (fs.readSync(fd, length, 0, 4, 0) !== 4) return null;
+    const head = Buffer.alloc(4 + Math.min(length.readUInt32LE(0), 1 << 16));
+    const read = fs.readSync(fd, head, 0, head.length, 0);
+    const header = readHeader(head.subarray(0, read))?.header;
+    return header && typeof header.count === 'number' ? { key: header.key, count: header.count } : null;
+  } catch {
+    return null;
+  } finally {
+    if (fd !== null) fs.closeSync(fd);
+  }
 }
 
 function readHeader(bytes: Buffer): { header: Header; payloadStart: number } | null {

@@ -1,31 +1,74 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { prepareLibrary, type LoadLibraryOptions } from './loadLibrary.ts';
+import { listArticleFiles } from '../articles/corpusFiles.ts';
+import { DEFAULT_MAX_FILE_BYTES } from '../articles/loadCorpus.ts';
+import {
+  buildLibraryParts,
+  cacheBytes,
+  libraryKey,
+  prepareLibrary,
+  saveLibraryCaches,
+  type LoadLibraryOptions,
+} from './loadLibrary.ts';
 import type { TextIndexData } from './textIndex.ts';
 
 /**
- * Runs in a worker thread: parse, index and cache the corpus off the main thread. With a data folder
- * the caches are the hand-over (the main thread then loads them as on a warm start); without one the
- * parts themselves are posted, the index moving across without a copy.
+ * Runs in a worker thread: list, parse, index and cache the corpus off the main thread.
+ *
+ * First load (`firstLoad`): post `{ listed: { key } }` as soon as the corpus is listed, while the main
+ * thread reads the caches it has; it answers `{ build: false }` when they match (nothing else to do)
+ * or `{ build: true }`. Then post `{ built }`: the snapshot bytes and the index, both moved without a
+ * copy, and the build's timings; write the caches meanwhile and post `{ saved: problem | null }`.
+ *
+ * Earlier shape, still answered (`replyWithParts`): prepare, then `{ ok: true }` with the caches as
+ * the hand-over, or `{ ok: true, prepared }` with the parts themselves. Failures are
+ * `{ ok: false, message, code }` in both; progress is `{ progress }`.
  */
 function indexBuffers(index: TextIndexData): ArrayBuffer[] {
   const arrays = Object.values(index).filter((value): value is ArrayBufferView => ArrayBuffer.isView(value));
   return [...new Set(arrays.map((array) => array.buffer as ArrayBuffer))];
 }
 
-const { options, replyWithParts } = workerData as { options: LoadLibraryOptions; replyWithParts: boolean };
+type Input = { options: LoadLibraryOptions } & ({ firstLoad: true } | { replyWithParts: boolean });
+
+const input = workerData as Input;
+const port = parentPort!;
+// Progress goes to the main thread, which says it where the user can see it.
+const options: LoadLibraryOptions = {
+  ...input.options,
+  onProgress: (progress) => port.postMessage({ progress }),
+};
+
+async function firstLoad(): Promise<void> {
+  const started = performance.now();
+  const files = listArticleFiles(options.articlesDir);
+  const key = libraryKey(files, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+  const listMs = performance.now() - started;
+  const answer = new Promise<{ build: boolean }>((resolve) => port.once('message', resolve));
+  port.postMessage({ listed: { key } });
+  if (!(await answer).build) return;
+
+  const built = buildLibraryParts(options, { files, key, listMs }, true);
+  const bytes = cacheBytes(built);
+  const snapshot = built.snapshotBytes!;
+  // The main thread decodes the snapshot while this thread writes it: it gets a copy to keep.
+  const handed = new Uint8Array(snapshot);
+  const { index, timings } = built.prepared;
+  port.postMessage({ built: { snapshot: handed, index, timings } }, [handed.buffer, ...indexBuffers(index)]);
+  const saving = performance.now();
+  const problem = saveLibraryCaches(options, bytes);
+  port.postMessage({ saved: { problem, ms: performance.now() - saving } });
+}
+
+function replyWithParts(withParts: boolean): void {
+  const prepared = prepareLibrary(options);
+  if (withParts) port.postMessage({ ok: true, prepared }, indexBuffers(prepared.index));
+  else port.postMessage({ ok: true });
+}
+
 try {
-  // Progress goes to the main thread, which says it where the user can see it.
-  const prepared = prepareLibrary({
-    ...options,
-    onProgress: (progress) => parentPort!.postMessage({ progress }),
-  });
-  if (replyWithParts) parentPort!.postMessage({ ok: true, prepared }, indexBuffers(prepared.index));
-  else parentPort!.postMessage({ ok: true });
+  if ('firstLoad' in input) await firstLoad();
+  else replyWithParts(input.replyWithParts);
 } catch (error) {
   const code = (error as NodeJS.ErrnoException).code;
-  parentPort!.postMessage({
-    ok: false,
-    message: error instanceof Error ? error.message : String(error),
-    code,
-  });
+  port.postMessage({ ok: false, message: error instanceof Error ? error.message : String(error), code });
 }

@@ -13,7 +13,7 @@ import {
 import { writeAtomically } from '../jsonCache.ts';
 import { Library, type LibraryDerived } from './library.ts';
 import { assembleLibraryParts, libraryExtension } from './libraryExtension.ts';
-import { decodeSnapshot, encodeSnapshot, type Snapshot } from './librarySnapshot.ts';
+import { decodeSnapshot, encodeSnapshot, snapshotKey, type Snapshot } from './librarySnapshot.ts';
 import { deserializeTextIndex, serializeTextIndex, type TextIndexData } from './textIndex.ts';
 
 /** Bump when the index layout, analysis, weights or snapshot shape change: caches are then rebuilt. */
@@ -169,8 +169,10 @@ export function prepareLibrary(
   }
   if (mode?.warmOnly) return null;
   const built = buildLibraryParts(options, { files, key, listMs: listed - started });
-  const unsaved = saveLibraryCaches(options, built);
+  const saving = performance.now();
+  const unsaved = saveLibraryCaches(options, cacheBytes(built));
   if (unsaved) built.prepared.problems.push(unsaved);
+  built.prepared.timings.saveMs = performance.now() - saving;
   return built.prepared;
 }
 
@@ -244,21 +246,50 @@ export function buildLibraryParts(
   };
 }
 
-/** Write the index and snapshot of a build; returns the problem to report if they could not be. */
-export function saveLibraryCaches(options: LoadLibraryOptions, built: BuiltLibrary): CorpusProblem | null {
-  if (!options.dataDir || !built.snapshotBytes) return null;
+/** The bytes a build saves: the index (null when it came from the cache) and the snapshot. */
+export function cacheBytes(built: BuiltLibrary): { index: Buffer | null; snapshot: Buffer | null } {
+  const { index, timings } = built.prepared;
+  return {
+    index: built.snapshotBytes && !timings.indexFromCache ? serializeTextIndex(index, built.key) : null,
+    snapshot: built.snapshotBytes,
+  };
+}
+
+/** Write a build's caches; returns the problem to report if they could not be. */
+export function saveLibraryCaches(
+  options: LoadLibraryOptions,
+  bytes: { index: Buffer | null; snapshot: Buffer | null },
+): CorpusProblem | null {
+  if (!options.dataDir || !bytes.snapshot) return null;
   const cacheDir = corpusCacheDir(options.dataDir, options.articlesDir);
   const names = cacheFiles(cacheDir);
-  const started = performance.now();
   try {
-    if (!built.prepared.timings.indexFromCache)
-      writeAtomically(names.index, serializeTextIndex(built.prepared.index, built.key));
-    writeAtomically(names.snapshot, built.snapshotBytes);
+    if (bytes.index) writeAtomically(names.index, bytes.index);
+    writeAtomically(names.snapshot, bytes.snapshot);
     for (const legacy of LEGACY_CACHE_FILES) fs.rmSync(path.join(cacheDir, legacy), { force: true });
-    built.prepared.timings.saveMs = performance.now() - started;
     return null;
   } catch (error) {
     return { path: cacheDir, reason: `caches not saved: ${String(error)}`, severity: 'warning' };
+  }
+}
+
+/**
+ * The caches as last saved, whatever corpus state they were saved for (their key says which): read
+ * while a worker lists the corpus, and used if its key matches. Null when missing or damaged.
+ */
+export function readLatestCaches(
+  cacheDir: string,
+): { key: string; snapshot: Snapshot; index: TextIndexData } | null {
+  const names = cacheFiles(cacheDir);
+  try {
+    const bytes = fs.readFileSync(names.snapshot);
+    const key = snapshotKey(bytes);
+    const snapshot = key === null ? null : decodeSnapshot(bytes, key);
+    const index = key === null || !snapshot ? null : readSavedIndex(names.index, key);
+    if (key === null || !snapshot || !index || index.docCount !== snapshot.articles.length) return null;
+    return { key, snapshot, index };
+  } catch {
+    return null;
   }
 }
 

@@ -1,71 +1,139 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import type { CorpusProblem } from '../articles/article.ts';
+import { startWorker, workerEntry } from '../articles/workerThreads.ts';
+import { decodeSnapshot, peekSnapshot } from './librarySnapshot.ts';
 import {
   assembleLibrary,
+  cacheFiles,
+  corpusCacheDir,
+  fromSnapshot,
   prepareLibrary,
+  readLatestCaches,
   type LoadedLibrary,
   type LoadLibraryOptions,
   type LoadProgress,
   type PreparedLibrary,
 } from './loadLibrary.ts';
+import type { TextIndexData } from './textIndex.ts';
 
-type WorkerReply =
-  | { ok: true; prepared?: PreparedLibrary }
+export { startWorker } from '../articles/workerThreads.ts';
+
+/** Corpora smaller than this (as last saved) are listed here: quicker than starting a worker. */
+const LIST_HERE_BELOW = 10_000;
+
+/** What libraryWorker posts on a first load (see there). */
+type FirstLoadReply =
+  | { listed: { key: string } }
+  | { built: { snapshot: Uint8Array; index: TextIndexData; timings: PreparedLibrary['timings'] } }
+  | { saved: { problem: CorpusProblem | null; ms: number } }
   | { ok: false; message: string; code?: string }
   | { progress: LoadProgress };
 
-/** A worker on `entry`; a `.ts` entry (running under tsx or vitest) first registers tsx in the worker. */
-function startWorker(entry: URL, workerData: unknown): Worker {
-  const code = entry.pathname.endsWith('.ts')
-    ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); });`
-    : `import(${JSON.stringify(entry.href)});`;
-  return new Worker(code, { eval: true, workerData });
-}
-
-function prepareInWorker(
-  options: LoadLibraryOptions,
-  replyWithParts: boolean,
-): Promise<PreparedLibrary | undefined> {
-  const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  // A function cannot cross to the worker: progress comes back as messages.
-  const { onProgress, ...plain } = options;
-  const worker = startWorker(new URL(`./libraryWorker${extension}`, import.meta.url), {
-    options: plain,
-    replyWithParts,
+/** The worker's replies, awaited one kind at a time; progress is passed on as it comes. */
+function repliesOf(worker: Worker, onProgress: LoadLibraryOptions['onProgress']) {
+  const queue: FirstLoadReply[] = [];
+  let failure: Error | null = null;
+  let wake: (() => void) | null = null;
+  const push = () => {
+    wake?.();
+    wake = null;
+  };
+  worker.on('message', (reply: FirstLoadReply) => {
+    if ('progress' in reply) onProgress?.(reply.progress);
+    else if ('ok' in reply) failure = Object.assign(new Error(reply.message), { code: reply.code });
+    else queue.push(reply);
+    push();
   });
-  return new Promise((resolve, reject) => {
-    worker.on('message', (reply: WorkerReply) => {
-      if ('progress' in reply) {
-        onProgress?.(reply.progress);
-        return;
-      }
-      void worker.terminate();
-      if (reply.ok) resolve(reply.prepared);
-      else reject(Object.assign(new Error(reply.message), { code: reply.code }));
-    });
-    worker.once('error', reject);
-    worker.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`the library worker stopped with exit code ${code}`));
-    });
+  worker.once('error', (error) => {
+    failure = error;
+    push();
   });
+  worker.once('exit', (code) => {
+    failure ??= new Error(`the library worker stopped with exit code ${code} before it was done`);
+    push();
+  });
+  return async function next<K extends 'listed' | 'built' | 'saved'>(
+    kind: K,
+  ): Promise<Extract<FirstLoadReply, Record<K, unknown>>[K]> {
+    for (;;) {
+      const at = queue.findIndex((reply) => kind in reply);
+      if (at >= 0) return (queue.splice(at, 1)[0] as unknown as Record<K, never>)[kind];
+      if (failure) throw failure;
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  };
 }
 
 /**
- * loadLibrary for the running bot and the terminal. A warm start (caches match the corpus) loads on
- * this thread: it is quicker than any hand-over. Anything else (parsing, indexing, writing the caches)
- * runs in a worker thread, and this thread then loads the fresh caches as on a warm start. So the
- * event loop never stalls for longer than a warm start (2.3 s at 100k articles), however much changed.
+ * loadLibrary for the running bot and the terminal. A small corpus with caches is checked here, as a
+ * warm start. Otherwise a worker lists the corpus while this thread reads the caches; when the worker's
+ * key matches theirs (a warm start), the library is built from them here and the worker stops. Otherwise the worker parses (across cores) and indexes, and hands over the
+ * snapshot bytes and the index without a copy; this thread decodes them as on a warm start while the
+ * worker writes the caches. So the event loop never stalls for longer than a warm start, however much
+ * changed.
  */
-export async function loadLibraryInBackground(options: LoadLibraryOptions): Promise<LoadedLibrary> {
+export async function loadLibraryInBackground(
+  options: LoadLibraryOptions,
+  { listHereBelow = LIST_HERE_BELOW }: { listHereBelow?: number } = {},
+): Promise<LoadedLibrary> {
   const started = performance.now();
-  const warm = prepareLibrary(options, { warmOnly: true });
-  if (warm) return assembleLibrary(warm, options.articlesDir, started);
-  if (!options.dataDir) {
-    // No caches to hand over through: the parts come back by message (articles are cloned).
-    const prepared = await prepareInWorker(options, true);
-    return assembleLibrary(prepared!, options.articlesDir, started);
+  const cacheDir = options.dataDir ? corpusCacheDir(options.dataDir, options.articlesDir) : null;
+  const saved = cacheDir ? peekSnapshot(cacheFiles(cacheDir).snapshot) : null;
+  if (saved && saved.count < listHereBelow) {
+    // A small corpus lists faster than a worker starts.
+    const warm = prepareLibrary(options, { warmOnly: true });
+    if (warm) return assembleLibrary(warm, options.articlesDir, started);
   }
-  await prepareInWorker(options, false);
-  // If the caches could not be written, fall back to preparing here.
-  const prepared = prepareLibrary(options, { warmOnly: true }) ?? prepareLibrary(options);
-  return assembleLibrary(prepared, options.articlesDir, started);
+  // A function cannot cross to the worker: progress comes back as messages.
+  const { onProgress, ...plain } = options;
+  const worker = startWorker(workerEntry('libraryWorker', import.meta.url), {
+    options: plain,
+    firstLoad: true,
+  });
+  const next = repliesOf(worker, onProgress);
+  try {
+    const reading = performance.now();
+    // Read while the worker lists the corpus; used if its key turns out the same.
+    const latest = cacheDir && saved && saved.count >= listHereBelow ? readLatestCaches(cacheDir) : null;
+    const readMs = performance.now() - reading;
+    const { key } = await next('listed');
+    const listMs = performance.now() - started;
+    if (latest?.key === key) {
+      worker.postMessage({ build: false });
+      return assembleLibrary(
+        {
+          ...fromSnapshot(latest.snapshot, latest.index),
+          timings: {
+            listMs,
+            loadMs: readMs,
+            indexMs: 0,
+            derivedMs: 0,
+            indexFromCache: true,
+            fromSnapshot: true,
+          },
+        },
+        options.articlesDir,
+        started,
+      );
+    }
+    worker.postMessage({ build: true });
+    const built = await next('built');
+    const decoding = performance.now();
+    const bytes = Buffer.from(built.snapshot.buffer, built.snapshot.byteOffset, built.snapshot.byteLength);
+    const snapshot = decodeSnapshot(bytes, key);
+    if (!snapshot) throw new Error('the library worker handed over a snapshot that does not decode');
+    const decodeMs = performance.now() - decoding;
+    const { problem, ms: saveMs } = await next('saved');
+    if (problem) snapshot.problems.push(problem);
+    return assembleLibrary(
+      {
+        ...fromSnapshot(snapshot, built.index),
+        timings: { ...built.timings, listMs, derivedMs: built.timings.derivedMs + decodeMs, saveMs },
+      },
+      options.articlesDir,
+      started,
+    );
+  } finally {
+    void worker.terminate();
+  }
 }

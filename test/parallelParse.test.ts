@@ -1,0 +1,204 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadCorpus, type LoadCorpusOptions } from '../src/articles/loadCorpus.ts';
+import { deriveTables } from '../src/search/catalog.ts';
+import { assembleLibraryParts, libraryExtension } from '../src/search/libraryExtension.ts';
+import { corpusCacheDir, loadLibrary } from '../src/search/loadLibrary.ts';
+import { buildTextIndex } from '../src/search/textIndex.ts';
+import { articleFile, tempDir, writeCorpus } from './support/articles.ts';
+import { createParseExtension as recordTitles } from './support/poolExtensions.ts';
+
+/** Only pool threads parse (this one waits), so the pool itself is what is tested. */
+const POOL_ONLY: LoadCorpusOptions['parallel'] = { minFiles: 0, workers: 2, parseHere: false };
+const SERIAL: LoadCorpusOptions['parallel'] = { minFiles: Infinity };
+
+/** A corpus of `count` articles with every kind of bad file and duplicate sprinkled in. */
+function mixedCorpus(count: number): string {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < count; i++) {
+    const name = `n${String(i).padStart(4, '0')}.md`;
+    files[name] = articleFile({
+      title: `Story ${i} about ${['rockets', 'robots', 'vaccines', 'the who'][i % 4]}`,
+      webUrl: `https://example.com/news/${i}`,
+      excerpt: `Excerpt ${i} ${i % 3 ? 'running' : 'runs'} long`,
+      topics: [['AI', 'Space'][i % 2]!, `Topic ${i % 7}`],
+      heat: i % 50,
+      body: i % 5 ? '' : `Body of story ${i}.`,
+    });
+    if (i % 37 === 5) files[name] = '---\ntitle: [broken yaml\n---\n';
+    if (i % 41 === 7) files[name] = 'no front matter at all';
+    if (i % 43 === 9) files[name] = `---\ntitle: "No link ${i}"\n---\n`;
+    if (i % 47 === 11) files[name] = `---\ntitle: "Binary"\n---\n\u0000\u0001`;
+    if (i % 53 === 13)
+      files[name] = articleFile({
+        title: `Copy of ${i - 13}`,
+        webUrl: `https://example.com/news/${i - 13}`,
+      });
+  }
+  for (let i = 0; i < count; i += 13) {
+    files[`z-dup-${i}.md`] = articleFile({
+      title: `Story ${i} later`,
+      webUrl: `https://www.example.com/news/${i}/`,
+      date: '2022-01-01T00:00:00Z',
+      topics: ['Merged Topic'],
+    });
+  }
+  return writeCorpus(files);
+}
+
+describe('parsing across threads', () => {
+  it('GIVEN many files, broken ones and duplicates among them THEN the pool gives exactly what a serial parse gives', () => {
+    const dir = mixedCorpus(400);
+    const serial = loadCorpus(dir, { parallel: SERIAL });
+    const pooled = loadCorpus(dir, {
+      parallel: {
+        ...POOL_ONLY,
+        extension: {
+          moduleUrl: new URL('./support/poolExtensions.ts', import.meta.url).href,
+          create: recordTitles,
+        },
+      },
+    });
+    expect(pooled.extension!.batches.some((batch) => batch.thread > 0)).toBe(true);
+    expect(pooled.articles).toEqual(serial.articles);
+    expect(pooled.problems).toEqual(serial.problems);
+    expect(pooled.stats).toEqual(serial.stats);
+    const rejected = serial.problems.filter((problem) => problem.severity === 'rejected');
+    expect(rejected.map((problem) => problem.path)).toEqual(
+      expect.arrayContaining(['n0005.md', 'n0007.md', 'n0009.md', 'n0011.md']),
+    );
+    expect(rejected.every((problem) => problem.reason.length > 10)).toBe(true);
+    expect(serial.problems.some((problem) => /same URL as n0000\.md/.test(problem.reason))).toBe(true);
+  });
+
+  it('GIVEN the library extension THEN the index and derived tables equal a one-thread build, merged duplicates included', () => {
+    const dir = mixedCorpus(300);
+    const pooled = loadCorpus(dir, { parallel: { ...POOL_ONLY, extension: libraryExtension } });
+    const serial = loadCorpus(dir, { parallel: SERIAL });
+    expect(pooled.extension!.refs.some((ref) => ref === null)).toBe(true); // merged: analysed here
+    const parts = assembleLibraryParts(pooled.articles, pooled.extension);
+    expect(parts.index).toEqual(buildTextIndex(serial.articles));
+    expect(parts.derived).toEqual(deriveTables(serial.articles));
+  });
+
+  it('GIVEN a pool thread that first met a word in a duplicate merged away THEN the index still names the word kept', () => {
+    const dir = writeCorpus({
+      'a.md': articleFile({
+        title: 'Alpha',
+        excerpt: 'first one',
+        webUrl: 'https://example.com/x',
+        date: '2022-01-01T00:00:00Z',
+      }),
+      // Older and with nothing a.md lacks, so none of its words stay.
+      'b.md': articleFile({
+        title: 'Beta',
+        excerpt: 'zebras running',
+        webUrl: 'https://example.com/x',
+        date: '2020-01-01T00:00:00Z',
+      }),
+      'c.md': articleFile({ title: 'Gamma', excerpt: 'zebra runs' }),
+    });
+    const pooled = loadCorpus(dir, { parallel: { ...POOL_ONLY, workers: 1, extension: libraryExtension } });
+    const serial = loadCorpus(dir, { parallel: SERIAL });
+    const { index } = assembleLibraryParts(pooled.articles, pooled.extension);
+    expect(index).toEqual(buildTextIndex(serial.articles));
+    expect(index.termWords).toEqual(expect.arrayContaining(['runs', 'zebra']));
+    expect(index.termWords).not.toContain('running');
+  });
+
+  it('GIVEN a pool thread that fails on one article THEN its share is parsed here and nothing is lost', () => {
+    const dir = mixedCorpus(120);
+    fs.writeFileSync(path.join(dir, 'n0050.md'), articleFile({ title: 'The poison pill' }));
+    const moduleUrl = `${new URL('./support/poolExtensions.ts', import.meta.url).href}?fail`;
+    const extension = { moduleUrl, create: recordTitles };
+    const serial = loadCorpus(dir, { parallel: { ...SERIAL, extension } });
+    const pooled = loadCorpus(dir, { parallel: { ...POOL_ONLY, workers: 1, extension } });
+    expect(pooled.articles).toEqual(serial.articles);
+    expect(pooled.problems).toEqual(serial.problems);
+    // Every file that parsed went through the extension once, in the pool or here.
+    const recorded = (corpus: typeof pooled) =>
+      corpus.extension!.batches.flatMap((batch) => batch.payload as string[]).sort();
+    expect(recorded(pooled)).toEqual(recorded(serial));
+    expect(recorded(serial)).toContain('The poison pill');
+  });
+
+  it('GIVEN a pool thread that hangs THEN the load gives up on it and finishes here', () => {
+    const dir = mixedCorpus(60);
+    fs.writeFileSync(path.join(dir, 'n0020.md'), articleFile({ title: 'Another poison pill' }));
+    const serial = loadCorpus(dir, { parallel: SERIAL });
+    const moduleUrl = `${new URL('./support/poolExtensions.ts', import.meta.url).href}?hang`;
+    const pooled = loadCorpus(dir, {
+      parallel: { ...POOL_ONLY, workers: 1, silentMs: 3_000, extension: { moduleUrl, create: recordTitles } },
+    });
+    expect(pooled.articles).toEqual(serial.articles);
+    expect(pooled.problems).toEqual(serial.problems);
+  });
+
+  it('GIVEN a pooled load THEN progress counts files in order, as a serial one does', () => {
+    const dir = mixedCorpus(2_300);
+    const seen = (parallel: LoadCorpusOptions['parallel']) => {
+      const calls: string[] = [];
+      loadCorpus(dir, { parallel, onProgress: (done, total) => calls.push(`${done}/${total}`) });
+      return calls;
+    };
+    const serial = seen(SERIAL);
+    expect(serial).toEqual(['1000/2477', '2000/2477', '2477/2477']);
+    expect(seen({ minFiles: 0, workers: 2 })).toEqual(serial);
+  });
+});
+
+/** Cut a file to 60 %, or flip one bit at 70 %. */
+function damage(file: string, how: 'truncate' | 'flip'): void {
+  const bytes = fs.readFileSync(file);
+  if (how === 'truncate') {
+    fs.writeFileSync(file, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+  } else {
+    bytes[Math.floor(bytes.length * 0.7)]! ^= 0x20;
+    fs.writeFileSync(file, bytes);
+  }
+}
+
+describe('damaged caches', () => {
+  it('GIVEN a cut-short or scribbled-on snapshot or index THEN it is ignored and rebuilt, never trusted', () => {
+    const dir = mixedCorpus(80);
+    const dataDir = tempDir();
+    const reference = loadLibrary({ articlesDir: dir, dataDir });
+    const cacheDir = corpusCacheDir(dataDir, dir);
+    expect(fs.readdirSync(cacheDir).sort()).toEqual([
+      'library-snapshot.bin',
+      'parsed-articles.ndjson',
+      'text-index.bin',
+    ]);
+    for (const name of ['library-snapshot.bin', 'text-index.bin']) {
+      for (const how of ['truncate', 'flip'] as const) {
+        damage(path.join(cacheDir, name), how);
+        const again = loadLibrary({ articlesDir: dir, dataDir });
+        expect(again.timings.fromSnapshot, `${how} ${name}`).toBe(false);
+        expect(again.problems).toEqual(reference.problems);
+        for (const query of ['rockets', 'the who', 'story 12']) {
+          expect(again.library.search(query, { now: 0 })).toEqual(
+            reference.library.search(query, { now: 0 }),
+          );
+        }
+        // The rebuilt caches serve the next start.
+        expect(loadLibrary({ articlesDir: dir, dataDir }).timings.fromSnapshot).toBe(true);
+      }
+    }
+  });
+
+  it('GIVEN a damaged parse cache THEN every file is parsed again, with the same result', () => {
+    const dir = mixedCorpus(80);
+    const cacheDir = tempDir();
+    const reference = loadCorpus(dir, { cacheDir });
+    const file = path.join(cacheDir, 'parsed-articles.ndjson');
+    for (const how of ['truncate', 'flip'] as const) {
+      expect(loadCorpus(dir, { cacheDir }).stats.parsed).toBe(0);
+      damage(file, how);
+      const again = loadCorpus(dir, { cacheDir });
+      expect(again.stats).toMatchObject({ parsed: reference.stats.files, fromCache: 0 });
+      expect(again.articles).toEqual(reference.articles);
+      expect(again.problems).toEqual(reference.problems);
+    }
+  });
+});
