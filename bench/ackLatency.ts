@@ -8,8 +8,15 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { loadLibrary } from '../src/search/loadLibrary.ts';
-import { startEmulator } from '../test/emulator/index.ts';
+import {
+  startEmulator,
+  type Emulator,
+  type InteractionHandle,
+  type InteractionRecord,
+  type UserSpec,
+} from '../test/emulator/index.ts';
 import { percentile } from './measure.ts';
 
 const args = process.argv.slice(2);
@@ -39,6 +46,61 @@ const QUERIES = [
   'stock market impact',
 ];
 const PREFIXES = ['a', 'ma', 'mac', 'self-dr', 'covid va', 'azure fun'];
+
+export interface BurstTarget {
+  user: UserSpec;
+  guildId: string;
+  channelId: string;
+}
+
+/**
+ * `count` interactions dispatched at once, as many users would send them: searches, autocomplete, topic
+ * lists and related reading (`ids`: real article ids), each in the server `where(i)` names.
+ */
+export function dispatchBurst(
+  emu: Emulator,
+  count: number,
+  ids: readonly string[],
+  where: (i: number) => BurstTarget,
+): InteractionHandle[] {
+  return Array.from({ length: count }, (_, i) => {
+    switch (i % 5) {
+      case 0:
+        return emu.sendCommand({
+          name: 'search',
+          options: { query: QUERIES[i % QUERIES.length]! },
+          ...where(i),
+        });
+      case 1:
+        return emu.sendAutocomplete({
+          name: 'search',
+          options: { query: PREFIXES[i % PREFIXES.length]! },
+          focused: 'query',
+          ...where(i),
+        });
+      case 2:
+        return emu.sendCommand({
+          name: 'topic',
+          options: { name: ['AI', 'Azure', 'Coronavirus', 'Diablo 4'][i % 4]! },
+          ...where(i),
+        });
+      case 3:
+        return emu.sendCommand({ name: 'related', options: { article: ids[i % ids.length]! }, ...where(i) });
+      default:
+        return emu.sendAutocomplete({
+          name: 'related',
+          options: { article: PREFIXES[i % PREFIXES.length]! },
+          focused: 'article',
+          ...where(i),
+        });
+    }
+  });
+}
+
+/** Dispatch to first response (the acknowledgement Discord wants within 3 s), per interaction. */
+export function ackLatencies(records: readonly InteractionRecord[]): number[] {
+  return records.map((record) => (record.callbacks[0]?.at ?? Infinity) - record.dispatchedAt);
+}
 
 async function main(): Promise<void> {
   // Only to pick real article ids for /related; the bot loads its own copy.
@@ -98,40 +160,9 @@ async function main(): Promise<void> {
     .slice(0, 50)
     .map((article) => article.id);
   const where = { user: USER, guildId: GUILD, channelId: CHANNEL };
-  const handles = Array.from({ length: count }, (_, i) => {
-    switch (i % 5) {
-      case 0:
-        return emu.sendCommand({
-          name: 'search',
-          options: { query: QUERIES[i % QUERIES.length]! },
-          ...where,
-        });
-      case 1:
-        return emu.sendAutocomplete({
-          name: 'search',
-          options: { query: PREFIXES[i % PREFIXES.length]! },
-          focused: 'query',
-          ...where,
-        });
-      case 2:
-        return emu.sendCommand({
-          name: 'topic',
-          options: { name: ['AI', 'Azure', 'Coronavirus', 'Diablo 4'][i % 4]! },
-          ...where,
-        });
-      case 3:
-        return emu.sendCommand({ name: 'related', options: { article: ids[i % ids.length]! }, ...where });
-      default:
-        return emu.sendAutocomplete({
-          name: 'related',
-          options: { article: PREFIXES[i % PREFIXES.length]! },
-          focused: 'article',
-          ...where,
-        });
-    }
-  });
+  const handles = dispatchBurst(emu, count, ids, () => where);
   const records = await Promise.all(handles.map((handle) => handle.settled({ timeoutMs: 30_000 })));
-  const latencies = records.map((record) => (record.callbacks[0]?.at ?? Infinity) - record.dispatchedAt);
+  const latencies = ackLatencies(records);
   const late = latencies.filter((ms) => ms > 3_000).length;
   console.log(
     `${count} concurrent interactions: ack p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms, over 3 s: ${late}`,
@@ -156,4 +187,4 @@ async function main(): Promise<void> {
   await emu.close();
 }
 
-await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
