@@ -27,7 +27,7 @@ export interface ReloadReport extends ReloadCounts {
   ms: number;
   /** Articles in the library after it. */
   articles: number;
-  /** A full rescan (SIGHUP, or the first look after start) rather than the watched paths. */
+  /** A full rescan (SIGHUP) rather than the watched paths or the catch-up after start. */
   full: boolean;
   /** Files rejected (and warnings) this time, each with its path and reason. */
   problems: CorpusProblem[];
@@ -50,6 +50,12 @@ export interface WatchLibraryOptions {
   quietMs?: number;
   /** Rescan on SIGHUP (default true). */
   reloadSignal?: boolean;
+  /**
+   * The worker starts this long after the call (default 500 ms), so a short pipe that is answered and
+   * gone never starts one. Nothing is missed meanwhile: its first look reads every file modified since
+   * `loadedSince`.
+   */
+  startDelayMs?: number;
 }
 
 export interface LiveLibrary {
@@ -67,6 +73,7 @@ const BASE_ARTICLES_PER_SLICE = 5_000;
 const BASE_TERMS_PER_SLICE = 20_000;
 const PROBLEMS_LOGGED = 20;
 const MAX_WORKER_RESTARTS = 3;
+const DEFAULT_START_DELAY_MS = 500;
 
 interface Waiter {
   resolve: (report: ReloadReport) => void;
@@ -115,6 +122,7 @@ class LibraryReloader implements LiveLibrary {
   private fresh: FreshSegment | null = null;
   private freshById = new Map<string, Article>();
   private markReady!: () => void;
+  private readonly startTimer: NodeJS.Timeout;
 
   constructor(private readonly options: WatchLibraryOptions) {
     const { config } = options;
@@ -140,7 +148,7 @@ class LibraryReloader implements LiveLibrary {
             this.info({}, 'SIGHUP: rescanning the corpus');
             void this.rescan().catch(() => undefined);
           });
-    this.startWorker();
+    this.startTimer = setTimeout(() => this.startWorker(), options.startDelayMs ?? DEFAULT_START_DELAY_MS);
   }
 
   rescan(): Promise<ReloadReport> {
@@ -153,6 +161,7 @@ class LibraryReloader implements LiveLibrary {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.startTimer);
     this.stopSignal();
     this.watcher?.close();
     const error = new Error('the library watcher stopped');
@@ -177,7 +186,7 @@ class LibraryReloader implements LiveLibrary {
     worker.on('error', (error) => this.onWorkerGone(worker, error));
     worker.on('exit', (code) => this.onWorkerGone(worker, new Error(`exit code ${code}`)));
     // The first batch is the take-over: the worker reads what changed since the load.
-    this.inFlight = { number: 0, full: true, started: performance.now(), waiters: [], incoming: new Map() };
+    this.inFlight = { number: 0, full: false, started: performance.now(), waiters: [], incoming: new Map() };
     void this.sendBase(worker);
   }
 
@@ -321,7 +330,7 @@ class LibraryReloader implements LiveLibrary {
       this.watcher?.remove(message.folders.removed);
     }
     const report = this.report(batch, message.counts, message.problems);
-    this.log(report, batch);
+    this.log(report);
     return report;
   }
 
@@ -343,11 +352,11 @@ class LibraryReloader implements LiveLibrary {
 
   // --- reporting ---
 
-  private log(report: ReloadReport, batch: Batch): void {
+  private log(report: ReloadReport): void {
     const { added, changed, removed, rejected, ms, articles, full } = report;
     const nothing = added + changed + removed + rejected === 0 && !report.problems.length;
     // A rescan someone asked for always answers; events that changed nothing (a temp file) stay quiet.
-    if (nothing && (!full || batch.number === 0)) return;
+    if (nothing && !full) return;
     const logger = this.options.logger;
     if (logger) {
       logger.info({ added, changed, removed, rejected, ms, articles, full }, 'library reloaded');
