@@ -163,7 +163,7 @@ describe('feed imports inside the bot', () => {
     }
   }, 30_000);
 
-  it('GIVEN stop() while a feed has not answered THEN it returns promptly, records no failure, and a later start imports normally', async () => {
+  it('GIVEN stop() while a feed has not answered THEN it returns promptly, records no failure and leaves nothing behind', async () => {
     const { articlesDir, config } = setUp(
       [`- ${server.url('/never-answers')}`, `- ${server.url('/json')}`].join('\n'),
     );
@@ -188,17 +188,9 @@ describe('feed imports inside the bot', () => {
     expect(fs.existsSync(path.join(articlesDir, LOCK_FILE))).toBe(false);
     expect(fs.readdirSync(articlesDir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
 
-    // Nothing keeps running after stop(): no further cycle, even after the interval.
+    // A second stop() is harmless, and no cycle follows.
     await imports.stop();
     expect(cycles).toHaveLength(1);
-    const again = startFeedImports({
-      config: { ...config, FEEDS_FILE: writeFeeds(`- ${server.url('/json')}\n`) },
-      logger,
-      onCycle: (summary) => cycles.push(summary),
-    });
-    running = again;
-    await eventually(() => cycles.length === 2, 'the second start’s cycle', 20_000);
-    expect(markdownFiles(articlesDir).length).toBeGreaterThanOrEqual(2);
   }, 30_000);
 
   it('GIVEN a cycle that does not wind down in time THEN stop() terminates its worker and clears its lock, and the next import runs normally', async () => {
