@@ -59,31 +59,26 @@ export interface ExtensionResults {
   refs: Array<{ batch: number; index: number } | null>;
 }
 
+/** A build's two products, each made when asked for (the snapshot needs only the first). */
+export interface LibraryAssembly {
+  derived(): LibraryDerived;
+  index(): TextIndexData;
+}
+
 /**
- * The index and derived tables of `articles` from the batches of their parse; articles without one
- * (from the parse cache, or changed by a merge) are analysed here. The result is the same as
- * buildTextIndex and deriveTables over `articles`. A saved index for the same articles is used as is.
+ * The derived tables and index of `articles` from the batches of their parse; articles without one
+ * (from the parse cache, or changed by a merge) are analysed here. The results are the same as
+ * deriveTables and buildTextIndex over `articles`.
  */
-export function assembleLibraryParts(
+export function libraryAssembly(
   articles: readonly Article[],
   results: ExtensionResults | undefined,
-  savedIndex: TextIndexData | null = null,
-): { index: TextIndexData; derived: LibraryDerived } {
+): LibraryAssembly {
   const batches = (results?.batches ?? []).map((batch) => ({
     thread: batch.thread,
     payload: batch.payload as LibraryBatch,
   }));
   const refs = results?.refs ?? articles.map(() => null);
-  // Each thread's runs in the order its analyzer produced them (a redone batch may arrive late).
-  const tables = new Map<number, TermTable>();
-  for (const { thread, payload } of [...batches].sort(
-    (a, b) => a.thread - b.thread || a.payload.run.firstTermId - b.payload.run.firstTermId,
-  )) {
-    let table = tables.get(thread);
-    if (!table) tables.set(thread, (table = new TermTable()));
-    table.register(payload.run);
-  }
-
   const here = createParseExtension();
   const hereIndex = new Int32Array(articles.length);
   let analyzedHere = 0;
@@ -93,24 +88,53 @@ export function assembleLibraryParts(
     here.add(article);
   });
   const hereBatch = here.take().payload as LibraryBatch;
-  const hereTable = new TermTable();
-  hereTable.register(hereBatch.run);
-
-  const docs: AnalyzedDoc[] = [];
-  const stories: string[] = [];
-  const titleWords: string[][] = [];
-  articles.forEach((_, doc) => {
+  /** Doc → its batch and place in it. */
+  const sourceOf = (doc: number) => {
     const ref = refs[doc];
-    const batch = ref ? batches[ref.batch]! : { thread: -1, payload: hereBatch };
-    const index = ref ? ref.index : hereIndex[doc]!;
-    docs.push({ table: ref ? tables.get(batch.thread)! : hereTable, run: batch.payload.run, index });
-    stories.push(batch.payload.stories[index]!);
-    const words = batch.payload.titleWords[index]!;
-    titleWords.push(words ? words.split(' ') : []);
-  });
-  const live = Uint8Array.from(articles, (article) => (article.published ? 1 : 0));
-  return {
-    index: savedIndex ?? assembleTextIndex(docs, articles),
-    derived: { stories, prefixTable: buildPrefixTable(articles, titleWords, live) },
+    return ref
+      ? { thread: batches[ref.batch]!.thread, batch: batches[ref.batch]!.payload, index: ref.index }
+      : { thread: -1, batch: hereBatch, index: hereIndex[doc]! };
   };
+
+  return {
+    derived() {
+      const stories: string[] = [];
+      const titleWords: string[][] = [];
+      articles.forEach((_, doc) => {
+        const { batch, index } = sourceOf(doc);
+        stories.push(batch.stories[index]!);
+        const words = batch.titleWords[index]!;
+        titleWords.push(words ? words.split(' ') : []);
+      });
+      const live = Uint8Array.from(articles, (article) => (article.published ? 1 : 0));
+      return { stories, prefixTable: buildPrefixTable(articles, titleWords, live) };
+    },
+    index() {
+      // Each thread's runs in the order its analyzer produced them (a redone batch may arrive late).
+      const tables = new Map<number, TermTable>();
+      const runs = [...batches, { thread: -1, payload: hereBatch }].sort(
+        (a, b) => a.thread - b.thread || a.payload.run.firstTermId - b.payload.run.firstTermId,
+      );
+      for (const { thread, payload } of runs) {
+        let table = tables.get(thread);
+        if (!table) tables.set(thread, (table = new TermTable()));
+        table.register(payload.run);
+      }
+      const docs: AnalyzedDoc[] = articles.map((_, doc) => {
+        const { thread, batch, index } = sourceOf(doc);
+        return { table: tables.get(thread)!, run: batch.run, index };
+      });
+      return assembleTextIndex(docs, articles);
+    },
+  };
+}
+
+/** Both at once (the index from `savedIndex` when there is one for these articles). */
+export function assembleLibraryParts(
+  articles: readonly Article[],
+  results: ExtensionResults | undefined,
+  savedIndex: TextIndexData | null = null,
+): { index: TextIndexData; derived: LibraryDerived } {
+  const assembly = libraryAssembly(articles, results);
+  return { derived: assembly.derived(), index: savedIndex ?? assembly.index() };
 }

@@ -16,8 +16,9 @@ import type { TextIndexData } from './textIndex.ts';
  *
  * First load (`firstLoad`): post `{ listed: { key } }` as soon as the corpus is listed, while the main
  * thread reads the caches it has; it answers `{ build: false }` when they match (nothing else to do)
- * or `{ build: true }`. Then post `{ built }`: the snapshot bytes and the index, both moved without a
- * copy, and the build's timings; write the caches meanwhile and post `{ saved: problem | null }`.
+ * or `{ build: true }`. Then post `{ snapshot }` (its bytes, as soon as they exist) and `{ built }`
+ * (the index and the build's timings), both moved without a copy; write the caches and post
+ * `{ saved: problem | null }`.
  *
  * Earlier shape, still answered (`replyWithParts`): prepare, then `{ ok: true }` with the caches as
  * the hand-over, or `{ ok: true, prepared }` with the parts themselves. Failures are
@@ -47,13 +48,21 @@ async function firstLoad(): Promise<void> {
   port.postMessage({ listed: { key } });
   if (!(await answer).build) return;
 
-  const built = buildLibraryParts(options, { files, key, listMs }, true);
+  const built = buildLibraryParts(
+    options,
+    { files, key, listMs },
+    {
+      // The main thread decodes the snapshot while this thread assembles the index and writes the
+      // caches: it gets a copy of its own.
+      onSnapshot: (bytes) => {
+        const handed = new Uint8Array(bytes);
+        port.postMessage({ snapshot: handed }, [handed.buffer]);
+      },
+    },
+  );
   const bytes = cacheBytes(built);
-  const snapshot = built.snapshotBytes!;
-  // The main thread decodes the snapshot while this thread writes it: it gets a copy to keep.
-  const handed = new Uint8Array(snapshot);
   const { index, timings } = built.prepared;
-  port.postMessage({ built: { snapshot: handed, index, timings } }, [handed.buffer, ...indexBuffers(index)]);
+  port.postMessage({ built: { index, timings } }, indexBuffers(index));
   const saving = performance.now();
   const problem = saveLibraryCaches(options, bytes);
   port.postMessage({ saved: { problem, ms: performance.now() - saving } });

@@ -12,7 +12,7 @@ import {
 } from '../articles/loadCorpus.ts';
 import { writeAtomically } from '../jsonCache.ts';
 import { Library, type LibraryDerived } from './library.ts';
-import { assembleLibraryParts, libraryExtension } from './libraryExtension.ts';
+import { libraryAssembly, libraryExtension } from './libraryExtension.ts';
 import { decodeSnapshot, encodeSnapshot, snapshotKey, type Snapshot } from './librarySnapshot.ts';
 import { deserializeTextIndex, serializeTextIndex, type TextIndexData } from './textIndex.ts';
 
@@ -190,14 +190,15 @@ export interface BuiltLibrary {
 }
 
 /**
- * Parse (what changed) and index. Returns the parts and, when there is a cache folder (or
- * `withSnapshot`), the snapshot bytes to save, which a worker also hands to the main thread instead of
- * the articles themselves: decoding them is quicker than receiving 100k objects, and they are made anyway.
+ * Parse (what changed) and index. Returns the parts and, when there is a cache folder (or a
+ * `handOver`), the snapshot bytes to save, which a worker also hands to the main thread instead of the
+ * articles themselves: decoding them is quicker than receiving 100k objects, and they are made anyway.
+ * `onSnapshot` gets them before the index is assembled.
  */
 export function buildLibraryParts(
   options: LoadLibraryOptions,
   listing: { files: FileEntry[]; key: string; listMs: number },
-  withSnapshot = false,
+  handOver?: { onSnapshot(bytes: Buffer): void },
 ): BuiltLibrary {
   const { files, key } = listing;
   const started = performance.now();
@@ -212,20 +213,22 @@ export function buildLibraryParts(
     parallel: { extension: libraryExtension },
   });
   const loaded = performance.now();
-  const savedIndex = cacheDir ? readSavedIndex(cacheFiles(cacheDir).index, key) : null;
-  const indexFromCache = savedIndex !== null && savedIndex.docCount === corpus.articles.length;
   progress?.({ phase: 'indexing', done: 0, total: corpus.articles.length });
-  const { index, derived } = assembleLibraryParts(
-    corpus.articles,
-    corpus.extension,
-    indexFromCache ? savedIndex : null,
-  );
-  progress?.({ phase: 'indexing', done: corpus.articles.length, total: corpus.articles.length });
-  const indexed = performance.now();
+  const assembly = libraryAssembly(corpus.articles, corpus.extension);
+  const derived = assembly.derived();
+  const derivedAt = performance.now();
+  // The snapshot first: a worker hands it over, to be decoded while the index is assembled.
   const snapshotBytes =
-    cacheDir || withSnapshot
+    cacheDir || handOver
       ? encodeSnapshot({ key, articles: corpus.articles, problems: corpus.problems, derived })
       : null;
+  if (snapshotBytes) handOver?.onSnapshot(snapshotBytes);
+  const encoded = performance.now();
+  const savedIndex = cacheDir ? readSavedIndex(cacheFiles(cacheDir).index, key) : null;
+  const indexFromCache = savedIndex !== null && savedIndex.docCount === corpus.articles.length;
+  const index = indexFromCache ? savedIndex : assembly.index();
+  progress?.({ phase: 'indexing', done: corpus.articles.length, total: corpus.articles.length });
+  const indexed = performance.now();
   return {
     key,
     snapshotBytes,
@@ -237,8 +240,8 @@ export function buildLibraryParts(
       timings: {
         listMs: listing.listMs,
         loadMs: loaded - started,
-        indexMs: indexed - loaded,
-        derivedMs: performance.now() - indexed,
+        indexMs: derivedAt - loaded + (indexed - encoded),
+        derivedMs: encoded - derivedAt,
         indexFromCache,
         fromSnapshot: false,
       },

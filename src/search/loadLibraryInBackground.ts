@@ -24,7 +24,8 @@ const LIST_HERE_BELOW = 10_000;
 /** What libraryWorker posts on a first load (see there). */
 type FirstLoadReply =
   | { listed: { key: string } }
-  | { built: { snapshot: Uint8Array; index: TextIndexData; timings: PreparedLibrary['timings'] } }
+  | { snapshot: Uint8Array }
+  | { built: { index: TextIndexData; timings: PreparedLibrary['timings'] } }
   | { saved: { problem: CorpusProblem | null; ms: number } }
   | { ok: false; message: string; code?: string }
   | { progress: LoadProgress };
@@ -52,7 +53,7 @@ function repliesOf(worker: Worker, onProgress: LoadLibraryOptions['onProgress'])
     failure ??= new Error(`the library worker stopped with exit code ${code} before it was done`);
     push();
   });
-  return async function next<K extends 'listed' | 'built' | 'saved'>(
+  return async function next<K extends 'listed' | 'snapshot' | 'built' | 'saved'>(
     kind: K,
   ): Promise<Extract<FirstLoadReply, Record<K, unknown>>[K]> {
     for (;;) {
@@ -117,12 +118,13 @@ export async function loadLibraryInBackground(
       );
     }
     worker.postMessage({ build: true });
-    const built = await next('built');
+    const handed = await next('snapshot');
     const decoding = performance.now();
-    const bytes = Buffer.from(built.snapshot.buffer, built.snapshot.byteOffset, built.snapshot.byteLength);
+    const bytes = Buffer.from(handed.buffer, handed.byteOffset, handed.byteLength);
     const snapshot = decodeSnapshot(bytes, key);
     if (!snapshot) throw new Error('the library worker handed over a snapshot that does not decode');
     const decodeMs = performance.now() - decoding;
+    const built = await next('built');
     const { problem, ms: saveMs } = await next('saved');
     if (problem) snapshot.problems.push(problem);
     return assembleLibrary(

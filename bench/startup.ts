@@ -1,0 +1,193 @@
+/**
+ * `tsx bench/startup.ts [--sizes 20000,100000] [--runs 3] [--seed 1] [--root DIR] [--dist]`
+ *
+ * Start-up as the bot and the terminal do it (loadLibraryInBackground), each run in a fresh process:
+ * a cold start (empty DATA_DIR: list, parse across cores, index, save the caches) and a warm start
+ * (the caches match). Each is run `--runs` times and the best is reported with the others beside it:
+ * the machine may be shared, and only the best run says what the code costs. Also the main thread's
+ * longest stall and the process's peak RSS (worker threads included).
+ *
+ * Corpora are generated once under `--root` (default: the system temp folder), never in the repo.
+ * `--dist` also measures the compiled build (`npm run build` first), which starts worker threads
+ * without tsx.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { generateCorpus, GENERATOR_VERSION, REPO_ROOT } from './generateCorpus.ts';
+import type { loadLibraryInBackground as LoadInBackground } from '../src/search/loadLibraryInBackground.ts';
+import { fmtMiB, fmtMs, renderTable, StallProbe } from './measure.ts';
+
+interface RunResult {
+  totalMs: number;
+  stallMs: number;
+  rssMiB: number;
+  articles: number;
+  fromSnapshot: boolean;
+  timings: Record<string, number | boolean | undefined>;
+}
+
+function argValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+// ---------------------------------------------------------------- child: one start-up
+
+async function child(): Promise<void> {
+  const articlesDir = argValue('--articles')!;
+  const dataDir = argValue('--data')!;
+  const engine = argValue('--engine')!;
+  const { loadLibraryInBackground } = (await import(
+    pathToFileURL(
+      path.join(engine, 'search', `loadLibraryInBackground${engine.endsWith('src') ? '.ts' : '.js'}`),
+    ).href
+  )) as { loadLibraryInBackground: typeof LoadInBackground };
+  const probe = new StallProbe();
+  await probe.settle();
+  probe.takeMax();
+  const started = performance.now();
+  const loaded = await loadLibraryInBackground({ articlesDir, dataDir });
+  const totalMs = performance.now() - started;
+  await probe.settle();
+  const result: RunResult = {
+    totalMs,
+    stallMs: probe.takeMax(),
+    rssMiB: process.resourceUsage().maxRSS / 1024,
+    articles: loaded.library.size,
+    fromSnapshot: loaded.timings.fromSnapshot,
+    timings: loaded.timings,
+  };
+  probe.stop();
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+// ---------------------------------------------------------------- parent
+
+function ensureCorpus(root: string, count: number, seed: number): string {
+  const dir = path.join(root, `${count}-${seed}`);
+  const articles = path.join(dir, 'articles');
+  const marker = path.join(dir, 'complete.json');
+  const saved = fs.existsSync(marker)
+    ? (JSON.parse(fs.readFileSync(marker, 'utf8')) as { version?: number })
+    : null;
+  if (saved?.version === GENERATOR_VERSION) return articles;
+  fs.rmSync(dir, { recursive: true, force: true });
+  console.log(`generating ${count} articles in ${articles} ...`);
+  const summary = generateCorpus({ dir: articles, count, seed });
+  fs.writeFileSync(marker, JSON.stringify({ version: GENERATOR_VERSION, summary }));
+  return articles;
+}
+
+function runChild(engine: string, articles: string, data: string): Promise<RunResult | string> {
+  const args = ['--import', 'tsx', path.join(REPO_ROOT, 'bench', 'startup.ts'), '--child'];
+  args.push('--engine', engine, '--articles', articles, '--data', data);
+  return new Promise((resolve) => {
+    const started = spawn(process.execPath, args, {
+      cwd: REPO_ROOT,
+      env: { ...process.env, LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    started.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    started.stderr.on('data', (chunk: Buffer) => (err = (err + chunk.toString()).slice(-2000)));
+    started.on('exit', (code) => {
+      const line = out.trim().split('\n').at(-1) ?? '';
+      try {
+        resolve(
+          code === 0 ? (JSON.parse(line) as RunResult) : `exit ${code}: ${err.trim().split('\n').at(-1)}`,
+        );
+      } catch {
+        resolve(`unreadable result: ${line.slice(0, 200)}`);
+      }
+    });
+  });
+}
+
+function phases(result: RunResult): string {
+  const t = result.timings;
+  const ms = (key: string) => (typeof t[key] === 'number' ? fmtMs(t[key]) : '—');
+  return result.fromSnapshot
+    ? `list ${ms('listMs')} ‖ read ${ms('loadMs')}, library ${ms('libraryMs')}`
+    : `list ${ms('listMs')}, parse ${ms('loadMs')}, index ${ms('indexMs')}, hand-over ${ms('derivedMs')}, library ${ms('libraryMs')} (save ${ms('saveMs')} alongside)`;
+}
+
+async function measure(
+  engine: string,
+  articles: string,
+  runs: number,
+): Promise<{ cold: Array<RunResult | string>; warm: Array<RunResult | string> }> {
+  const cold: Array<RunResult | string> = [];
+  const warm: Array<RunResult | string> = [];
+  let data = '';
+  for (let run = 0; run < runs; run++) {
+    if (data) fs.rmSync(data, { recursive: true, force: true });
+    data = fs.mkdtempSync(path.join(os.tmpdir(), 'broadsheet-startup-'));
+    cold.push(await runChild(engine, articles, data));
+  }
+  for (let run = 0; run < runs; run++) warm.push(await runChild(engine, articles, data));
+  fs.rmSync(data, { recursive: true, force: true });
+  return { cold, warm };
+}
+
+function best(results: Array<RunResult | string>): RunResult | undefined {
+  return results
+    .filter((result): result is RunResult => typeof result !== 'string')
+    .sort((a, b) => a.totalMs - b.totalMs)[0];
+}
+
+function cells(results: Array<RunResult | string>): string[] {
+  const top = best(results);
+  const all = results.map((result) => (typeof result === 'string' ? '✗' : fmtMs(result.totalMs))).join(', ');
+  return top
+    ? [
+        fmtMs(top.totalMs),
+        all,
+        fmtMs(top.stallMs),
+        fmtMiB(Math.max(...results.flatMap((r) => (typeof r === 'string' ? [] : [r.rssMiB])))),
+      ]
+    : ['—', all, '—', '—'];
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--child')) return child();
+  const sizes = (argValue('--sizes') ?? '20000,100000')
+    .split(',')
+    .map((size) => Number(size.replace(/k$/i, '000')));
+  const runs = Number(argValue('--runs') ?? '3');
+  const seed = Number(argValue('--seed') ?? '1');
+  const root = argValue('--root') ?? path.join(os.tmpdir(), 'broadsheet-bench');
+  const engines: Array<[string, string]> = [['sources (tsx)', path.join(REPO_ROOT, 'src')]];
+  if (process.argv.includes('--dist')) engines.push(['build (node)', path.join(REPO_ROOT, 'dist', 'src')]);
+  console.log(
+    `Start-up (loadLibraryInBackground), ${os.availableParallelism()} cores, best of ${runs} (the others beside it); load average ${os.loadavg()[0]!.toFixed(1)}`,
+  );
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  for (const size of sizes) {
+    const articles = ensureCorpus(root, size, seed);
+    for (const [name, engine] of engines) {
+      const { cold, warm } = await measure(engine, articles, runs);
+      const label = `${size.toLocaleString('en-US')} · ${name}`;
+      rows.push([`${label} · cold`, ...cells(cold)], [`${label} · warm`, ...cells(warm)]);
+      for (const [kind, results] of [
+        ['cold', cold],
+        ['warm', warm],
+      ] as const) {
+        const top = best(results);
+        if (top) notes.push(`  ${label} · ${kind}: ${phases(top)}`);
+        for (const failure of results.filter((result) => typeof result === 'string'))
+          notes.push(`  ! ${label} · ${kind}: ${failure}`);
+      }
+    }
+  }
+  console.log(
+    renderTable(['corpus · code · start', 'best', 'all runs', 'main-thread stall', 'peak RSS'], rows),
+  );
+  console.log(`Phases of the best runs (‖: at the same time):\n${notes.join('\n')}`);
+}
+
+await main();
