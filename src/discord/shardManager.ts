@@ -133,7 +133,20 @@ interface ShardState {
   lastExit: string | undefined;
 }
 
-class ShardSupervisor {
+/** What a test changes; a host never does. */
+export interface SupervisorOptions {
+  /** The script each shard runs (default: this process's own entry, `process.argv[1]`). */
+  entry?: string;
+  /** Node flags for the shards (default: this process's own, e.g. tsx's `--import tsx`). */
+  execArgv?: string[];
+  /** Before the first restart of a dead shard; doubled for each death in a row. */
+  firstRestartDelayMs?: number;
+  /** Stop on SIGTERM/SIGINT/parent death (default true; a test calls `stop` itself). */
+  handleSignals?: boolean;
+}
+
+/** Starts, watches, restarts and stops the shard processes; answers /healthz for all of them. */
+export class ShardSupervisor {
   readonly #states = new Map<number, ShardState>();
   readonly #metrics = new ManagerMetrics();
   #manager: ShardingManager | undefined;
@@ -145,21 +158,24 @@ class ShardSupervisor {
     private readonly plan: { count: number; maxConcurrency: number },
     private readonly log: Logger,
     private readonly fatal: (reason: string) => void,
+    private readonly options: SupervisorOptions = {},
   ) {}
 
   async start(): Promise<void> {
     const { count, maxConcurrency } = this.plan;
     // The shards run this very entry with this very runtime: tsx's `--import tsx` from the sources,
     // nothing from dist/. A shard's own SHARDS/SHARD_COUNT make it a shard, not another manager.
-    const entry = process.argv[1];
+    const entry = this.options.entry ?? process.argv[1];
     if (!entry) return this.fatal('the shard manager could not tell which script to start for its shards.');
-    onShutdownSignal((reason) => this.#stop(reason), { graceMs: SHARD_STOP_MS + 2_000 });
-    process.on('unhandledRejection', (reason) => this.log.error({ err: reason }, 'unhandled rejection'));
+    if (this.options.handleSignals ?? true) {
+      onShutdownSignal((reason) => this.stop(reason), { graceMs: SHARD_STOP_MS + 2_000 });
+      process.on('unhandledRejection', (reason) => this.log.error({ err: reason }, 'unhandled rejection'));
+    }
     this.#manager = new ShardingManager(entry, {
       totalShards: count,
       mode: 'process',
       respawn: false, // restarted here, with a backoff and a limit (see #onDeath)
-      execArgv: process.execArgv,
+      execArgv: this.options.execArgv ?? process.execArgv,
       token: this.config.DISCORD_TOKEN,
     });
     await this.#openHealth();
@@ -246,10 +262,14 @@ class ShardSupervisor {
     if (state.deathsInARow >= DEATHS_BEFORE_GIVING_UP) {
       const reason = `shard ${id} stopped ${state.deathsInARow} times in a row without becoming ready (last: ${how}); its log lines above say why.`;
       this.log.fatal({ shard: id, exit: how }, reason);
-      void this.#stop('SIGTERM').then(() => this.fatal(reason));
+      void this.stop('SIGTERM').then(
+        () => this.fatal(reason),
+        () => this.fatal(reason),
+      );
       return;
     }
-    const wait = Math.min(MAX_RESTART_DELAY_MS, FIRST_RESTART_DELAY_MS * 2 ** (state.deathsInARow - 1));
+    const first = this.options.firstRestartDelayMs ?? FIRST_RESTART_DELAY_MS;
+    const wait = Math.min(MAX_RESTART_DELAY_MS, first * 2 ** (state.deathsInARow - 1));
     this.log.warn(
       { shard: id, pid: child.pid, exit: how, restartInMs: wait, deathsInARow: state.deathsInARow },
       `shard ${id} process died (${how}); restarting it`,
@@ -265,7 +285,7 @@ class ShardSupervisor {
   }
 
   /** Passes the stop on to every shard and waits for their processes; kills what is left after 10 s. */
-  async #stop(reason: ShutdownReason | 'SIGTERM'): Promise<void> {
+  async stop(reason: ShutdownReason): Promise<void> {
     if (this.#stopping) return;
     this.#stopping = true;
     const signal: NodeJS.Signals = reason === 'SIGINT' ? 'SIGINT' : 'SIGTERM';
@@ -299,7 +319,7 @@ class ShardSupervisor {
       this.#healthServer = await startHealthServer({
         port: this.config.HEALTH_PORT,
         host: this.config.HEALTH_HOST,
-        health: () => this.#health(),
+        health: () => this.health(),
         metrics: () => this.#metrics.render(),
         onError: (error) => this.log.error({ err: error }, 'metrics could not be rendered'),
       });
@@ -315,7 +335,7 @@ class ShardSupervisor {
   }
 
   /** Healthy only when every shard is ready: one dead or reconnecting shard leaves its servers unanswered. */
-  #health(): HealthCheck {
+  health(): HealthCheck {
     if (this.#stopping) return { healthy: false, reason: 'shutting down' };
     const notReady: string[] = [];
     for (let id = 0; id < this.plan.count; id++) {
