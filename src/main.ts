@@ -4,10 +4,13 @@ import { LibraryRef } from './app/libraryRef.ts';
 import { summarizeProblems } from './articles/problems.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { loadDotEnv, unwritableDirReason } from './environment.ts';
-import { createLogger, type Logger } from './logger.ts';
+import { feedsFileProblem, startFeedImports, type FeedImports } from './feeds/feedImportSchedule.ts';
+import { createLogger, defaultLogFormat, type Logger } from './logger.ts';
+import { shardIdentityFromEnv } from './ops/shardIdentity.ts';
 import { onShutdownSignal } from './ops/shutdownSignals.ts';
 import type { LoadedLibrary, LoadProgress } from './search/loadLibrary.ts';
 import { loadLibraryInBackground } from './search/loadLibraryInBackground.ts';
+import { watchLibrary, type LiveLibrary } from './search/liveLibrary.ts';
 
 /**
  * The composition root, in the guide's order: config → store → corpus → library → front end →
@@ -21,6 +24,11 @@ async function main(): Promise<void> {
     process.stderr.write(`${dataDirProblem}\n`);
     process.exit(1);
   }
+  const feedsProblem = feedsFileProblem(config);
+  if (feedsProblem) {
+    process.stderr.write(`${feedsProblem}\n`);
+    process.exit(1);
+  }
   if (!config.DISCORD_TOKEN) {
     await runLocalMode(config, envFile);
     return;
@@ -29,22 +37,37 @@ async function main(): Promise<void> {
 }
 
 async function runLocalMode(config: Config, envFile: string | null): Promise<void> {
-  // A signal (or npm exiting) ends the prompt: nothing to close, so exit 0.
-  onShutdownSignal(() => Promise.resolve());
+  // A signal (or npm exiting) ends the prompt: only a feed import may need stopping, then exit 0.
+  const feeds: { imports?: FeedImports } = {};
+  onShutdownSignal(async () => feeds.imports?.stop());
   const loaded = await openLibrary(config, terminalProgress());
   const { library, problems, timings } = loaded;
-  const { runTerminal } = await import('./local/terminal.ts');
+  const { runTerminal, isOneShot } = await import('./local/terminal.ts');
   const summary = `${describeCounts(library)} from ${config.ARTICLES_DIR} in ${Math.round(timings.totalMs)} ms`;
   const settings = envFile ? ` Settings from ${path.relative(process.cwd(), envFile) || envFile}.` : '';
   process.stderr.write(
     `Broadsheet local mode (no DISCORD_TOKEN): ${summary}.${settings}\n${summarizeProblems(problems, 5)}`,
   );
-  process.exitCode = await runTerminal(library, {
+  // The prompt and a pipe see the corpus change (WATCH_ARTICLES, SIGHUP); a one-shot command does not wait.
+  const current = new LibraryRef(library);
+  const live = isOneShot(process.argv.slice(2)) ? null : watchLibrary({ config, library: current });
+  // So are feeds imported (FEEDS_FILE), reporting on stderr: stdout stays the answers'.
+  if (config.FEEDS_FILE && !isOneShot(process.argv.slice(2))) {
+    const format = config.LOG_FORMAT ?? defaultLogFormat(process.stderr);
+    feeds.imports = startFeedImports({
+      config,
+      logger: createLogger(config.LOG_LEVEL, process.stderr, format),
+      knownArticles: () => current.current.articles(),
+    });
+  }
+  process.exitCode = await runTerminal(current, {
     argv: process.argv.slice(2),
     input: process.stdin,
     output: process.stdout,
     banner: 'Type `help` for the commands, `quit` to leave. Try: search deep learning',
   });
+  await feeds.imports?.stop();
+  await live?.stop();
 }
 
 async function runBot(config: Config & { DISCORD_TOKEN: string }, envFile: string | null): Promise<void> {
@@ -53,6 +76,10 @@ async function runBot(config: Config & { DISCORD_TOKEN: string }, envFile: strin
     { envFile: envFile ?? 'none' },
     envFile ? 'settings read from .env' : 'no .env file; settings from the environment',
   );
+  // SHARD_COUNT above 1 (or auto): this process only manages one child process per shard, each of which
+  // runs this same entry as a shard (README, Scaling out).
+  const { runShardManagerIfSharded } = await import('./discord/shardManager.ts');
+  if (await runShardManagerIfSharded(config, logger, (reason) => stop(logger, reason))) return;
   // A promise someone forgot to await must not take the bot down with it: log it and keep serving.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
   // A throw nobody caught leaves the process in an unknown state: log it, shut down as cleanly as we can, exit 1.
@@ -76,6 +103,8 @@ async function runBot(config: Config & { DISCORD_TOKEN: string }, envFile: strin
     healthServer?: { close(): Promise<void> };
     store?: { close(): Promise<void> };
     digests?: { stop(): Promise<void> };
+    feeds?: FeedImports;
+    library?: LiveLibrary;
     bot?: { stopAccepting(): void; drain(): Promise<void>; destroy(): Promise<void> };
     /** Logging in: a stop then waits a little for it, so the gateway session is closed, not dropped. */
     connecting?: Promise<unknown>;
@@ -95,6 +124,8 @@ async function runBot(config: Config & { DISCORD_TOKEN: string }, envFile: strin
       started.bot?.stopAccepting();
       await started.bot?.drain();
       await started.digests?.stop();
+      await started.feeds?.stop();
+      await started.library?.stop();
       await started.store?.close();
       await started.bot?.destroy();
       await started.healthServer?.close();
@@ -130,7 +161,8 @@ async function runBot(config: Config & { DISCORD_TOKEN: string }, envFile: strin
     { commands },
     { createBot, loginFailureMessage },
     { createDigests },
-    { SqliteStore },
+    { openStore, StoreUnavailableError },
+    { claimOwnerId, claimTimeoutMsFromConfig },
     { observeRest },
     { createDigestRest },
     { catchUpMsFromConfig },
@@ -139,21 +171,23 @@ async function runBot(config: Config & { DISCORD_TOKEN: string }, envFile: strin
     import('../commands/index.ts'),
     import('./discord/startBot.ts'),
     import('./discord/digests.ts'),
-    import('./store/sqliteStore.ts'),
+    import('./store/openStore.ts'),
+    import('./digest/lease.ts'),
     import('./discord/client.ts'),
     import('./discord/discordDelivery.ts'),
     import('./digest/scheduler.ts'),
     import('./discord/startupReport.ts'),
   ]);
 
-  // store
-  let store: InstanceType<typeof SqliteStore>;
+  // store: Postgres when DATABASE_URL is set, SQLite in DATA_DIR otherwise (its errors never hold the password)
+  let store: Awaited<ReturnType<typeof openStore>>;
   try {
-    store = SqliteStore.openInDataDir(config.DATA_DIR);
+    store = await openStore(config, logger);
     started.store = store;
   } catch (error) {
     logger.fatal({ err: error }, 'the digest database could not be opened');
-    return stop(logger, `the digest database could not be opened (${errorText(error)}). Check DATA_DIR.`);
+    if (error instanceof StoreUnavailableError) return stop(logger, error.message);
+    return stop(logger, `the digest database could not be opened (${errorText(error)}).`);
   }
 
   // corpus → library
@@ -164,6 +198,12 @@ async function runBot(config: Config & { DISCORD_TOKEN: string }, envFile: strin
   const library = new LibraryRef(loaded.library);
   health.libraryLoaded();
   metrics?.libraryLoaded(loaded.library.size, loaded.timings.totalMs / 1000);
+  started.library = watchLibrary({
+    config,
+    library,
+    logger,
+    onReload: (report) => metrics?.libraryReloaded(report.error ? 'failed' : 'reloaded', report.articles),
+  });
 
   // front end
   // The digests' own REST instance (its retry settings differ from the client's), counted in /metrics.
@@ -175,6 +215,10 @@ async function runBot(config: Config & { DISCORD_TOKEN: string }, envFile: strin
     library: () => library.current,
     logger,
     catchUpMs: catchUpMsFromConfig(config),
+    claim: {
+      claimOwner: claimOwnerId(shardIdentityFromEnv()?.id),
+      claimTimeoutMs: claimTimeoutMsFromConfig(config),
+    },
     onRun: (report) => metrics?.digestRun(report.state),
   });
   let bot: Awaited<ReturnType<typeof createBot>>;
@@ -217,6 +261,15 @@ async function runBot(config: Config & { DISCORD_TOKEN: string }, envFile: strin
     await store.close();
     return stop(logger, `the digest scheduler could not start (${errorText(error)}).`);
   }
+
+  // feeds: imported now and every FEEDS_EVERY_MINUTES into the corpus; by the first shard only (one writer)
+  if (config.FEEDS_FILE && !stopping && (shardIdentityFromEnv()?.id ?? 0) === 0)
+    started.feeds = startFeedImports({
+      config,
+      logger,
+      metrics,
+      knownArticles: () => library.current.articles(),
+    });
 }
 
 function readConfig(): Config {
