@@ -342,20 +342,17 @@ export class PostgresStore implements Store {
   }
 
   async finishRun(finish: RunFinish): Promise<RunFinishResult> {
+    type Status = Pick<ScheduleRow, 'paused' | 'pause_reason' | 'consecutive_failures'>;
+    const STATUS = 'paused, pause_reason, consecutive_failures';
     return this.#transaction(async (client): Promise<RunFinishResult> => {
-      const { rows } = await client.query<RunRow>('SELECT * FROM digest_runs WHERE id = $1 FOR UPDATE', [
-        finish.runId,
-      ]);
-      const row = rows[0];
-      if (!row) throw new Error(`No digest run ${finish.runId}`);
-      const { table, id } = tableOf(parseTargetKey(row.target));
-      const idColumn = ID_COLUMN[table];
-      // The fence: the owner finishes its own claim; anyone else only a claim whose lease lapsed.
-      const updated = await client.query(
+      // The fence: the owner finishes its own claim; anyone else only a claim whose lease lapsed. The
+      // UPDATE locks the row, so the rest of the transaction sees it as it leaves it.
+      const updated = await client.query<RunRow>(
         `UPDATE digest_runs SET state = $2, channel_id = coalesce($3, channel_id), message_id = $4,
            error_reason = $5, finished_at = $6
          WHERE id = $1 AND state = 'claimed'
-           AND CASE WHEN $7::text IS NULL THEN lease_until <= $6 ELSE claimed_by = $7 END`,
+           AND CASE WHEN $7::text IS NULL THEN lease_until <= $6 ELSE claimed_by = $7 END
+         RETURNING *`,
         [
           finish.runId,
           finish.state,
@@ -366,24 +363,36 @@ export class PostgresStore implements Store {
           finish.owner ?? null,
         ],
       );
-      const applied = (updated.rowCount ?? 0) > 0;
+      const applied = updated.rows.length > 0;
+      const row =
+        updated.rows[0] ??
+        (await client.query<RunRow>('SELECT * FROM digest_runs WHERE id = $1', [finish.runId])).rows[0];
+      if (!row) throw new Error(`No digest run ${finish.runId}`);
+      const { table, id } = tableOf(parseTargetKey(row.target));
+      const idColumn = ID_COLUMN[table];
 
-      if (applied && (finish.state === 'posted' || finish.state === 'empty') && row.window_end !== null) {
-        await client.query(
-          `UPDATE ${table} SET last_digest_at = greatest(coalesce(last_digest_at, $2), $2),
-             consecutive_failures = CASE WHEN $3::boolean THEN 0 ELSE consecutive_failures END
-           WHERE ${idColumn} = $1`,
-          [id, row.window_end, finish.state === 'posted'],
-        );
-      }
-      if (applied && finish.state === 'posted') {
-        const articles = JSON.parse(row.articles) as SentArticle[];
-        await client.query(
-          `INSERT INTO sent_articles (target, article_id, story_id, sent_at, run_id)
-           SELECT $1, sent.article_id, sent.story_id, $2, $3
-           FROM unnest($4::text[], $5::text[]) AS sent (article_id, story_id)
-           ON CONFLICT (target, article_id) DO NOTHING`,
+      let status: Status | undefined;
+      if (applied && (finish.state === 'posted' || finish.state === 'empty')) {
+        // One statement: the articles recorded as sent (posted only), the window advanced, failures reset.
+        const articles = finish.state === 'posted' ? (JSON.parse(row.articles) as SentArticle[]) : [];
+        const result = await client.query<Status>(
+          `WITH sent AS (
+             INSERT INTO sent_articles (target, article_id, story_id, sent_at, run_id)
+             SELECT $4, sent.article_id, sent.story_id, $5, $6
+             FROM unnest($7::text[], $8::text[]) AS sent (article_id, story_id)
+             ON CONFLICT (target, article_id) DO NOTHING
+           )
+           UPDATE ${table} SET
+             last_digest_at = CASE WHEN $2::bigint IS NULL THEN last_digest_at
+               ELSE greatest(coalesce(last_digest_at, $2), $2) END,
+             consecutive_failures = CASE WHEN $2::bigint IS NOT NULL AND $3::boolean THEN 0
+               ELSE consecutive_failures END
+           WHERE ${idColumn} = $1
+           RETURNING ${STATUS}`,
           [
+            id,
+            row.window_end,
+            finish.state === 'posted',
             row.target,
             finish.now,
             row.id,
@@ -391,31 +400,35 @@ export class PostgresStore implements Store {
             articles.map((article) => article.storyId),
           ],
         );
+        status = result.rows[0];
       }
       if (applied && finish.state === 'failed') {
-        const pause = (reason: PauseReason) =>
-          client.query(
-            `UPDATE ${table} SET paused = true, pause_reason = $2, updated_at = $3 WHERE ${idColumn} = $1`,
-            [id, storeReason(reason), finish.now],
-          );
-        const counted = await client.query<{ consecutive_failures: number }>(
+        const counted = await client.query<Status>(
           `UPDATE ${table} SET consecutive_failures = consecutive_failures + $2
-           WHERE ${idColumn} = $1 RETURNING consecutive_failures`,
+           WHERE ${idColumn} = $1 RETURNING ${STATUS}`,
           [id, finish.countsTowardPause ? 1 : 0],
         );
-        const failures = counted.rows[0]?.consecutive_failures ?? 0;
-        if (finish.pauseNow !== undefined) await pause(finish.pauseNow);
-        else if (finish.countsTowardPause && failures >= finish.pauseAfter) await pause(finish.pauseReason);
+        status = counted.rows[0];
+        const failures = status?.consecutive_failures ?? 0;
+        const pauseWith =
+          finish.pauseNow ??
+          (finish.countsTowardPause && failures >= finish.pauseAfter ? finish.pauseReason : undefined);
+        if (pauseWith !== undefined) {
+          const paused = await client.query<Status>(
+            `UPDATE ${table} SET paused = true, pause_reason = $2, updated_at = $3
+             WHERE ${idColumn} = $1 RETURNING ${STATUS}`,
+            [id, storeReason(pauseWith), finish.now],
+          );
+          status = paused.rows[0];
+        }
       }
-      const status = await client.query<
-        Pick<ScheduleRow, 'paused' | 'pause_reason' | 'consecutive_failures'>
-      >(`SELECT paused, pause_reason, consecutive_failures FROM ${table} WHERE ${idColumn} = $1`, [id]);
-      const current = status.rows[0];
+      status ??= (await client.query<Status>(`SELECT ${STATUS} FROM ${table} WHERE ${idColumn} = $1`, [id]))
+        .rows[0];
       return {
         applied,
-        consecutiveFailures: current?.consecutive_failures ?? 0,
-        paused: current?.paused === true,
-        pauseReason: parsePauseReason(current?.pause_reason ?? null),
+        consecutiveFailures: status?.consecutive_failures ?? 0,
+        paused: status?.paused === true,
+        pauseReason: parsePauseReason(status?.pause_reason ?? null),
       };
     });
   }

@@ -111,10 +111,14 @@ function hasTools(bin: string): boolean {
 
 /**
  * Starts a throwaway cluster in `folder` (created if needed): trust authentication, loopback only,
- * durability off (a test database needs none). As root, the server runs as the `postgres` user, which then
- * owns the folder.
+ * durability off unless `durable` (a test database needs none; a benchmark of commits does). As root, the
+ * server runs as the `postgres` user, which then owns the folder.
  */
-export async function startThrowawayCluster(folder: string, bin: string): Promise<PostgresServer> {
+export async function startThrowawayCluster(
+  folder: string,
+  bin: string,
+  { durable = false }: { durable?: boolean } = {},
+): Promise<PostgresServer> {
   const dataDir = path.join(folder, 'data');
   const logFile = path.join(folder, 'server.log');
   fs.mkdirSync(folder, { recursive: true });
@@ -144,9 +148,7 @@ export async function startThrowawayCluster(folder: string, bin: string): Promis
       '-h 127.0.0.1',
       `-p ${port}`,
       "-k ''",
-      '-c fsync=off',
-      '-c synchronous_commit=off',
-      '-c full_page_writes=off',
+      ...(durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
       '-c max_connections=300',
     ].join(' ');
     try {
