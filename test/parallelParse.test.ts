@@ -5,8 +5,9 @@ import { loadCorpus, type LoadCorpusOptions } from '../src/articles/loadCorpus.t
 import { deriveTables } from '../src/search/catalog.ts';
 import { assembleLibraryParts, libraryExtension } from '../src/search/libraryExtension.ts';
 import { corpusCacheDir, loadLibrary } from '../src/search/loadLibrary.ts';
-import { buildTextIndex } from '../src/search/textIndex.ts';
-import { articleFile, tempDir, writeCorpus } from './support/articles.ts';
+import { isStopWord, splitWords, stem } from '../src/search/analyzer.ts';
+import { buildTextIndex, FIELDS, TextAnalyzer } from '../src/search/textIndex.ts';
+import { articleFile, makeArticles, tempDir, writeCorpus } from './support/articles.ts';
 import { createParseExtension as recordTitles } from './support/poolExtensions.ts';
 
 /** Only pool threads parse (this one waits), so the pool itself is what is tested. */
@@ -46,6 +47,58 @@ function mixedCorpus(count: number): string {
   }
   return writeCorpus(files);
 }
+
+describe('index analysis', () => {
+  it('GIVEN text in any script, with symbols, apostrophes and long words THEN each field counts what splitWords gives', () => {
+    const texts = [
+      "C++ and C# beat .NET? Alzheimer’s drugs don’t; it's rock'n'roll o'clock",
+      'Café naïve Ünïcödé ﬁle 東京 ΑΘΗΝΑ İstanbul mañana １２３ Ⅻ “quoted” — ß',
+      `${'x'.repeat(45)} ${'y'.repeat(41)}z a1b2 2020s e-mail snake_case_word`,
+      'The Who: the the THE who? A an and of',
+      '',
+    ];
+    const fields = (i: number) => ({
+      title: texts[i % texts.length]!,
+      excerpt: texts[(i + 1) % texts.length]!,
+      topics: [texts[(i + 2) % texts.length]!, 'Machine Learning'],
+      provider: { name: texts[(i + 3) % texts.length]!, domain: 'news.example.com' },
+      body: texts[(i + 4) % texts.length]!,
+    });
+    const articles = texts.map((_, i) => ({ ...makeArticles([{ title: 'x' }])[0]!, ...fields(i) }));
+    const analyzer = new TextAnalyzer();
+    for (const article of articles) analyzer.analyze(article);
+    const run = analyzer.take();
+    articles.forEach((article, doc) => {
+      // What the index should count, from splitWords: the stems per field (stop words only in titles).
+      const expected = new Map<string, number[]>();
+      const lengths = FIELDS.map((field, f) => {
+        const text =
+          field === 'topics'
+            ? article.topics.join(' . ')
+            : field === 'provider'
+              ? `${article.provider.name} ${article.provider.domain.replace(/\.[a-z]+$/i, '')}`
+              : article[field];
+        const words = splitWords(text).filter((word) => field === 'title' || !isStopWord(word));
+        for (const word of words) {
+          const counts = expected.get(stem(word)) ?? FIELDS.map(() => 0);
+          counts[f]!++;
+          expected.set(stem(word), counts);
+        }
+        return words.length;
+      });
+      expect([...run.fieldLengths.subarray(doc * FIELDS.length, (doc + 1) * FIELDS.length)]).toEqual(lengths);
+      const counted = new Map<string, number[]>();
+      for (let i = run.docTermStart[doc]!; i < run.docTermStart[doc + 1]!; i++) {
+        const packed = run.packedTf[i]!;
+        counted.set(
+          run.newTerms[run.docTerms[i]!]!,
+          FIELDS.map((_, f) => (packed >>> (f * 6)) & 63),
+        );
+      }
+      expect(counted).toEqual(expected);
+    });
+  });
+});
 
 describe('parsing across threads', () => {
   it('GIVEN many files, broken ones and duplicates among them THEN the pool gives exactly what a serial parse gives', () => {

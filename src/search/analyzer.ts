@@ -13,7 +13,7 @@ const SYMBOL_WORDS: Array<[RegExp, string]> = [
   [/(^|[^\p{L}\p{N}])\.net(?![\p{L}\p{N}])/gu, '$1 dotnet '],
 ];
 
-const MAX_WORD_LENGTH = 40;
+export const MAX_WORD_LENGTH = 40;
 // eslint-disable-next-line no-control-regex -- the whole ASCII range, control characters included
 const ASCII = /^[\x00-\x7f]*$/;
 const SYMBOL_HINT = /[+#]|\.net/;
@@ -21,6 +21,15 @@ const APOSTROPHE = /['’]/;
 
 /** Lower-cased, accent-folded words of a text, in order. */
 export function splitWords(text: string): string[] {
+  return splitFolded(foldText(text));
+}
+
+/**
+ * The text splitWords splits: lower-cased, accents folded, symbol names spelled out, apostrophes
+ * gone. Its words are the runs of letters and digits, cut to MAX_WORD_LENGTH (the index reads them
+ * in place, without splitting, when the folded text is ASCII).
+ */
+export function foldText(text: string): string {
   // Fast paths: most text is ASCII without symbols, and these passes cost more than the split.
   let folded = ASCII.test(text)
     ? text.toLowerCase()
@@ -33,11 +42,19 @@ export function splitWords(text: string): string[] {
   }
   // "Alzheimer's" → "alzheimer", "don't" → "dont": apostrophes never split a word.
   if (APOSTROPHE.test(folded)) folded = folded.replace(/['’](s\b)?/g, '');
+  return folded;
+}
+
+export function splitFolded(folded: string): string[] {
   const words: string[] = [];
   for (const word of folded.split(/[^\p{L}\p{N}]+/u)) {
     if (word) words.push(word.length > MAX_WORD_LENGTH ? word.slice(0, MAX_WORD_LENGTH) : word);
   }
   return words;
+}
+
+export function isAscii(text: string): boolean {
+  return ASCII.test(text);
 }
 
 export function isStopWord(word: string): boolean {

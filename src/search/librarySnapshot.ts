@@ -128,48 +128,54 @@ function toColumns(
 }
 
 function fromColumns(c: Columns): Article[] {
+  const { strings, topicStart, topicRefs, imageStart, imageUrl, imageWidth, imageHeight } = c;
+  const { id, title, excerpt, webUrl, publishedAt, providerName, providerDomain, type } = c;
+  const { quality, heat, published, relatedCount, path } = c;
   const articles = new Array<Article>(c.count);
   for (let i = 0; i < c.count; i++) {
     const topics: string[] = [];
     const topicKeys: string[] = [];
-    for (let t = c.topicStart[i]!; t < c.topicStart[i + 1]!; t++) {
-      topics.push(c.strings[c.topicRefs[2 * t]!]!);
-      topicKeys.push(c.strings[c.topicRefs[2 * t + 1]!]!);
+    for (let t = topicStart[i]!; t < topicStart[i + 1]!; t++) {
+      topics.push(strings[topicRefs[2 * t]!]!);
+      topicKeys.push(strings[topicRefs[2 * t + 1]!]!);
     }
     const images: ArticleImage[] = [];
-    for (let m = c.imageStart[i]!; m < c.imageStart[i + 1]!; m++) {
+    for (let m = imageStart[i]!; m < imageStart[i + 1]!; m++) {
       images.push({
-        url: c.imageUrl[m]!,
-        width: orUndefined(c.imageWidth[m]!),
-        height: orUndefined(c.imageHeight[m]!),
+        url: imageUrl[m]!,
+        width: orUndefined(imageWidth[m]!),
+        height: orUndefined(imageHeight[m]!),
       });
     }
     // Fields in the order parseArticle gives them, so every article object has one shape.
     articles[i] = {
-      id: c.id[i]!,
-      title: c.title[i]!,
-      excerpt: c.excerpt[i]!,
+      id: id[i]!,
+      title: title[i]!,
+      excerpt: excerpt[i]!,
       body: '',
-      webUrl: c.webUrl[i]!,
-      publishedAt: orNull(c.publishedAt[i]!),
-      provider: { name: c.strings[c.providerName[i]!]!, domain: c.strings[c.providerDomain[i]!]! },
+      webUrl: webUrl[i]!,
+      publishedAt: orNull(publishedAt[i]!),
+      provider: { name: strings[providerName[i]!]!, domain: strings[providerDomain[i]!]! },
       topics,
       topicKeys,
       images,
-      quality: orNull(c.quality[i]!),
-      heat: orNull(c.heat[i]!),
-      published: c.published[i] === 1,
-      type: c.strings[c.type[i]!]!,
+      quality: orNull(quality[i]!),
+      heat: orNull(heat[i]!),
+      published: published[i] === 1,
+      type: strings[type[i]!]!,
       related: [],
-      relatedCount: c.relatedCount[i]!,
-      path: c.path[i]!,
+      relatedCount: relatedCount[i]!,
+      path: path[i]!,
     };
   }
   return articles;
 }
 
-/** The snapshot as bytes (articles lose their bodies and related lists: see Article). */
-export function encodeSnapshot(snapshot: Snapshot): Buffer {
+/**
+ * The snapshot as bytes, in two parts (header, payload) so they are written without a copy. Articles
+ * lose their bodies and related lists: see Article.
+ */
+export function encodeSnapshot(snapshot: Snapshot): Buffer[] {
   const payload = v8.serialize(toColumns(snapshot.articles, snapshot.problems, snapshot.derived));
   const header: Header = {
     format: FORMAT,
@@ -181,7 +187,7 @@ export function encodeSnapshot(snapshot: Snapshot): Buffer {
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const length = Buffer.alloc(4);
   length.writeUInt32LE(headerBytes.length, 0);
-  return Buffer.concat([length, headerBytes, payload]);
+  return [Buffer.concat([length, headerBytes]), payload];
 }
 
 /** The key a snapshot was saved for, without reading the rest; null if it is not a snapshot. */

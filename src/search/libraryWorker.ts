@@ -54,17 +54,20 @@ async function firstLoad(): Promise<void> {
     {
       // The main thread decodes the snapshot while this thread assembles the index and writes the
       // caches: it gets a copy of its own.
-      onSnapshot: (bytes) => {
-        const handed = new Uint8Array(bytes);
+      onSnapshot: (parts) => {
+        const handed = new Uint8Array(parts.reduce((total, part) => total + part.length, 0));
+        parts.reduce((at, part) => (handed.set(part, at), at + part.length), 0);
         port.postMessage({ snapshot: handed }, [handed.buffer]);
       },
     },
   );
   const bytes = cacheBytes(built);
+  const saving = performance.now();
+  // The index file first: its arrays move to the main thread next.
+  const indexProblem = saveLibraryCaches(options, { index: bytes.index });
   const { index, timings } = built.prepared;
   port.postMessage({ built: { index, timings } }, indexBuffers(index));
-  const saving = performance.now();
-  const problem = saveLibraryCaches(options, bytes);
+  const problem = saveLibraryCaches(options, { snapshot: bytes.snapshot }) ?? indexProblem;
   port.postMessage({ saved: { problem, ms: performance.now() - saving } });
 }
 

@@ -14,7 +14,7 @@ import { writeAtomically } from '../jsonCache.ts';
 import { Library, type LibraryDerived } from './library.ts';
 import { libraryAssembly, libraryExtension } from './libraryExtension.ts';
 import { decodeSnapshot, encodeSnapshot, snapshotKey, type Snapshot } from './librarySnapshot.ts';
-import { deserializeTextIndex, serializeTextIndex, type TextIndexData } from './textIndex.ts';
+import { deserializeTextIndex, textIndexParts, type TextIndexData } from './textIndex.ts';
 
 /** Bump when the index layout, analysis, weights or snapshot shape change: caches are then rebuilt. */
 export const INDEX_VERSION = 6;
@@ -185,8 +185,8 @@ export function fromSnapshot(snapshot: Snapshot, index: TextIndexData): Omit<Pre
 export interface BuiltLibrary {
   prepared: PreparedLibrary;
   key: string;
-  /** The snapshot as saved (null without a cache folder, unless asked for). */
-  snapshotBytes: Buffer | null;
+  /** The snapshot as saved, in parts (null without a cache folder or hand-over). */
+  snapshotBytes: Buffer[] | null;
 }
 
 /**
@@ -198,7 +198,7 @@ export interface BuiltLibrary {
 export function buildLibraryParts(
   options: LoadLibraryOptions,
   listing: { files: FileEntry[]; key: string; listMs: number },
-  handOver?: { onSnapshot(bytes: Buffer): void },
+  handOver?: { onSnapshot(parts: readonly Buffer[]): void },
 ): BuiltLibrary {
   const { files, key } = listing;
   const started = performance.now();
@@ -249,27 +249,29 @@ export function buildLibraryParts(
   };
 }
 
-/** The bytes a build saves: the index (null when it came from the cache) and the snapshot. */
-export function cacheBytes(built: BuiltLibrary): { index: Buffer | null; snapshot: Buffer | null } {
+/** The bytes a build saves, in parts: the index (null when it came from the cache) and the snapshot. */
+export function cacheBytes(built: BuiltLibrary): { index: Buffer[] | null; snapshot: Buffer[] | null } {
   const { index, timings } = built.prepared;
   return {
-    index: built.snapshotBytes && !timings.indexFromCache ? serializeTextIndex(index, built.key) : null,
+    index: built.snapshotBytes && !timings.indexFromCache ? textIndexParts(index, built.key) : null,
     snapshot: built.snapshotBytes,
   };
 }
 
-/** Write a build's caches; returns the problem to report if they could not be. */
+/** Write what is given of a build's caches; returns the problem to report if they could not be. */
 export function saveLibraryCaches(
   options: LoadLibraryOptions,
-  bytes: { index: Buffer | null; snapshot: Buffer | null },
+  bytes: { index?: Buffer[] | null; snapshot?: Buffer[] | null },
 ): CorpusProblem | null {
-  if (!options.dataDir || !bytes.snapshot) return null;
+  if (!options.dataDir) return null;
   const cacheDir = corpusCacheDir(options.dataDir, options.articlesDir);
   const names = cacheFiles(cacheDir);
   try {
     if (bytes.index) writeAtomically(names.index, bytes.index);
-    writeAtomically(names.snapshot, bytes.snapshot);
-    for (const legacy of LEGACY_CACHE_FILES) fs.rmSync(path.join(cacheDir, legacy), { force: true });
+    if (bytes.snapshot) {
+      writeAtomically(names.snapshot, bytes.snapshot);
+      for (const legacy of LEGACY_CACHE_FILES) fs.rmSync(path.join(cacheDir, legacy), { force: true });
+    }
     return null;
   } catch (error) {
     return { path: cacheDir, reason: `caches not saved: ${String(error)}`, severity: 'warning' };

@@ -1,6 +1,14 @@
 import type { Article } from '../articles/article.ts';
 import zlib from 'node:zlib';
-import { isStopWord, MemoStemmer, splitWords } from './analyzer.ts';
+import {
+  foldText,
+  isAscii,
+  isStopWord,
+  MAX_WORD_LENGTH,
+  MemoStemmer,
+  splitFolded,
+  splitWords,
+} from './analyzer.ts';
 
 /**
  * The full-text index: an impact-ordered inverted index in flat typed arrays.
@@ -54,8 +62,13 @@ export interface TextIndexData {
 }
 
 class GrowableUint32 {
-  data = new Uint32Array(1 << 16);
+  data: Uint32Array;
   length = 0;
+
+  /** Runs start small (a run is a batch of about 200 documents) and double as they fill. */
+  constructor(capacity = 1 << 10) {
+    this.data = new Uint32Array(capacity);
+  }
 
   push(value: number): void {
     if (this.length === this.data.length) {
@@ -147,12 +160,82 @@ export function analyzedRunBuffers(run: AnalyzedRun): ArrayBuffer[] {
 
 const STOP = -1;
 
+/** a–z and 0–9: the letters and digits of folded ASCII text. */
+function isWordCode(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 48 && code <= 57);
+}
+
+/**
+ * Words and their values in an open-addressing table keyed by the word's characters and hash, so a
+ * word can be looked up where it stands in a text (no substring, no Map hashing it again).
+ */
+class WordTable {
+  private keys: Array<string | undefined> = new Array<string | undefined>(1 << 12);
+  private hashes = new Int32Array(1 << 12);
+  private values = new Int32Array(1 << 12);
+  private size = 0;
+
+  private static slotOf(hash: number, mask: number): number {
+    const mixed = Math.imul(hash ^ (hash >>> 16), 0x45d9f3b);
+    return (mixed ^ (mixed >>> 16)) & mask;
+  }
+
+  /** The slot of text[start, end), or the bitwise complement of the free slot where it would go. */
+  find(text: string, start: number, end: number, hash: number): number {
+    const mask = this.keys.length - 1;
+    const length = end - start;
+    for (let slot = WordTable.slotOf(hash, mask); ; slot = (slot + 1) & mask) {
+      const key = this.keys[slot];
+      if (key === undefined) return ~slot;
+      if (this.hashes[slot] === hash && key.length === length && text.startsWith(key, start)) return slot;
+    }
+  }
+
+  /** Adds `word` at the free slot find gave (its complement); returns the word's slot. */
+  insert(word: string, hash: number, value: number, free: number): number {
+    if ((this.size + 1) * 2 > this.keys.length) {
+      this.grow();
+      free = this.find(word, 0, word.length, hash);
+    }
+    const slot = ~free;
+    this.keys[slot] = word;
+    this.hashes[slot] = hash;
+    this.values[slot] = value;
+    this.size++;
+    return slot;
+  }
+
+  key(slot: number): string {
+    return this.keys[slot]!;
+  }
+
+  value(slot: number): number {
+    return this.values[slot]!;
+  }
+
+  private grow(): void {
+    const { keys, hashes, values } = this;
+    this.keys = new Array<string | undefined>(keys.length * 2);
+    this.hashes = new Int32Array(keys.length * 2);
+    this.values = new Int32Array(keys.length * 2);
+    const mask = this.keys.length - 1;
+    keys.forEach((key, old) => {
+      if (key === undefined) return;
+      let slot = WordTable.slotOf(hashes[old]!, mask);
+      while (this.keys[slot] !== undefined) slot = (slot + 1) & mask;
+      this.keys[slot] = key;
+      this.hashes[slot] = hashes[old]!;
+      this.values[slot] = values[old]!;
+    });
+  }
+}
+
 /** Reads documents into runs. One per thread: its stemmer memo and word table serve every run. */
 export class TextAnalyzer {
   private readonly stemmer = new MemoStemmer();
   private readonly termIds = new Map<string, number>();
   /** word → local term id, or STOP for a stop word: one lookup per token instead of three. */
-  private readonly wordTerms = new Map<string, number>();
+  private readonly words = new WordTable();
   private termCount = 0;
   private docCount = 0;
   private run = this.emptyRun();
@@ -190,32 +273,10 @@ export class TextAnalyzer {
   analyze(article: Article): void {
     const { run, touched } = this;
     run.docTermStart.push(run.docTerms.length);
-    FIELDS.forEach((field, f) => {
-      const shift = f * 6;
-      let length = 0;
-      for (const word of splitWords(fieldText(article, field))) {
-        let id = this.wordTerms.get(word);
-        if (id === undefined) {
-          id = isStopWord(word) ? STOP : this.termOf(word);
-          this.wordTerms.set(word, id);
-        }
-        if (id === STOP) {
-          // Titles keep stop words so "The Who" stays findable; elsewhere they are noise.
-          if (field !== 'title') continue;
-          id = this.termOf(word);
-        }
-        length++;
-        if (id >= this.scratch.length) {
-          const bigger = new Uint32Array(Math.max(this.scratch.length * 2, id + 1));
-          bigger.set(this.scratch);
-          this.scratch = bigger;
-        }
-        const packed = this.scratch[id]!;
-        if (packed === 0) touched.push(id);
-        if (((packed >>> shift) & MAX_TF) < MAX_TF) this.scratch[id] = packed + (1 << shift);
-      }
-      run.fieldLengths.push(length);
-    });
+    for (let f = 0; f < FIELDS.length; f++) {
+      const folded = foldText(fieldText(article, FIELDS[f]!));
+      run.fieldLengths.push(isAscii(folded) ? this.countAscii(folded, f) : this.countWords(folded, f));
+    }
     for (const id of touched) {
       run.docTerms.push(id);
       run.packedTf.push(this.scratch[id]!);
@@ -223,6 +284,71 @@ export class TextAnalyzer {
     }
     touched.length = 0;
     this.docCount++;
+  }
+
+  /**
+   * Counts the words of folded ASCII text read in place: a word's characters are looked up without
+   * making a string of them, which is most of the time an index build spends on text. Words are the
+   * runs of a–z and 0–9 (what splitWords keeps of ASCII), cut to MAX_WORD_LENGTH. Returns how many.
+   */
+  private countAscii(text: string, field: number): number {
+    let length = 0;
+    const n = text.length;
+    let i = 0;
+    while (i < n) {
+      while (i < n && !isWordCode(text.charCodeAt(i))) i++;
+      if (i === n) break;
+      const start = i;
+      let hash = 0;
+      for (; i < n; i++) {
+        const code = text.charCodeAt(i);
+        if (!isWordCode(code)) break;
+        if (i - start < MAX_WORD_LENGTH) hash = (Math.imul(hash, 31) + code) | 0;
+      }
+      const end = Math.min(i, start + MAX_WORD_LENGTH);
+      let slot = this.words.find(text, start, end, hash);
+      if (slot < 0) slot = this.learn(text.slice(start, end), hash, slot);
+      if (this.count(slot, field)) length++;
+    }
+    return length;
+  }
+
+  /** The same for text with other characters, split as splitWords splits it. */
+  private countWords(text: string, field: number): number {
+    let length = 0;
+    for (const word of splitFolded(text)) {
+      let hash = 0;
+      for (let i = 0; i < word.length; i++) hash = (Math.imul(hash, 31) + word.charCodeAt(i)) | 0;
+      let slot = this.words.find(word, 0, word.length, hash);
+      if (slot < 0) slot = this.learn(word, hash, slot);
+      if (this.count(slot, field)) length++;
+    }
+    return length;
+  }
+
+  /** A word met for the first time: its term, or STOP. */
+  private learn(word: string, hash: number, free: number): number {
+    return this.words.insert(word, hash, isStopWord(word) ? STOP : this.termOf(word), free);
+  }
+
+  /** One occurrence of the word in `slot` in `field`; false for a stop word, which is not counted. */
+  private count(slot: number, field: number): boolean {
+    let id = this.words.value(slot);
+    if (id === STOP) {
+      // Titles keep stop words so "The Who" stays findable; elsewhere they are noise.
+      if (FIELDS[field] !== 'title') return false;
+      id = this.termOf(this.words.key(slot));
+    }
+    if (id >= this.scratch.length) {
+      const bigger = new Uint32Array(Math.max(this.scratch.length * 2, id + 1));
+      bigger.set(this.scratch);
+      this.scratch = bigger;
+    }
+    const shift = field * 6;
+    const packed = this.scratch[id]!;
+    if (packed === 0) this.touched.push(id);
+    if (((packed >>> shift) & MAX_TF) < MAX_TF) this.scratch[id] = packed + (1 << shift);
+    return true;
   }
 
   /** Everything analyzed since the last take. */
@@ -316,7 +442,6 @@ export function assembleTextIndex(
   const df = new Uint32Array(termBound);
   const docTermStart = new Uint32Array(docCount + 1);
   const docTerms = new Uint32Array(entries);
-  const packedTf = new Uint32Array(entries);
   const fieldLengths = FIELDS.map(() => new Float32Array(docCount));
 
   /** The index id of a table's term, given at its first occurrence (here, in doc `doc`). */
@@ -343,14 +468,12 @@ export function assembleTextIndex(
       fieldLengths[f]![doc] = run.fieldLengths[index * FIELDS.length + f]!;
     const global = table.global;
     const runTerms = run.docTerms;
-    const runTf = run.packedTf;
     const end = run.docTermStart[index + 1]!;
     for (let i = run.docTermStart[index]!; i < end; i++) {
       const local = runTerms[i]!;
       let id = global[local]!;
       if (id < 0) id = assign(table, local, doc, run.firstDoc + index);
-      docTerms[entry] = id;
-      packedTf[entry++] = runTf[i]!;
+      docTerms[entry++] = id;
       df[id]!++;
     }
   }
@@ -377,9 +500,13 @@ export function assembleTextIndex(
   const postingFields = new Uint8Array(docTerms.length);
 
   for (let doc = 0; doc < docCount; doc++) {
+    // Term frequencies are read where the analysis left them, entry for entry.
+    const { run, index } = docs[doc]!;
+    const runTf = run.packedTf;
+    const shift = run.docTermStart[index]! - docTermStart[doc]!;
     for (let i = docTermStart[doc]!; i < docTermStart[doc + 1]!; i++) {
       const term = docTerms[i]!;
-      const packed = packedTf[i]!;
+      const packed = runTf[i + shift]!;
       let weighted = 0;
       let fieldMask = 0;
       for (let f = 0; f < FIELDS.length; f++) {
@@ -441,6 +568,11 @@ const ARRAY_TYPES: Record<ArrayKey, typeof Uint32Array | typeof Float32Array | t
  * CRC-32 of the array region), then each array 8-byte aligned. Loads in milliseconds, without a copy.
  */
 export function serializeTextIndex(index: TextIndexData, key: string): Buffer {
+  return Buffer.concat(textIndexParts(index, key));
+}
+
+/** The same bytes in parts, the arrays' own memory among them: written in turn, nothing is copied. */
+export function textIndexParts(index: TextIndexData, key: string): Buffer[] {
   const arrays: Buffer[] = [];
   let offset = 0;
   for (const name of ARRAY_KEYS) {
@@ -464,7 +596,7 @@ export function serializeTextIndex(index: TextIndexData, key: string): Buffer {
   const lengthPrefix = Buffer.alloc(8);
   lengthPrefix.writeUInt32LE(headerBytes.length, 0);
   const headerPad = Buffer.alloc((8 - ((8 + headerBytes.length) % 8)) % 8);
-  return Buffer.concat([lengthPrefix, headerBytes, headerPad, ...arrays]);
+  return [lengthPrefix, headerBytes, headerPad, ...arrays];
 }
 
 interface IndexHeader {
