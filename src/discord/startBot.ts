@@ -67,6 +67,7 @@ export async function createBot(options: BotOptions): Promise<RunningBot> {
   const { config, logger, metrics } = options;
   const shard = options.shard === undefined ? shardIdentityFromEnv() : options.shard;
   const client = createClient(config.DISCORD_API_URL, shard);
+  if (shard && process.send) ignoreClosedManagerChannel(logger);
   if (metrics) observeRest(client.rest, 'bot', metrics);
   const gateway = new GatewayMonitor(client, {
     logger,
@@ -175,6 +176,19 @@ export async function createBot(options: BotOptions): Promise<RunningBot> {
       await destroy();
     },
   };
+}
+
+/**
+ * discord.js reports each gateway change of a shard to its manager over IPC, without a callback, so a
+ * report after the manager died becomes an 'error' event on `process`, which nobody would catch. The
+ * parent watcher (src/ops/shutdownSignals.ts) already stops this shard then; the failed report is expected.
+ */
+function ignoreClosedManagerChannel(logger: Logger): void {
+  process.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'ERR_IPC_CHANNEL_CLOSED')
+      logger.debug('the shard manager is gone; not reporting to it');
+    else logger.error({ err: error }, 'process error');
+  });
 }
 
 const DESTROY_WAIT_MS = 2_000;
