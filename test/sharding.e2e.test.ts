@@ -125,7 +125,7 @@ beforeAll(async () => {
       return posted > 0 && pid !== undefined && { pid, posted };
     },
     "shard 1's first digest",
-    60_000,
+    100_000,
   ).then(({ pid, posted }) => {
     process.kill(pid, 'SIGKILL');
     return { pid, postedBefore: posted, at: Date.now() };
@@ -145,7 +145,7 @@ describe.skipIf(!database)('two shards under one manager (npm start, SHARD_COUNT
     await eventually(
       () => emu.gatewayLog.filter((entry) => entry.t === 'READY').length >= SHARDS,
       'both shards to be READY',
-      60_000,
+      100_000,
     );
     const readies = emu.gatewayLog.filter((entry) => entry.t === 'READY');
     expect(new Set(readies.map((entry) => JSON.stringify((entry.d as { shard: number[] }).shard)))).toEqual(
@@ -156,13 +156,13 @@ describe.skipIf(!database)('two shards under one manager (npm start, SHARD_COUNT
     expect(new Set(SERVERS.map(({ guild }) => shardOf(guild)))).toEqual(new Set([0, 1]));
     // The manager itself never opens a gateway session: two shards, two sessions.
     expect(emu.stats.identifies).toBeGreaterThanOrEqual(SHARDS);
-  }, 70_000);
+  }, 110_000);
 
   it('GIVEN two readers subscribing in a server on shard 0 THEN each is answered once, by shard 0', async () => {
     await eventually(
       () => emu.sessions.some((session) => session.shard?.[0] === 0 && session.connected),
       'shard 0 to be connected',
-      60_000,
+      100_000,
     );
     // Subscribed for this very minute: the first one is tomorrow's...
     const now = Date.now();
@@ -193,7 +193,7 @@ describe.skipIf(!database)('two shards under one manager (npm start, SHARD_COUNT
       }
     }
     expect(dueSubscriptions).toHaveLength(1); // two consecutive ids: one for each shard
-  }, 70_000);
+  }, 110_000);
 
   it('GIVEN digests due in the same minute WHEN shard 1 is SIGKILLed while posting THEN the manager restarts it and every server gets its digest exactly once', async () => {
     const kill = await killed;
