@@ -170,6 +170,15 @@ export class ShardSupervisor {
     if (this.options.handleSignals ?? true) {
       onShutdownSignal((reason) => this.stop(reason), { graceMs: SHARD_STOP_MS + 2_000 });
       process.on('unhandledRejection', (reason) => this.log.error({ err: reason }, 'unhandled rejection'));
+      // A throw nobody caught: stop the shards as cleanly as we can, then exit 1 for the supervisor.
+      process.on('uncaughtException', (error) => {
+        this.log.fatal({ err: error }, 'uncaught exception in the shard manager');
+        const reason = `an unexpected error in the shard manager (${error.message}).`;
+        void this.stop('SIGTERM').then(
+          () => this.fatal(reason),
+          () => this.fatal(reason),
+        );
+      });
     }
     this.#manager = new ShardingManager(entry, {
       totalShards: count,
