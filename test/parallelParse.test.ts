@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import matter from 'gray-matter';
+import yaml from 'js-yaml';
 import { loadCorpus, type LoadCorpusOptions } from '../src/articles/loadCorpus.ts';
+import { splitFrontMatter } from '../src/articles/parseArticle.ts';
 import { deriveTables } from '../src/search/catalog.ts';
 import { assembleLibraryParts, libraryExtension } from '../src/search/libraryExtension.ts';
 import { corpusCacheDir, loadLibrary } from '../src/search/loadLibrary.ts';
@@ -47,6 +50,40 @@ function mixedCorpus(count: number): string {
   }
   return writeCorpus(files);
 }
+
+describe('front matter without gray-matter', () => {
+  const grayMatter = (text: string) =>
+    matter(text, {
+      language: 'yaml',
+      engines: { yaml: (source: string) => yaml.load(source, { schema: yaml.DEFAULT_SCHEMA }) as object },
+    });
+  it.each([
+    ['a plain file', '---\ntitle: "A"\nheat: 3\n---\n\nBody text.\n'],
+    ['CRLF line ends', '---\r\ntitle: A\r\ntopics:\r\n  - AI\r\n---\r\n\r\nBody\r\n'],
+    ['a longer dash line first', '---\ntitle: A\n----\nheat: 1\n---\nbody'],
+    ['a ---js line inside', '---\ntitle: A\n---js\nx\n---\nbody'],
+    ['comments only', '---\n# nothing here\n  # nor here\n---\nbody'],
+    ['YAML that is null', '---\n~\n---\nbody'],
+    ['nothing at all', '---\n---\nbody'],
+    ['no body', '---\ntitle: A\n---'],
+    ['a closing line with more on it', '---\ntitle: A\n--- trailing\nbody'],
+    ['a list', '---\n- a\n- b\n---\n'],
+    ['a string', '---\njust text\n---\n'],
+    ['a quoted value broken by the fence', "---\ntitle: 'a\n---b'\n---\nbody"],
+    ['invalid YAML', '---\ntitle: [oops\n---\n'],
+    ['a duplicate key', '---\ntitle: A\ntitle: B\n---\n'],
+  ])('GIVEN %s THEN data and body are what gray-matter gives', (_, text) => {
+    let expected: unknown;
+    try {
+      const { data, content } = grayMatter(text);
+      expected = { data, content };
+    } catch (error) {
+      expect(() => splitFrontMatter(text)).toThrow(String((error as Error).message));
+      return;
+    }
+    expect(splitFrontMatter(text)).toStrictEqual(expected);
+  });
+});
 
 describe('index analysis', () => {
   it('GIVEN text in any script, with symbols, apostrophes and long words THEN each field counts what splitWords gives', () => {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Canonical form of an article URL, so the same page reached through different links is one article:
@@ -34,7 +34,7 @@ export function isHttpUrl(raw: string): boolean {
  * 48 bits of SHA-1 in base64url: 8 characters, safe in custom ids, collisions negligible at 1M articles.
  */
 export function articleIdFromUrl(normalizedUrl: string): string {
-  return createHash('sha1').update(normalizedUrl).digest('base64url').slice(0, 8);
+  return hash('sha1', normalizedUrl, 'base64url').slice(0, 8);
 }
 
 /** Matching key of a topic: "Machine  learning" and "machine learning" are one topic. */
