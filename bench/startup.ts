@@ -1,5 +1,5 @@
 /**
- * `tsx bench/startup.ts [--sizes 20000,100000] [--runs 3] [--seed 1] [--root DIR] [--dist]`
+ * `tsx bench/startup.ts [--sizes 20000,100000] [--runs 3] [--seed 1] [--root DIR] [--dist] [--compare SRC]`
  *
  * Start-up as the bot and the terminal do it (loadLibraryInBackground), each run in a fresh process:
  * a cold start (empty DATA_DIR: list, parse across cores, index, save the caches) and a warm start
@@ -9,7 +9,8 @@
  *
  * Corpora are generated once under `--root` (default: the system temp folder), never in the repo.
  * `--dist` also measures the compiled build (`npm run build` first), which starts worker threads
- * without tsx.
+ * without tsx; `--compare SRC` another version's `src` folder (say, `git archive` of an older commit
+ * with node_modules beside it), in the same runs.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -36,14 +37,16 @@ function argValue(name: string): string | undefined {
 
 // ---------------------------------------------------------------- child: one start-up
 
+/** The build's modules end in .js; the sources' in .ts. */
+const compiled = (engine: string) => path.relative(REPO_ROOT, engine).split(path.sep)[0] === 'dist';
+
 async function child(): Promise<void> {
   const articlesDir = argValue('--articles')!;
   const dataDir = argValue('--data')!;
   const engine = argValue('--engine')!;
   const { loadLibraryInBackground } = (await import(
-    pathToFileURL(
-      path.join(engine, 'search', `loadLibraryInBackground${engine.endsWith('src') ? '.ts' : '.js'}`),
-    ).href
+    pathToFileURL(path.join(engine, 'search', `loadLibraryInBackground${compiled(engine) ? '.js' : '.ts'}`))
+      .href
   )) as { loadLibraryInBackground: typeof LoadInBackground };
   const probe = new StallProbe();
   await probe.settle();
@@ -162,6 +165,9 @@ async function main(): Promise<void> {
   const root = argValue('--root') ?? path.join(os.tmpdir(), 'broadsheet-bench');
   const engines: Array<[string, string]> = [['sources (tsx)', path.join(REPO_ROOT, 'src')]];
   if (process.argv.includes('--dist')) engines.push(['build (node)', path.join(REPO_ROOT, 'dist', 'src')]);
+  const compare = argValue('--compare');
+  if (compare)
+    engines.push([`${path.basename(path.dirname(path.resolve(compare)))} (tsx)`, path.resolve(compare)]);
   console.log(
     `Start-up (loadLibraryInBackground), ${os.availableParallelism()} cores, best of ${runs} (the others beside it); load average ${os.loadavg()[0]!.toFixed(1)}`,
   );
