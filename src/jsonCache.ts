@@ -98,30 +98,69 @@ export function writeCheckedLines(
   header: Record<string, unknown>,
   lines: Iterable<string>,
 ): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const temp = temporaryName(file);
-  const fd = fs.openSync(temp, 'w');
+  const writer = new CheckedLinesWriter(file, header);
   try {
-    let crc = 0;
-    let count = 0;
-    let chunk = `${asciiJson(header)}\n`;
-    const flush = () => {
-      const bytes = Buffer.from(chunk, 'latin1');
-      crc = zlib.crc32(bytes, crc);
-      fs.writeSync(fd, bytes);
-      chunk = '';
-    };
-    for (const line of lines) {
-      chunk += `${line}\n`;
-      count++;
-      if (chunk.length > 1 << 20) flush();
-    }
-    flush();
-    fs.writeSync(fd, JSON.stringify({ lines: count, crc32: crc }));
+    for (const line of lines) writer.add(line);
+    writer.commit();
   } finally {
-    fs.closeSync(fd);
+    writer.abort();
   }
-  fs.renameSync(temp, file);
+}
+
+/**
+ * writeCheckedLines a line at a time, for a caller that makes them one by one (a 180 MB parse cache
+ * is then never held in memory): `commit` renames the finished file into place, `abort` (also after
+ * a commit, harmless) removes an unfinished one.
+ */
+export class CheckedLinesWriter {
+  private readonly temp: string;
+  private fd: number | null;
+  private crc = 0;
+  private count = 0;
+  private chunk: string;
+
+  constructor(
+    private readonly file: string,
+    header: Record<string, unknown>,
+  ) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.temp = temporaryName(file);
+    this.fd = fs.openSync(this.temp, 'w');
+    this.chunk = `${asciiJson(header)}\n`;
+  }
+
+  add(line: string): void {
+    this.chunk += `${line}\n`;
+    this.count++;
+    if (this.chunk.length > 1 << 20) this.flush();
+  }
+
+  commit(): void {
+    this.flush();
+    fs.writeSync(this.fd!, JSON.stringify({ lines: this.count, crc32: this.crc }));
+    fs.closeSync(this.fd!);
+    this.fd = null;
+    try {
+      fs.renameSync(this.temp, this.file);
+    } catch (error) {
+      fs.rmSync(this.temp, { force: true });
+      throw error;
+    }
+  }
+
+  abort(): void {
+    if (this.fd === null) return;
+    fs.closeSync(this.fd);
+    this.fd = null;
+    fs.rmSync(this.temp, { force: true });
+  }
+
+  private flush(): void {
+    const bytes = Buffer.from(this.chunk, 'latin1');
+    this.crc = zlib.crc32(bytes, this.crc);
+    fs.writeSync(this.fd!, bytes);
+    this.chunk = '';
+  }
 }
 
 /** The header and lines of a file written by writeCheckedLines; null when missing, cut short or damaged. */

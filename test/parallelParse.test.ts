@@ -277,6 +277,19 @@ describe('damaged caches', () => {
     }
   });
 
+  it('GIVEN a cache folder that cannot hold files THEN the corpus still loads and the problem says why', () => {
+    const dir = mixedCorpus(30);
+    const notAFolder = path.join(tempDir(), 'file');
+    fs.writeFileSync(notAFolder, 'x');
+    const loaded = loadCorpus(dir, { cacheDir: notAFolder });
+    expect(loaded.articles).toEqual(loadCorpus(dir).articles);
+    expect(loaded.problems.at(-1)).toMatchObject({
+      severity: 'warning',
+      reason: expect.stringMatching(/^parse cache not saved/),
+    });
+    expect(fs.readdirSync(path.dirname(notAFolder))).toEqual(['file']);
+  });
+
   it('GIVEN a damaged parse cache THEN every file is parsed again, with the same result', () => {
     const dir = mixedCorpus(80);
     const cacheDir = tempDir();

@@ -18,7 +18,8 @@ import {
   type ParseExtensionSpec,
 } from './parallelParse.ts';
 import { parseArticle, type ParseOutcome } from './parseArticle.ts';
-import { cachedOutcome, readParseCache, writeParseCache } from './parseCache.ts';
+import { cachedOutcome, openParseCache, readParseCache } from './parseCache.ts';
+import type { CheckedLinesWriter } from '../jsonCache.ts';
 
 export {
   ARTICLE_EXTENSIONS,
@@ -89,12 +90,38 @@ export function loadCorpus(dir: string, options: LoadCorpusOptions = {}): Loaded
   const cacheFile = options.cacheDir ? path.join(options.cacheDir, cacheName) : null;
   const files = options.files ?? listArticleFiles(dir);
   const previous = readParseCache(cacheFile, maxFileBytes);
-  const lines: string[] = [];
   const unchanged = files.map((file) => {
     const cached = previous.get(file.relPath);
     return cached && cached.size === file.size && cached.mtimeMs === file.mtimeMs ? cached : null;
   });
   const toParse = files.filter((_, position) => !unchanged[position]);
+
+  // The new parse cache is written as files are accepted, so its lines are never all in memory.
+  let cache: CheckedLinesWriter | null = null;
+  let cacheError: unknown = null;
+  if (cacheFile && (toParse.length > 0 || files.length !== previous.size)) {
+    try {
+      cache = openParseCache(cacheFile, maxFileBytes);
+    } catch (error) {
+      cacheError = error;
+    }
+  }
+  const commitCache = () => {
+    try {
+      cache?.commit();
+    } catch (error) {
+      cacheError = error;
+    }
+  };
+  const keepLine = (line: string) => {
+    try {
+      cache?.add(line);
+    } catch (error) {
+      cacheError = error;
+      cache?.abort();
+      cache = null;
+    }
+  };
 
   const problems: CorpusProblem[] = [];
   const articles: Article[] = [];
@@ -138,7 +165,7 @@ export function loadCorpus(dir: string, options: LoadCorpusOptions = {}): Loaded
   /** Files up to the next parsed one come from the cache. */
   const acceptUnchanged = () => {
     for (let cached = unchanged[position]; cached; cached = unchanged[position]) {
-      lines.push(cached.line);
+      keepLine(cached.line);
       accept(position++, cachedOutcome(cached), null);
     }
   };
@@ -148,36 +175,38 @@ export function loadCorpus(dir: string, options: LoadCorpusOptions = {}): Loaded
     let okIndex = 0;
     batch.outcomes.forEach((outcome, i) => {
       acceptUnchanged();
-      if (cacheFile) lines.push(batch.lines[i]!);
+      if (cache) keepLine(batch.lines[i]!);
       accept(position++, outcome, extension && outcome.ok ? { batch: batchIndex, index: okIndex++ } : null);
     });
   };
 
-  const parseOptions = { maxFileBytes, keepRelated, cacheLines: cacheFile !== null };
-  const parallel = toParse.length >= (options.parallel?.minFiles ?? PARALLEL_MIN_FILES);
-  if (parallel) {
-    const { minFiles: _minFiles, ...pool } = options.parallel ?? {};
-    parseInParallel(toParse, { ...parseOptions, ...pool }, acceptBatch);
-  } else {
-    const local = extension?.create() ?? null;
-    for (let start = 0; start < toParse.length; start += BATCH_FILES) {
-      const end = Math.min(toParse.length, start + BATCH_FILES);
-      acceptBatch(parseBatch(toParse, start, end, parseOptions, local, 0).batch);
+  const parseOptions = { maxFileBytes, keepRelated, cacheLines: cache !== null };
+  try {
+    const parallel = toParse.length >= (options.parallel?.minFiles ?? PARALLEL_MIN_FILES);
+    if (parallel) {
+      const { minFiles: _minFiles, ...pool } = options.parallel ?? {};
+      parseInParallel(toParse, { ...parseOptions, ...pool }, acceptBatch);
+    } else {
+      const local = extension?.create() ?? null;
+      for (let start = 0; start < toParse.length; start += BATCH_FILES) {
+        const end = Math.min(toParse.length, start + BATCH_FILES);
+        acceptBatch(parseBatch(toParse, start, end, parseOptions, local, 0).batch);
+      }
     }
+    acceptUnchanged();
+    commitCache();
+  } finally {
+    // Left unfinished only when something above threw: no half file stays behind.
+    (cache as CheckedLinesWriter | null)?.abort();
   }
-  acceptUnchanged();
 
   options.onProgress?.(files.length, files.length);
-  if (cacheFile && (toParse.length > 0 || files.length !== previous.size)) {
-    try {
-      writeParseCache(cacheFile, maxFileBytes, lines);
-    } catch (error) {
-      problems.push({
-        path: cacheFile,
-        reason: `parse cache not saved: ${String(error)}`,
-        severity: 'warning',
-      });
-    }
+  if (cacheError !== null) {
+    problems.push({
+      path: cacheFile!,
+      reason: `parse cache not saved: ${String(cacheError)}`,
+      severity: 'warning',
+    });
   }
   return {
     articles,

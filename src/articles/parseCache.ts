@@ -1,4 +1,4 @@
-import { asciiJson, readCheckedLines, writeCheckedLines } from '../jsonCache.ts';
+import { asciiJson, CheckedLinesWriter, readCheckedLines } from '../jsonCache.ts';
 import { PARSE_CACHE_VERSION, type FileEntry } from './corpusFiles.ts';
 import type { ParseOutcome } from './parseArticle.ts';
 
@@ -50,6 +50,7 @@ export function readParseCache(file: string | null, maxFileBytes: number): Map<s
   return entries;
 }
 
-export function writeParseCache(file: string, maxFileBytes: number, lines: Iterable<string>): void {
-  writeCheckedLines(file, { version: PARSE_CACHE_VERSION, maxFileBytes }, lines);
+/** A parse cache written line by line as files are parsed (see CheckedLinesWriter). */
+export function openParseCache(file: string, maxFileBytes: number): CheckedLinesWriter {
+  return new CheckedLinesWriter(file, { version: PARSE_CACHE_VERSION, maxFileBytes });
 }
