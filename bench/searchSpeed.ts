@@ -176,6 +176,7 @@ async function main(): Promise<void> {
   const times = new Map<string, number[]>();
   const kinds = ['search', 'half-typed', 'autocomplete', 'related'] as const;
   for (const kind of kinds) {
+    const started = nowMs();
     items[kind].forEach((item, i) => {
       for (let k = 0; k < rows.length; k++) {
         const contender = rows[(i + k) % rows.length]!;
@@ -192,6 +193,9 @@ async function main(): Promise<void> {
         }
       }
     });
+    console.log(
+      `  asked ${items[kind].length} ${kind} queries of each engine in ${fmtMs(nowMs() - started)}`,
+    );
   }
 
   const summaries: Record<string, LatencySummary> = {};
