@@ -1,14 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { listArticleFiles } from '../articles/corpusFiles.ts';
-import { DEFAULT_MAX_FILE_BYTES } from '../articles/loadCorpus.ts';
-import {
-  buildLibraryParts,
-  cacheBytes,
-  libraryKey,
-  prepareLibrary,
-  saveLibraryCaches,
-  type LoadLibraryOptions,
-} from './loadLibrary.ts';
+import { DEFAULT_MAX_FILE_BYTES, listArticleFiles } from '../articles/corpusFiles.ts';
+import { libraryKey } from './libraryKey.ts';
+import type { LoadLibraryOptions } from './loadLibrary.ts';
 import type { TextIndexData } from './textIndex.ts';
 
 /**
@@ -47,6 +40,8 @@ async function firstLoad(): Promise<void> {
   const answer = new Promise<{ build: boolean }>((resolve) => port.once('message', resolve));
   port.postMessage({ listed: { key } });
   if (!(await answer).build) return;
+  // Only now the rest of the engine: a warm start needs nothing of it here.
+  const { buildLibraryParts, cacheBytes, saveLibraryCaches } = await import('./loadLibrary.ts');
 
   const built = buildLibraryParts(
     options,
@@ -71,7 +66,8 @@ async function firstLoad(): Promise<void> {
   port.postMessage({ saved: { problem, ms: performance.now() - saving } });
 }
 
-function replyWithParts(withParts: boolean): void {
+async function replyWithParts(withParts: boolean): Promise<void> {
+  const { prepareLibrary } = await import('./loadLibrary.ts');
   const prepared = prepareLibrary(options);
   if (withParts) port.postMessage({ ok: true, prepared }, indexBuffers(prepared.index));
   else port.postMessage({ ok: true });
@@ -79,7 +75,7 @@ function replyWithParts(withParts: boolean): void {
 
 try {
   if ('firstLoad' in input) await firstLoad();
-  else replyWithParts(input.replyWithParts);
+  else await replyWithParts(input.replyWithParts);
 } catch (error) {
   const code = (error as NodeJS.ErrnoException).code;
   port.postMessage({ ok: false, message: error instanceof Error ? error.message : String(error), code });

@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Article, CorpusProblem, RelatedLink } from '../articles/article.ts';
 import {
-  corpusFingerprint,
   DEFAULT_MAX_FILE_BYTES,
   listArticleFiles,
   loadCorpus,
@@ -13,11 +12,12 @@ import {
 import { writeAtomically } from '../jsonCache.ts';
 import { Library, type LibraryDerived } from './library.ts';
 import { libraryAssembly, libraryExtension } from './libraryExtension.ts';
+import { libraryKey } from './libraryKey.ts';
 import { decodeSnapshot, encodeSnapshot, snapshotKey, type Snapshot } from './librarySnapshot.ts';
 import { deserializeTextIndex, textIndexParts, type TextIndexData } from './textIndex.ts';
 
-/** Bump when the index layout, analysis, weights or snapshot shape change: caches are then rebuilt. */
-export const INDEX_VERSION = 6;
+export { INDEX_VERSION, libraryKey } from './libraryKey.ts';
+
 const RELATED_CACHE_SIZE = 500;
 /** Cache files of earlier versions, removed when the current ones are written. */
 const LEGACY_CACHE_FILES = ['library-snapshot.json'];
@@ -115,11 +115,6 @@ export function cacheFiles(cacheDir: string): { index: string; snapshot: string 
     index: path.join(cacheDir, 'text-index.bin'),
     snapshot: path.join(cacheDir, 'library-snapshot.bin'),
   };
-}
-
-/** Keys the index and snapshot: the corpus (every file's size and mtime) and the engine version. */
-export function libraryKey(files: readonly FileEntry[], maxFileBytes: number): string {
-  return `v${INDEX_VERSION}:${corpusFingerprint(files, maxFileBytes)}`;
 }
 
 /** The snapshot and index saved for `key`, when both are there and whole. */
