@@ -1,9 +1,11 @@
 /**
- * `npm run bench [-- --sizes 1000,10000,100000] [--seed 1] [--no-lunr]`
+ * `npm run bench [-- --sizes 1000,10000,100000] [--seed 1] [--no-lunr] [--no-peers] [--no-feeds] [--no-store]
+ *   [--no-startup]`
  *
  * For each corpus size: generate (or reuse) a synthetic corpus, then measure Broadsheet's engine and plain
  * lunr 2.3.9 (1k and 10k only; the field-note figures stand in at 100k), each measurement in a fresh child
- * process (`node --import tsx --expose-gc bench/benchChild.ts`), and print one table per size.
+ * process (`node --import tsx --expose-gc bench/benchChild.ts`), and print one table per size. Then, on the
+ * largest size, search speed against FlexSearch and MiniSearch in one process (bench/searchSpeed.ts).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -368,6 +370,78 @@ async function main(): Promise<void> {
     console.log(hardTable(s));
     console.log('');
   }
+  // Against FlexSearch and MiniSearch, in one process on the largest corpus (bench/searchSpeed.ts).
+  if (!process.argv.includes('--no-peers')) await runSearchSpeed(Math.max(...sizes), seed);
+  // Importing 100 feeds × 50 items from loopback (bench/importFeeds.ts); --no-feeds skips it.
+  if (!process.argv.includes('--no-feeds')) await runFeedImportBench();
+  // Store operations on loopback, Postgres and SQLite (bench/store.ts); --no-store skips it.
+  if (!process.argv.includes('--no-store')) await runStoreBench();
+  // Cold and warm start-up at 20k and 100k, best of 3, with peak RSS (bench/startup.ts); --no-startup skips it.
+  if (!process.argv.includes('--no-startup')) await runStartupBench(seed);
+}
+
+/** bench/startup.ts in its own process (it starts one per measured start-up), output passed through. */
+function runStartupBench(seed: number): Promise<void> {
+  const script = path.join(REPO_ROOT, 'bench', 'startup.ts');
+  return new Promise((resolve) => {
+    console.log('');
+    const child = spawn(process.execPath, ['--import', 'tsx', script, '--seed', String(seed)], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.on('exit', (code, signal) => {
+      if (code !== 0) console.log(`  ! start-up: exit ${code ?? signal}`);
+      resolve();
+    });
+  });
+}
+
+/** bench/store.ts in its own process, output passed through. */
+function runStoreBench(): Promise<void> {
+  const script = path.join(REPO_ROOT, 'bench', 'store.ts');
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.on('exit', (code, signal) => {
+      if (code !== 0) console.log(`  ! store: exit ${code ?? signal}`);
+      resolve();
+    });
+  });
+}
+
+/** bench/importFeeds.ts in its own process, output passed through. */
+function runFeedImportBench(): Promise<void> {
+  const script = path.join(REPO_ROOT, 'bench', 'importFeeds.ts');
+  return new Promise((resolve) => {
+    console.log('');
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.on('exit', (code, signal) => {
+      if (code !== 0) console.log(`  ! feed import: exit ${code ?? signal}`);
+      resolve();
+    });
+  });
+}
+
+/**
+ * bench/searchSpeed.ts in its own process, output passed through: --expose-gc for its memory figures, and
+ * room for three 100k indexes at once (MiniSearch and FlexSearch take gigabytes).
+ */
+function runSearchSpeed(size: number, seed: number): Promise<void> {
+  const script = path.join(REPO_ROOT, 'bench', 'searchSpeed.ts');
+  const args = ['--import', 'tsx', '--expose-gc', '--max-old-space-size=8192', script];
+  args.push('--size', String(size), '--seed', String(seed));
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('exit', (code, signal) => {
+      if (code !== 0) console.log(`  ! search speed: exit ${code ?? signal}`);
+      resolve();
+    });
+  });
 }
 
 await main();
