@@ -135,6 +135,14 @@ export class CheckedLinesWriter {
     if (this.chunk.length > 1 << 20) this.flush();
   }
 
+  /** Lines already encoded (ASCII, each ending in a line break), `lines` of them. */
+  addBytes(bytes: Uint8Array, lines: number): void {
+    this.flush();
+    this.crc = zlib.crc32(bytes, this.crc);
+    for (let at = 0; at < bytes.length;) at += fs.writeSync(this.fd!, bytes, at, bytes.length - at);
+    this.count += lines;
+  }
+
   commit(): void {
     this.flush();
     fs.writeSync(this.fd!, JSON.stringify({ lines: this.count, crc32: this.crc }));
@@ -156,6 +164,7 @@ export class CheckedLinesWriter {
   }
 
   private flush(): void {
+    if (!this.chunk) return;
     const bytes = Buffer.from(this.chunk, 'latin1');
     this.crc = zlib.crc32(bytes, this.crc);
     fs.writeSync(this.fd!, bytes);

@@ -225,6 +225,25 @@ describe('parsing across threads', () => {
     expect(pooled.problems).toEqual(serial.problems);
   });
 
+  it('GIVEN a parse cache and some files changed THEN the pool parses those, the rest come from the cache, and the new cache serves the next load', () => {
+    const dir = mixedCorpus(300);
+    const cacheDir = tempDir();
+    loadCorpus(dir, { cacheDir, parallel: SERIAL });
+    const names = fs.readdirSync(dir).sort();
+    names.forEach((name, i) => {
+      if (i % 7 === 3) fs.writeFileSync(path.join(dir, name), articleFile({ title: `Rewritten ${i}` }));
+    });
+    const pooled = loadCorpus(dir, { cacheDir, parallel: POOL_ONLY });
+    const changed = names.filter((_, i) => i % 7 === 3).length;
+    expect(pooled.stats).toEqual({ files: names.length, parsed: changed, fromCache: names.length - changed });
+    const reference = loadCorpus(dir, { parallel: SERIAL });
+    expect(pooled.articles).toEqual(reference.articles);
+    expect(pooled.problems).toEqual(reference.problems);
+    const again = loadCorpus(dir, { cacheDir, parallel: POOL_ONLY });
+    expect(again.stats.parsed).toBe(0);
+    expect(again.articles).toEqual(reference.articles);
+  });
+
   it('GIVEN a pooled load THEN progress counts files in order, as a serial one does', () => {
     const dir = mixedCorpus(2_300);
     const seen = (parallel: LoadCorpusOptions['parallel']) => {

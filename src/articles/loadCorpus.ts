@@ -113,9 +113,9 @@ export function loadCorpus(dir: string, options: LoadCorpusOptions = {}): Loaded
       cacheError = error;
     }
   };
-  const keepLine = (line: string) => {
+  const keep = (write: (writer: CheckedLinesWriter) => void) => {
     try {
-      cache?.add(line);
+      if (cache) write(cache);
     } catch (error) {
       cacheError = error;
       cache?.abort();
@@ -165,7 +165,7 @@ export function loadCorpus(dir: string, options: LoadCorpusOptions = {}): Loaded
   /** Files up to the next parsed one come from the cache. */
   const acceptUnchanged = () => {
     for (let cached = unchanged[position]; cached; cached = unchanged[position]) {
-      keepLine(cached.line);
+      keep((writer) => writer.add(cached.line));
       accept(position++, cachedOutcome(cached), null);
     }
   };
@@ -173,11 +173,26 @@ export function loadCorpus(dir: string, options: LoadCorpusOptions = {}): Loaded
     const batchIndex = batches.length;
     if (extension) batches.push({ thread: batch.thread, payload: batch.payload });
     let okIndex = 0;
+    // The batch's cache lines go out in runs, between the lines of unchanged files in between.
+    let written = 0;
+    const writeLines = (until: number) => {
+      const lines = batch.cacheLines;
+      if (lines && until > written) {
+        const from = written ? lines.ends[written - 1]! : 0;
+        keep((writer) =>
+          writer.addBytes(lines.bytes.subarray(from, lines.ends[until - 1]!), until - written),
+        );
+      }
+      written = until;
+    };
     batch.outcomes.forEach((outcome, i) => {
-      acceptUnchanged();
-      if (cache) keepLine(batch.lines[i]!);
+      if (unchanged[position]) {
+        writeLines(i);
+        acceptUnchanged();
+      }
       accept(position++, outcome, extension && outcome.ok ? { batch: batchIndex, index: okIndex++ } : null);
     });
+    writeLines(batch.outcomes.length);
   };
 
   const parseOptions = { maxFileBytes, keepRelated, cacheLines: cache !== null };

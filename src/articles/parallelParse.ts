@@ -42,12 +42,31 @@ export interface ParseExtensionSpec {
   create(): ParseExtension;
 }
 
+/**
+ * A batch's parse-cache lines as bytes, moved between threads without a copy: file i's line (with
+ * its line break) is bytes[ends[i - 1] ?? 0, ends[i]). The lines are ASCII, so one byte a character.
+ */
+export interface CacheLines {
+  bytes: Uint8Array;
+  ends: Uint32Array;
+}
+
+function packLines(lines: readonly string[]): CacheLines {
+  const ends = new Uint32Array(lines.length);
+  let at = 0;
+  lines.forEach((line, i) => (ends[i] = at += line.length + 1));
+  // Its own memory (never a slice of Buffer's shared pool), so it can be moved to another thread.
+  const bytes = Buffer.allocUnsafeSlow(at);
+  bytes.write(lines.length ? `${lines.join('\n')}\n` : '', 'latin1');
+  return { bytes, ends };
+}
+
 export interface ParsedBatch {
   /** Index of the batch's first file in the list given. */
   start: number;
   outcomes: ParseOutcome[];
-  /** Parse-cache lines, one per file (empty when not asked for). */
-  lines: string[];
+  /** Parse-cache lines, one per file (null when not asked for). */
+  cacheLines: CacheLines | null;
   /** The thread that parsed it: 0 is this one. The extension's payload covers its ok outcomes in order. */
   thread: number;
   payload?: unknown;
@@ -129,9 +148,10 @@ export function parseBatch(
     if (outcome.ok) extension?.add(outcome.article);
   }
   const taken = extension?.take();
+  const cacheLines = options.cacheLines ? packLines(lines) : null;
   return {
-    batch: { start, outcomes, lines, thread, payload: taken?.payload },
-    transfer: taken?.transfer ?? [],
+    batch: { start, outcomes, cacheLines, thread, payload: taken?.payload },
+    transfer: [...(cacheLines ? [cacheLines.bytes.buffer as ArrayBuffer] : []), ...(taken?.transfer ?? [])],
   };
 }
 
