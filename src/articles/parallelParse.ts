@@ -57,7 +57,11 @@ function packLines(lines: readonly string[]): CacheLines {
   lines.forEach((line, i) => (ends[i] = at += line.length + 1));
   // Its own memory (never a slice of Buffer's shared pool), so it can be moved to another thread.
   const bytes = Buffer.allocUnsafeSlow(at);
-  bytes.write(lines.length ? `${lines.join('\n')}\n` : '', 'latin1');
+  lines.forEach((line, i) => {
+    const end = ends[i]!;
+    bytes.write(line, end - line.length - 1, 'latin1');
+    bytes[end - 1] = 0x0a;
+  });
   return { bytes, ends };
 }
 
