@@ -109,7 +109,7 @@ describe('local mode (no DISCORD_TOKEN)', () => {
     expect(start(['--json'], 'search self-driving\n').status).toBe(0);
     expect(start(['--json'], 'search self-driving\nsearch zzyzx\n').status).toBe(1);
     expect(start(['--json'], 'search self-driving\ntrending --date 2020-01-01\n').status).toBe(2);
-  });
+  }, 60_000);
 
   it('GIVEN a narrow terminal THEN text wraps at spaces and a URL is never cut', () => {
     const run = spawnSync(
