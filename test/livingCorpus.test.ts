@@ -75,7 +75,7 @@ afterEach(async () => {
 
 async function watched(
   files: Record<string, FixtureArticle | string> = ARTICLES,
-  { watch = true } = {},
+  { watch = true, compactAfter }: { watch?: boolean; compactAfter?: number } = {},
 ): Promise<Watched> {
   const dir = writeCorpus(
     Object.fromEntries(
@@ -97,6 +97,7 @@ async function watched(
     reloadSignal: false,
     quietMs: 150,
     logger: pino({ level: 'silent' }),
+    ...(compactAfter !== undefined && { compactAfter }),
     onReload: (report) => reports.push(report),
   });
   running.push(live);
@@ -227,7 +228,10 @@ describe('a watched corpus', () => {
   });
 
   it('GIVEN a burst of 40 files THEN it is one reload; hidden files, READMEs and temp files cause none', async () => {
-    const w = await watched();
+    const w = await watched({ ...ARTICLES, 'burst/keep.md': PHOTONIC });
+    w.remove('burst/keep.md'); // the folder stays, watched, as a `git pull` finds its folders
+    expect(await w.reloadAfter(0)).toMatchObject({ removed: 1, articles: 4 });
+    w.reports.length = 0;
     w.write('.hidden.md', PHOTONIC);
     w.write('README.md', '# About this corpus');
     w.write('photonic.md~', articleFile(PHOTONIC));
@@ -244,6 +248,16 @@ describe('a watched corpus', () => {
     w.remove('burst');
     expect(await w.reloadAfter(1)).toMatchObject({ removed: 40, articles: 4 });
     expect(w.ref.current.topic('Burst').notices).toEqual([{ kind: 'unknown-topic', name: 'Burst' }]);
+  });
+
+  it('GIVEN a new folder filled right after it is made THEN every file in it is found', async () => {
+    const w = await watched();
+    for (let i = 0; i < 30; i++)
+      w.write(`new/deeper/item-${i}.md`, { title: `New folder item ${i}`, topics: ['Fresh'] });
+    await eventually(() => w.ref.current.topic('Fresh').total === 30, 'all 30 files', WAIT_MS);
+    w.write('new/deeper/late.md', { title: 'Written after the folder was watched', topics: ['Fresh'] });
+    await eventually(() => w.ref.current.topic('Fresh').total === 31, 'the late file', WAIT_MS);
+    expect(w.reports.reduce((sum, report) => sum + report.added, 0)).toBe(31);
   });
 
   it('GIVEN two files with one URL THEN deleting the first keeps the article from the second', async () => {
@@ -315,6 +329,49 @@ describe('a watched corpus', () => {
       titles(scratch.trending('month', { now: NOW }).results),
     );
     expect(live.suggest('qu', { kind: 'article' })).toEqual(scratch.suggest('qu', { kind: 'article' }));
+  });
+});
+
+describe('fresh slots', () => {
+  it('GIVEN articles changed again and again THEN the dead slots are renumbered away and the answers stay right', async () => {
+    const w = await watched(ARTICLES, { compactAfter: 4 });
+    const names = ['one', 'two', 'three'];
+    for (let round = 0; round < 4; round++) {
+      for (const name of names)
+        w.write(`${name}.md`, {
+          title: `Changing story ${name} round${round}`,
+          webUrl: `https://example.com/changing/${name}`,
+          topics: ['Changing'],
+          heat: 50 + round,
+        });
+      await eventually(
+        () => searchTitles(w.ref.current, `round${round}`).length === 3,
+        `round ${round}`,
+        WAIT_MS,
+      );
+      expect(w.ref.current.size).toBe(7);
+    }
+    w.remove('cars.md');
+    await eventually(() => w.ref.current.size === 6, 'the deletion', WAIT_MS);
+    const live = w.ref.current;
+    const scratch = loadLibrary({ articlesDir: w.dir, dataDir: null }).library;
+    for (const query of ['changing story', 'round3', 'round2', 'learn'])
+      expect(searchTitles(live, query).sort(), query).toEqual(searchTitles(scratch, query).sort());
+    expect(live.topics()).toEqual(scratch.topics());
+    expect(live.topic('Changing').total).toBe(3);
+    expect(
+      live
+        .articles()
+        .map((article) => article.title)
+        .sort(),
+    ).toEqual(
+      scratch
+        .articles()
+        .map((article) => article.title)
+        .sort(),
+    );
+    // 12 versions went through 3 slots' worth of articles: the doc numbers were reused, not 12 used up.
+    expect(live.catalog.docCount).toBeLessThan(4 + 12);
   });
 });
 

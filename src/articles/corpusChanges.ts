@@ -148,6 +148,8 @@ export class CorpusState {
       for (const relPath of this.files.keys())
         if ((prefix === '' || relPath.startsWith(prefix)) && !still.has(relPath)) gone.add(relPath);
     };
+    // The corpus folder itself among the paths: look at everything once.
+    if (paths?.some((raw) => ['', '.', './'].includes(raw))) paths = null;
     if (paths === null) {
       const listing = listArticleFiles(this.dir);
       listing.forEach(consider);

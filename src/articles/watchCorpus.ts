@@ -62,7 +62,11 @@ export class CorpusWatcher {
     return [...this.watchers.keys()];
   }
 
-  /** Starts watching `folders` (relative to the corpus folder); already watched ones are kept. */
+  /**
+   * Starts watching `folders` (relative to the corpus folder); already watched ones are kept. Each new
+   * watch is followed by one more look at its folder: whatever was written there between the folder
+   * being listed and the watch starting raised no event.
+   */
   add(folders: readonly string[]): void {
     for (const folder of folders) {
       if (this.closed || this.watchers.has(folder)) continue;
@@ -80,6 +84,7 @@ export class CorpusWatcher {
           this.onEvent(folder, null);
         });
         this.watchers.set(folder, watcher);
+        this.onEvent(folder, null);
       } catch (error) {
         this.options.onError?.(folder, error as Error);
       }

@@ -25,8 +25,8 @@ export interface LibraryOptions {
 
 export interface TopicEntry {
   name: string;
-  /** Live docs in the topic. */
-  docs: number[];
+  /** Live docs in the topic, ascending. */
+  docs: Int32Array;
 }
 
 /** Article id → doc. */
@@ -41,7 +41,9 @@ export interface DocLookup {
  * docs whose articles left or changed since are `removed` (tombstones): never live, never looked up.
  */
 export interface Catalog {
+  /** Article per doc, docs `0 .. docCount-1` (a reloaded library shares a longer list with later ones). */
   readonly list: readonly Article[];
+  readonly docCount: number;
   readonly segments: readonly Segment[];
   /** Articles in the library: `list` less the removed docs. */
   readonly size: number;
@@ -59,7 +61,7 @@ export interface Catalog {
   readonly storyCount: number;
   readonly maxHeat: number;
   /** Live docs with a date, oldest first: time windows are binary searches. */
-  readonly dated: readonly number[];
+  readonly dated: Int32Array;
   readonly topicIndex: ReadonlyMap<string, TopicEntry>;
   readonly vocabulary: Vocabulary;
   readonly scorer: Scorer;
@@ -96,14 +98,14 @@ export function numberStories(stories: readonly string[]): {
 }
 
 function buildTopicIndex(articles: readonly Article[]): Map<string, TopicEntry> {
-  const topicIndex = new Map<string, TopicEntry>();
+  const topicDocs = new Map<string, { name: string; docs: number[] }>();
   const spellings = new Map<string, Map<string, number>>();
   articles.forEach((article, doc) => {
     if (!article.published) return;
     article.topicKeys.forEach((key, i) => {
       const form = article.topics[i] ?? key;
-      let entry = topicIndex.get(key);
-      if (!entry) topicIndex.set(key, (entry = { name: form, docs: [] }));
+      let entry = topicDocs.get(key);
+      if (!entry) topicDocs.set(key, (entry = { name: form, docs: [] }));
       entry.docs.push(doc);
       const forms = spellings.get(key) ?? new Map<string, number>();
       forms.set(form, (forms.get(form) ?? 0) + 1);
@@ -111,9 +113,10 @@ function buildTopicIndex(articles: readonly Article[]): Map<string, TopicEntry> 
     });
   });
   // The display name of a topic is its most common spelling in the corpus.
-  for (const [key, forms] of spellings) {
-    const best = [...forms].sort((a, b) => b[1] - a[1])[0];
-    if (best) topicIndex.get(key)!.name = best[0];
+  const topicIndex = new Map<string, TopicEntry>();
+  for (const [key, { name, docs }] of topicDocs) {
+    const best = [...spellings.get(key)!].sort((a, b) => b[1] - a[1])[0];
+    topicIndex.set(key, { name: best?.[0] ?? name, docs: Int32Array.from(docs) });
   }
   return topicIndex;
 }
@@ -140,6 +143,7 @@ export function buildCatalog(articles: Article[], options: LibraryOptions = {}):
   const popular = popularDocs(articles, live, null);
   const catalog: Catalog = {
     list: articles,
+    docCount: articles.length,
     segments,
     size: articles.length,
     removed: null,
@@ -151,7 +155,7 @@ export function buildCatalog(articles: Article[], options: LibraryOptions = {}):
     storyNumbers: numbers,
     storyCount: ids.size,
     maxHeat,
-    dated,
+    dated: Int32Array.from(dated),
     topicIndex,
     vocabulary: new Vocabulary(segments),
     scorer: new Scorer(segments, articles.length),
@@ -167,21 +171,38 @@ export function buildCatalog(articles: Article[], options: LibraryOptions = {}):
   return catalog;
 }
 
-/** The prefix table with articles in place of doc numbers, as the suggestion index reads it. */
-export function prefixArticles(list: readonly Article[], table: PrefixTable): Map<string, Article[]> {
-  return new Map(table.map(([prefix, docs]) => [prefix, docs.map((doc) => list[doc]!)]));
+/**
+ * The prefix table with articles in place of doc numbers, as the suggestion index reads it. A row whose
+ * doc array was seen before (a reload keeps the rows it did not change) reuses its articles.
+ */
+export function prefixArticles(
+  list: readonly Article[],
+  table: PrefixTable,
+  seen?: WeakMap<readonly number[], Article[]>,
+): Map<string, Article[]> {
+  return new Map(
+    table.map(([prefix, docs]) => {
+      let articles = seen?.get(docs);
+      if (!articles) {
+        articles = docs.map((doc) => list[doc]!);
+        seen?.set(docs, articles);
+      }
+      return [prefix, articles];
+    }),
+  );
 }
 
-/** The most popular live docs among `list` (docs marked in `removed` left out), best first. */
+/** The `count` most popular live docs among `docs` (those marked in `removed` left out), best first. */
 export function popularDocs(
   list: readonly Article[],
   live: Uint8Array,
   removed: Uint8Array | null,
   docs: Iterable<number> = list.keys(),
+  count = POPULAR_SIZE,
 ): number[] {
   const candidates: number[] = [];
   for (const doc of docs) if (live[doc] && !removed?.[doc]) candidates.push(doc);
-  return topK(candidates, POPULAR_SIZE, (doc) => list[doc]!.heat ?? 0);
+  return topK(candidates, count, (doc) => list[doc]!.heat ?? 0);
 }
 
 /** Live dated docs published in [since, until). */
@@ -198,7 +219,7 @@ export function docsInWindow(catalog: Catalog, since: number, until: number): nu
     }
     return lo;
   };
-  return dated.slice(lowerBound(since), lowerBound(until));
+  return Array.from(dated.subarray(lowerBound(since), lowerBound(until)));
 }
 
 /** A topic by key or name, and whether the name was exact; failing that, the best topic whose words start with what was typed. */

@@ -52,8 +52,11 @@ export class Library {
   }
 
   articles(): readonly Article[] {
-    const { list, removed } = this.catalog;
-    return removed ? list.filter((_, doc) => !removed[doc]) : list;
+    const { list, removed, docCount } = this.catalog;
+    if (!removed && list.length === docCount) return list;
+    const present: Article[] = [];
+    for (let doc = 0; doc < docCount; doc++) if (!removed?.[doc]) present.push(list[doc]!);
+    return present;
   }
 
   /** Articles that may be recommended (the rest say `published: false`). */

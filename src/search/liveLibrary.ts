@@ -7,7 +7,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { onReloadSignal } from '../ops/reloadSignal.ts';
 import { Library } from './library.ts';
-import { LiveCatalogBuilder, type FreshSegment } from './liveCatalog.ts';
+import { LiveCatalogBuilder } from './liveCatalog.ts';
 import {
   indexFromWire,
   type FromWorker,
@@ -27,6 +27,8 @@ export interface ReloadReport extends ReloadCounts {
   ms: number;
   /** Articles in the library after it. */
   articles: number;
+  /** The longest task it ran on the main thread (the swap, or reading one slice of articles), in ms. */
+  mainThreadMs: number;
   /** A full rescan (SIGHUP) rather than the watched paths or the catch-up after start. */
   full: boolean;
   /** Files rejected (and warnings) this time, each with its path and reason. */
@@ -56,6 +58,11 @@ export interface WatchLibraryOptions {
    * `loadedSince`.
    */
   startDelayMs?: number;
+  /**
+   * Fresh slots (see liveCatalog.ts) are renumbered once this many are dead and they outnumber the live
+   * ones (default 1,000): bounds the doc numbers a long run of changes uses up.
+   */
+  compactAfter?: number;
 }
 
 export interface LiveLibrary {
@@ -74,6 +81,7 @@ const BASE_TERMS_PER_SLICE = 20_000;
 const PROBLEMS_LOGGED = 20;
 const MAX_WORKER_RESTARTS = 3;
 const DEFAULT_START_DELAY_MS = 500;
+const DEFAULT_COMPACT_AFTER = 1_000;
 
 interface Waiter {
   resolve: (report: ReloadReport) => void;
@@ -87,6 +95,8 @@ interface Batch {
   started: number;
   waiters: Waiter[];
   incoming: Map<string, Article>;
+  /** The longest main-thread task this batch has cost so far (ms). */
+  longestTask: number;
 }
 
 const nextTask = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -118,10 +128,9 @@ class LibraryReloader implements LiveLibrary {
   private readonly pendingPaths = new Set<string>();
   private pendingFull = false;
   private pendingWaiters: Waiter[] = [];
-  /** The fresh segment in use, and its articles by id (a reload sends only those that changed). */
-  private fresh: FreshSegment | null = null;
-  private freshById = new Map<string, Article>();
   private markReady!: () => void;
+  /** Batches are swapped in one after the other, even when a restarted worker answers during one. */
+  private applying: Promise<unknown> = Promise.resolve();
   private readonly startTimer: NodeJS.Timeout;
 
   constructor(private readonly options: WatchLibraryOptions) {
@@ -129,6 +138,8 @@ class LibraryReloader implements LiveLibrary {
     this.articlesDir = path.resolve(config.ARTICLES_DIR);
     this.baseLibrary = options.library.current;
     this.builder = new LiveCatalogBuilder(this.baseLibrary.catalog, this.articlesDir);
+    // Its copy of the base's tables, in slices, while the worker starts.
+    void this.builder.ready(nextTask);
     this.since = options.loadedSince ?? performance.timeOrigin;
     this.ready = new Promise((resolve) => (this.markReady = resolve));
     if (config.WATCH_ARTICLES) {
@@ -179,6 +190,7 @@ class LibraryReloader implements LiveLibrary {
       articlesDir: this.articlesDir,
       maxFileBytes: this.options.config.MAX_ARTICLE_BYTES,
       exclude: [path.resolve(this.options.config.DATA_DIR)],
+      compactAfter: this.options.compactAfter ?? DEFAULT_COMPACT_AFTER,
     };
     const worker = startWorker(workerEntry('reloadWorker', import.meta.url), settings);
     this.worker = worker;
@@ -186,7 +198,14 @@ class LibraryReloader implements LiveLibrary {
     worker.on('error', (error) => this.onWorkerGone(worker, error));
     worker.on('exit', (code) => this.onWorkerGone(worker, new Error(`exit code ${code}`)));
     // The first batch is the take-over: the worker reads what changed since the load.
-    this.inFlight = { number: 0, full: false, started: performance.now(), waiters: [], incoming: new Map() };
+    this.inFlight = {
+      number: 0,
+      full: false,
+      started: performance.now(),
+      waiters: [],
+      incoming: new Map(),
+      longestTask: 0,
+    };
     void this.sendBase(worker);
   }
 
@@ -214,7 +233,7 @@ class LibraryReloader implements LiveLibrary {
       post({ type: 'base-terms', terms: terms.join('\n'), df }, [df.buffer]);
       await nextTask();
     }
-    post({ type: 'adopt', baseDocCount: list.length, since: this.since });
+    post({ type: 'adopt', baseDocCount: list.length, since: this.since, restart: this.restarts > 0 });
   }
 
   private onWorkerGone(worker: Worker, error: Error): void {
@@ -230,9 +249,8 @@ class LibraryReloader implements LiveLibrary {
     }
     this.restarts++;
     this.warn({ err: error }, 'the reload worker stopped; starting it again');
-    // A new worker takes over from the base again: its first batch brings every change since the load.
-    this.fresh = null;
-    this.freshById = new Map();
+    // A new worker takes over from the base again: its first batch brings every change since the load,
+    // in slots of its own (the builder starts its fresh docs again).
     this.startWorker();
   }
 
@@ -263,6 +281,7 @@ class LibraryReloader implements LiveLibrary {
       started: performance.now(),
       waiters: this.pendingWaiters,
       incoming: new Map(),
+      longestTask: 0,
     };
     this.pendingWaiters = [];
     this.worker.postMessage({ type: 'changes', batch: number, paths } satisfies ToWorker);
@@ -272,11 +291,13 @@ class LibraryReloader implements LiveLibrary {
     const batch = this.inFlight;
     if (!batch || message.batch !== batch.number) return;
     if (message.type === 'articles') {
+      const started = performance.now();
       for (const article of JSON.parse(message.json) as Article[]) batch.incoming.set(article.id, article);
+      batch.longestTask = Math.max(batch.longestTask, performance.now() - started);
       return;
     }
-    this.inFlight = null;
     if (message.type === 'failed') {
+      this.inFlight = null;
       const report = this.report(
         batch,
         { added: 0, changed: 0, removed: 0, rejected: 0 },
@@ -289,46 +310,74 @@ class LibraryReloader implements LiveLibrary {
       );
       this.options.onReload?.(report);
       for (const waiter of batch.waiters) waiter.reject(new Error(message.message));
-    } else {
-      let report: ReloadReport;
-      try {
-        report = this.apply(batch, message);
-      } catch (error) {
-        report = this.report(batch, message.counts, message.problems, String(error));
-        this.error({ err: error }, 'library reload failed; the library is unchanged');
-      }
-      this.options.onReload?.(report);
-      for (const waiter of batch.waiters) waiter.resolve(report);
-      if (batch.number === 0) {
-        this.watcher?.add(message.folders.added);
-        this.markReady();
-      }
+      this.dispatch();
+      return;
+    }
+    void this.finish(batch, message);
+  }
+
+  /** Swaps in the batch's library, then reports it and sends the next batch. */
+  private async finish(batch: Batch, message: Extract<FromWorker, { type: 'reloaded' }>): Promise<void> {
+    let report: ReloadReport;
+    const applied = this.applying.then(() => this.apply(batch, message));
+    this.applying = applied.catch(() => undefined);
+    try {
+      report = await applied;
+    } catch (error) {
+      report = this.report(batch, message.counts, message.problems, String(error));
+      this.error({ err: error }, 'library reload failed; the library is unchanged');
+    }
+    if (this.inFlight === batch) this.inFlight = null;
+    this.options.onReload?.(report);
+    for (const waiter of batch.waiters) waiter.resolve(report);
+    if (batch.number === 0) {
+      this.watcher?.add(message.folders.added);
+      this.markReady();
     }
     this.dispatch();
   }
 
-  private apply(batch: Batch, message: Extract<FromWorker, { type: 'reloaded' }>): ReloadReport {
-    this.builder.tombstone(message.tombstones);
-    if (message.fresh === 'none') {
-      this.fresh = null;
-      this.freshById = new Map();
-    } else if (message.fresh) {
-      const wire = message.fresh;
-      const articles = wire.ids.map((id) => batch.incoming.get(id) ?? this.freshById.get(id)!);
-      this.fresh = {
-        articles,
-        index: indexFromWire(wire),
-        stories: wire.stories,
-        prefixTable: wire.prefixTable,
-      };
-      this.freshById = new Map(articles.map((article) => [article.id, article]));
+  /**
+   * The next generation, built from the batch. A big batch is prepared over several short tasks (the
+   * terms split, the articles appended), then swapped in with one assignment in one short task.
+   */
+  private async apply(
+    batch: Batch,
+    message: Extract<FromWorker, { type: 'reloaded' }>,
+  ): Promise<ReloadReport> {
+    const fresh = message.fresh;
+    let task = performance.now();
+    const pause = async () => {
+      batch.longestTask = Math.max(batch.longestTask, performance.now() - task);
+      await nextTask();
+      task = performance.now();
+    };
+    if (message.tombstones.length || fresh) {
+      // A slot's article came in this batch's `articles` messages, or (after a compaction) earlier.
+      const articleOf = (id: string) => batch.incoming.get(id) ?? this.builder.freshArticle(id)!;
+      const segment = fresh?.index
+        ? { index: await indexFromWire(fresh.index, pause), prefixTable: fresh.prefixTable }
+        : null;
+      const catalog = await this.builder.apply(
+        {
+          tombstones: message.tombstones,
+          deadSlots: fresh?.deadSlots ?? [],
+          appended: (fresh?.appended ?? []).map((id, i) => ({
+            article: articleOf(id),
+            story: fresh!.appendedStories[i]!,
+          })),
+          compacted: fresh?.compacted ?? false,
+          ...(fresh && { segment }),
+        },
+        pause,
+      );
+      this.options.library.replace(Library.fromCatalog(catalog));
     }
-    const changed = message.tombstones.length > 0 || message.fresh !== null;
-    if (changed) this.options.library.replace(Library.fromCatalog(this.builder.build(this.fresh)));
     if (batch.number > 0) {
       this.watcher?.add(message.folders.added);
       this.watcher?.remove(message.folders.removed);
     }
+    batch.longestTask = Math.max(batch.longestTask, performance.now() - task);
     const report = this.report(batch, message.counts, message.problems);
     this.log(report);
     return report;
@@ -344,6 +393,7 @@ class LibraryReloader implements LiveLibrary {
       ...counts,
       ms: Math.round(performance.now() - batch.started),
       articles: this.options.library.current.size,
+      mainThreadMs: Math.round(batch.longestTask * 10) / 10,
       full: batch.full,
       problems,
       ...(error !== undefined && { error }),

@@ -18,7 +18,7 @@ export function clampOffset(offset: number | undefined): number {
 /** Docs `offset .. offset+limit` of `docs` ranked by `rank`, keeping only each story's best. */
 export function pageOfStories(
   catalog: Catalog,
-  docs: readonly number[],
+  docs: Iterable<number>,
   offset: number,
   limit: number,
   rank: (doc: number) => number,
@@ -43,7 +43,7 @@ export function pageOfStories(
  * How many distinct stories `docs` hold: what a pager that shows one result per story can page through.
  * One pass over small story numbers with a reused stamp array, so it costs no allocation per query.
  */
-export function countStories(catalog: Catalog, docs: readonly number[]): number {
+export function countStories(catalog: Catalog, docs: Iterable<number>): number {
   const stamp = stampsFor(catalog);
   const generation = nextGeneration(stamp);
   let count = 0;

@@ -48,7 +48,7 @@ export function relatedTo(
   }
   const similar = findSimilar(
     catalog.segments,
-    catalog.list.length,
+    catalog.docCount,
     doc,
     (candidate) =>
       live[candidate] === 1 && !seenStories.has(stories[candidate]!) && !seenIds.has(list[candidate]!.id),

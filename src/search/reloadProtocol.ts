@@ -13,6 +13,8 @@ export interface WorkerSettings {
   maxFileBytes: number;
   /** Absolute folders inside the corpus that are not corpus (DATA_DIR). */
   exclude: string[];
+  /** Fresh slots are renumbered once this many are dead (and they outnumber the live ones). */
+  compactAfter: number;
 }
 
 export type ToWorker =
@@ -20,8 +22,11 @@ export type ToWorker =
   | { type: 'base-articles'; ids: string; paths: string }
   /** A slice of the base index's terms (`\n`-joined) with their document frequencies. */
   | { type: 'base-terms'; terms: string; df: Uint32Array }
-  /** The base is complete: take over the corpus; files modified at or after `since` are read again. */
-  | { type: 'adopt'; baseDocCount: number; since: number }
+  /**
+   * The base is complete: take over the corpus; files modified at or after `since` are read again.
+   * `restart`: an earlier worker stopped; the first answer renumbers the slots from 0.
+   */
+  | { type: 'adopt'; baseDocCount: number; since: number; restart: boolean }
   /** Look again at these paths (relative), or at everything (null). */
   | { type: 'changes'; batch: number; paths: string[] | null };
 
@@ -42,21 +47,25 @@ export type FromWorker =
       problems: CorpusProblem[];
       /** Ids whose base version is gone: removed, or replaced by a fresh one. */
       tombstones: string[];
-      /** The fresh segment now; `none` when no article is fresh any more; null when it did not change. */
-      fresh: FreshSegmentWire | 'none' | null;
+      /** How the fresh slots changed, or null when they did not. */
+      fresh: FreshSlotsWire | null;
       folders: { added: string[]; removed: string[] };
       articleCount: number;
     }
   | { type: 'failed'; batch: number; message: string };
 
-/** A fresh segment as it crosses threads. */
-export interface FreshSegmentWire {
-  /** Article ids in index order (the articles themselves came in `articles` messages, now or earlier). */
-  ids: string[];
-  terms: string;
-  termWords: string;
-  arrays: Pick<TextIndexData, IndexArrayKey>;
-  stories: string[];
+/**
+ * The fresh slots' change as it crosses threads (see GenerationChange in liveCatalog.ts). The articles
+ * themselves came in `articles` messages, in this batch or an earlier one.
+ */
+export interface FreshSlotsWire {
+  deadSlots: number[];
+  /** Ids of the articles in the new slots, in slot order, and their story ids. */
+  appended: string[];
+  appendedStories: string[];
+  compacted: boolean;
+  /** The segment over every slot; null when there is no slot. */
+  index: IndexWire | null;
   prefixTable: PrefixTable;
 }
 
@@ -71,30 +80,49 @@ const INDEX_ARRAYS = [
 ] as const;
 type IndexArrayKey = (typeof INDEX_ARRAYS)[number];
 
-/** Articles go over in slices this size: each message is a short task on the main thread. */
-export const ARTICLES_PER_MESSAGE = 200;
-
-export function indexToWire(index: TextIndexData): {
+export interface IndexWire {
+  docCount: number;
   terms: string;
   termWords: string;
-  arrays: FreshSegmentWire['arrays'];
-  transfer: ArrayBuffer[];
-} {
-  const arrays = Object.fromEntries(
-    INDEX_ARRAYS.map((key) => [key, index[key]]),
-  ) as FreshSegmentWire['arrays'];
-  const transfer = [...new Set(INDEX_ARRAYS.map((key) => index[key].buffer as ArrayBuffer))];
-  return { terms: index.terms.join('\n'), termWords: index.termWords.join('\n'), arrays, transfer };
+  arrays: Pick<TextIndexData, IndexArrayKey>;
 }
 
-export function indexFromWire(wire: FreshSegmentWire): TextIndexData {
-  const split = (text: string) => (text ? text.split('\n') : []);
+/** Articles go over in slices this size: each message is a short task on the main thread. */
+export const ARTICLES_PER_MESSAGE = 50;
+
+export function indexToWire(index: TextIndexData): { wire: IndexWire; transfer: ArrayBuffer[] } {
+  const arrays = Object.fromEntries(INDEX_ARRAYS.map((key) => [key, index[key]])) as IndexWire['arrays'];
+  const transfer = [...new Set(INDEX_ARRAYS.map((key) => index[key].buffer as ArrayBuffer))];
   return {
-    docCount: wire.ids.length,
-    terms: split(wire.terms),
-    termWords: split(wire.termWords),
-    ...wire.arrays,
+    wire: {
+      docCount: index.docCount,
+      terms: index.terms.join('\n'),
+      termWords: index.termWords.join('\n'),
+      arrays,
+    },
+    transfer,
   };
+}
+
+/** Lines split per task: a big segment's 60k terms are split over a few short tasks, not one long one. */
+const LINES_PER_SLICE = 20_000;
+
+export async function indexFromWire(wire: IndexWire, pause?: () => Promise<void>): Promise<TextIndexData> {
+  const split = async (text: string): Promise<string[]> => {
+    const lines: string[] = [];
+    if (!text) return lines;
+    let from = 0;
+    for (;;) {
+      const end = text.indexOf('\n', from);
+      lines.push(end < 0 ? text.slice(from) : text.slice(from, end));
+      if (end < 0) return lines;
+      from = end + 1;
+      if (pause && lines.length % LINES_PER_SLICE === 0) await pause();
+    }
+  };
+  const terms = await split(wire.terms);
+  const termWords = await split(wire.termWords);
+  return { docCount: wire.docCount, terms, termWords, ...wire.arrays };
 }
 
 /** An article as it crosses: no body (only the index reads it, and the index is built already). */

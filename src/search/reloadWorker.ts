@@ -6,6 +6,7 @@ import {
   ARTICLES_PER_MESSAGE,
   articleForWire,
   indexToWire,
+  type FreshSlotsWire,
   type FromWorker,
   type ToWorker,
   type WorkerSettings,
@@ -26,40 +27,92 @@ const baseIds: string[] = [];
 const basePaths: string[] = [];
 const baseDf = new Map<string, number>();
 let base: BaseStatistics | null = null;
-/** Articles added or changed since the base, in fresh-segment order (oldest change first). */
-const fresh = new Map<string, Article>();
+/**
+ * The fresh slots: the fresh segment's docs, oldest change first. A changed article's old slot dies (an
+ * empty doc in the index) and its new version takes a new slot, so slots keep their numbers on the main
+ * thread; once dead slots outnumber the live ones (and number at least `compactAfter`), they are renumbered.
+ */
+const slots: Array<Article | null> = [];
+const slotOf = new Map<string, number>();
+let deadCount = 0;
+const EMPTY: Article = {
+  id: '',
+  title: '',
+  excerpt: '',
+  body: '',
+  webUrl: '',
+  publishedAt: null,
+  provider: { name: '', domain: '' },
+  topics: [],
+  topicKeys: [],
+  images: [],
+  quality: null,
+  heat: null,
+  published: false,
+  type: '',
+  related: [],
+  relatedCount: 0,
+  path: '',
+};
 
 const post = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
-function answer(batch: number, changes: CorpusChanges): void {
-  let freshChanged = false;
-  for (const id of changes.removed) freshChanged = fresh.delete(id) || freshChanged;
+function kill(id: string, deadSlots: number[]): void {
+  const slot = slotOf.get(id);
+  if (slot === undefined) return;
+  slots[slot] = null;
+  slotOf.delete(id);
+  deadSlots.push(slot);
+  deadCount++;
+}
+
+function answer(batch: number, changes: CorpusChanges, renumber = false): void {
+  const deadSlots: number[] = [];
+  let appended: Article[] = [];
+  for (const id of changes.removed) kill(id, deadSlots);
   for (const article of changes.upserted) {
-    fresh.delete(article.id);
-    fresh.set(article.id, article);
-    freshChanged = true;
+    kill(article.id, deadSlots);
+    slotOf.set(article.id, slots.length);
+    slots.push(article);
+    appended.push(article);
+  }
+  let compacted = false;
+  if (renumber || (deadCount >= settings.compactAfter && deadCount > slots.length - deadCount)) {
+    const live = slots.filter((article): article is Article => article !== null);
+    slots.length = 0;
+    slotOf.clear();
+    for (const article of live) {
+      slotOf.set(article.id, slots.length);
+      slots.push(article);
+    }
+    deadCount = 0;
+    compacted = true;
+    appended = live;
   }
   for (let i = 0; i < changes.upserted.length; i += ARTICLES_PER_MESSAGE) {
     const slice = changes.upserted.slice(i, i + ARTICLES_PER_MESSAGE).map(articleForWire);
     post({ type: 'articles', batch, json: JSON.stringify(slice) });
   }
-  let wire: Extract<FromWorker, { type: 'reloaded' }>['fresh'] = null;
+  let fresh: FreshSlotsWire | null = null;
   let transfer: ArrayBuffer[] = [];
-  if (freshChanged && fresh.size) {
-    const articles = [...fresh.values()];
-    const built = buildFreshSegment(articles, base!);
-    const index = indexToWire(built.index);
-    transfer = index.transfer;
-    wire = {
-      ids: articles.map((article) => article.id),
-      terms: index.terms,
-      termWords: index.termWords,
-      arrays: index.arrays,
-      stories: built.stories,
-      prefixTable: built.prefixTable,
+  if (deadSlots.length || appended.length || compacted) {
+    const built = slots.length
+      ? buildFreshSegment(
+          slots.map((article) => article ?? EMPTY),
+          base!,
+        )
+      : null;
+    const index = built ? indexToWire(built.index) : null;
+    transfer = index?.transfer ?? [];
+    const first = slots.length - appended.length;
+    fresh = {
+      deadSlots: compacted ? [] : deadSlots,
+      appended: appended.map((article) => article.id),
+      appendedStories: appended.map((_, i) => built!.stories[first + i]!),
+      compacted,
+      index: index?.wire ?? null,
+      prefixTable: built?.prefixTable ?? [],
     };
-  } else if (freshChanged) {
-    wire = 'none';
   }
   post(
     {
@@ -73,7 +126,7 @@ function answer(batch: number, changes: CorpusChanges): void {
       },
       problems: [...changes.rejected, ...changes.warnings],
       tombstones: [...changes.removed, ...changes.upserted.map((article) => article.id)],
-      fresh: wire,
+      fresh,
       folders: changes.folders,
       articleCount: state.articleCount,
     },
@@ -103,7 +156,7 @@ port.on('message', (message: ToWorker) => {
           df: baseDf,
           averageLengths: averageFieldLengths(state.sample(SAMPLE_SIZE)),
         };
-        answer(0, changes);
+        answer(0, changes, message.restart);
         return;
       }
       case 'changes':

@@ -26,13 +26,20 @@ export class Scorer {
   private readonly masks: Uint32Array;
   private touched: Uint32Array;
 
+  /**
+   * `previous`: the scorer of the library this one replaces; its arrays are taken over when they are
+   * big enough (a query clears what it touched, so they are clean between queries, and queries never
+   * overlap: each runs to the end on this thread).
+   */
   constructor(
     private readonly segments: readonly Segment[],
     private readonly docCount: number,
+    previous?: Scorer,
   ) {
-    this.scores = new Float32Array(docCount);
-    this.masks = new Uint32Array(docCount);
-    this.touched = new Uint32Array(Math.min(docCount, 1024));
+    const reuse = previous && previous.scores.length >= docCount;
+    this.scores = reuse ? previous.scores : new Float32Array(docCount);
+    this.masks = reuse ? previous.masks : new Uint32Array(docCount);
+    this.touched = reuse ? previous.touched : new Uint32Array(Math.min(docCount, 1024));
   }
 
   plan(words: QueryWord[], vocabulary: Vocabulary, prefixLast: boolean): WordPlan[] {

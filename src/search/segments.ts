@@ -1,4 +1,4 @@
-import type { TextIndexData } from './textIndex.ts';
+import { compareText, type TextIndexData } from './textIndex.ts';
 
 /**
  * An index segment: one impact index over a run of docs. A library searches one segment (the corpus as
@@ -10,7 +10,38 @@ export interface Segment {
   readonly index: TextIndexData;
   readonly docBase: number;
   /** term → term id in this segment. */
-  readonly termIds: ReadonlyMap<string, number>;
+  readonly termIds: TermLookup;
+}
+
+export interface TermLookup {
+  get(term: string): number | undefined;
+  has(term: string): boolean;
+}
+
+/**
+ * Term ids found by binary search over the index's terms sorted by text: nothing to build, so a fresh
+ * segment arriving on the main thread costs no table of its terms (a map of 50k terms is tens of ms).
+ */
+class SortedTerms implements TermLookup {
+  constructor(private readonly index: TextIndexData) {}
+
+  get(term: string): number | undefined {
+    const { termsByText, terms } = this.index;
+    let lo = 0;
+    let hi = termsByText.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const order = compareText(terms[termsByText[mid]!]!, term);
+      if (order === 0) return termsByText[mid];
+      if (order < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return undefined;
+  }
+
+  has(term: string): boolean {
+    return this.get(term) !== undefined;
+  }
 }
 
 const termTables = new WeakMap<TextIndexData, Map<string, number>>();
@@ -26,8 +57,13 @@ export function termIdsOf(index: TextIndexData): Map<string, number> {
   return table;
 }
 
-export function makeSegment(index: TextIndexData, docBase: number): Segment {
-  return { index, docBase, termIds: termIdsOf(index) };
+/** A segment over `index`; `lookup: 'sorted'` for a small one that changes often (no term table). */
+export function makeSegment(
+  index: TextIndexData,
+  docBase: number,
+  lookup: 'table' | 'sorted' = 'table',
+): Segment {
+  return { index, docBase, termIds: lookup === 'table' ? termIdsOf(index) : new SortedTerms(index) };
 }
 
 /** The segment holding global doc `doc` (segments are few and ordered by docBase). */

@@ -64,7 +64,7 @@ export class SuggestionIndex {
   constructor(
     prefixTable: Map<string, Article[]>,
     popular: Article[],
-    topics: Array<[string, { name: string; docs: readonly number[] }]>,
+    topics: Array<[string, { name: string; docs: ArrayLike<number> }]>,
   ) {
     this.prefixTable = prefixTable;
     this.popular = popular;
