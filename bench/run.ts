@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --sizes 1000,10000,100000] [--seed 1] [--no-lunr] [--no-peers] [--no-feeds] [--no-store]
- *   [--no-startup]`
+ *   [--no-startup] [--no-reload]`
  *
  * For each corpus size: generate (or reuse) a synthetic corpus, then measure Broadsheet's engine and plain
  * lunr 2.3.9 (1k and 10k only; the field-note figures stand in at 100k), each measurement in a fresh child
@@ -378,6 +378,24 @@ async function main(): Promise<void> {
   if (!process.argv.includes('--no-store')) await runStoreBench();
   // Cold and warm start-up at 20k and 100k, best of 3, with peak RSS (bench/startup.ts); --no-startup skips it.
   if (!process.argv.includes('--no-startup')) await runStartupBench(seed);
+  // Reloads while serving at 20k and 100k (bench/reload.ts); --no-reload skips it.
+  if (!process.argv.includes('--no-reload')) await runReloadBench(seed);
+}
+
+/** bench/reload.ts in its own process (it starts one per corpus size), output passed through. */
+function runReloadBench(seed: number): Promise<void> {
+  const script = path.join(REPO_ROOT, 'bench', 'reload.ts');
+  return new Promise((resolve) => {
+    console.log('');
+    const child = spawn(process.execPath, ['--import', 'tsx', script, '--seed', String(seed)], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.on('exit', (code, signal) => {
+      if (code !== 0) console.log(`  ! reload: exit ${code ?? signal}`);
+      resolve();
+    });
+  });
 }
 
 /** bench/startup.ts in its own process (it starts one per measured start-up), output passed through. */
