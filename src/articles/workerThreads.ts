@@ -1,8 +1,8 @@
 import { Worker, type TransferListItem } from 'node:worker_threads';
 
 /**
- * The worker module `name` beside the module at `base` (its import.meta.url): `.ts` when running from
- * the sources (tsx, vitest), `.js` in the compiled build.
+ * The module `name` beside the module at `base` (its import.meta.url), for a worker to load: `.ts` when
+ * running from the sources (tsx, vitest), `.js` in the compiled build.
  */
 export function workerEntry(name: string, base: string): URL {
   return new URL(`./${name}${base.endsWith('.ts') ? '.ts' : '.js'}`, base);

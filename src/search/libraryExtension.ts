@@ -1,5 +1,6 @@
 import type { Article } from '../articles/article.ts';
 import type { ParseExtension, ParseExtensionSpec } from '../articles/parallelParse.ts';
+import { workerEntry } from '../articles/workerThreads.ts';
 import { splitWords } from './analyzer.ts';
 import type { LibraryDerived } from './catalog.ts';
 import { storyIdOf } from './stories.ts';
@@ -48,8 +49,7 @@ export function createParseExtension(): ParseExtension {
 }
 
 export const libraryExtension: ParseExtensionSpec = {
-  moduleUrl: new URL(`./libraryExtension${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url)
-    .href,
+  moduleUrl: workerEntry('libraryExtension', import.meta.url).href,
   create: createParseExtension,
 };
 

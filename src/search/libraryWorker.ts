@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { DEFAULT_MAX_FILE_BYTES, listArticleFiles } from '../articles/corpusFiles.ts';
-import { libraryKey } from './libraryKey.ts';
+import { cacheFiles, corpusCacheDir, libraryKey } from './libraryCaches.ts';
+import { peekSnapshot } from './librarySnapshot.ts';
 import type { LoadLibraryOptions } from './loadLibrary.ts';
 import type { TextIndexData } from './textIndex.ts';
 
@@ -39,7 +40,11 @@ async function firstLoad(): Promise<void> {
   const listMs = performance.now() - started;
   const answer = new Promise<{ build: boolean }>((resolve) => port.once('message', resolve));
   port.postMessage({ listed: { key } });
-  if (!(await answer).build) return;
+  // Caches saved for another key cannot match: build at once rather than wait for the main thread
+  // to finish reading them. Otherwise it answers whether they were whole.
+  const cacheDir = options.dataDir ? corpusCacheDir(options.dataDir, options.articlesDir) : null;
+  const savedKey = cacheDir ? peekSnapshot(cacheFiles(cacheDir).snapshot)?.key : undefined;
+  if (savedKey === key && !(await answer).build) return;
   // Only now the rest of the engine: a warm start needs nothing of it here.
   const { buildLibraryParts, cacheBytes, saveLibraryCaches } = await import('./loadLibrary.ts');
 

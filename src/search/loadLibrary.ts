@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Article, CorpusProblem, RelatedLink } from '../articles/article.ts';
@@ -12,11 +11,11 @@ import {
 import { writeAtomically } from '../jsonCache.ts';
 import { Library, type LibraryDerived } from './library.ts';
 import { libraryAssembly, libraryExtension } from './libraryExtension.ts';
-import { libraryKey } from './libraryKey.ts';
+import { cacheFiles, corpusCacheDir, libraryKey } from './libraryCaches.ts';
 import { decodeSnapshot, encodeSnapshot, snapshotKey, type Snapshot } from './librarySnapshot.ts';
 import { deserializeTextIndex, textIndexParts, type TextIndexData } from './textIndex.ts';
 
-export { INDEX_VERSION, libraryKey } from './libraryKey.ts';
+export { cacheFiles, corpusCacheDir, INDEX_VERSION, libraryKey } from './libraryCaches.ts';
 
 const RELATED_CACHE_SIZE = 500;
 /** Cache files of earlier versions, removed when the current ones are written. */
@@ -35,21 +34,6 @@ export interface LoadProgress {
   phase: 'reading' | 'indexing';
   done: number;
   total: number;
-}
-
-/**
- * Each corpus folder keeps its own caches, so switching ARTICLES_DIR back and forth over one DATA_DIR
- * never rebuilds: `cache/<folder name>-<hash of its absolute path>`.
- */
-export function corpusCacheDir(dataDir: string, articlesDir: string): string {
-  const absolute = path.resolve(articlesDir);
-  const name =
-    path
-      .basename(absolute)
-      .replace(/[^\w.-]+/g, '_')
-      .slice(0, 40) || 'corpus';
-  const hash = createHash('sha1').update(absolute).digest('hex').slice(0, 10);
-  return path.join(dataDir, 'cache', `${name}-${hash}`);
 }
 
 export interface LoadedLibrary {
@@ -107,14 +91,6 @@ export interface PreparedLibrary {
   derived: LibraryDerived;
   problems: CorpusProblem[];
   timings: Omit<LoadedLibrary['timings'], 'libraryMs' | 'totalMs'> & { derivedMs: number };
-}
-
-/** The cache files of one corpus. */
-export function cacheFiles(cacheDir: string): { index: string; snapshot: string } {
-  return {
-    index: path.join(cacheDir, 'text-index.bin'),
-    snapshot: path.join(cacheDir, 'library-snapshot.bin'),
-  };
 }
 
 /** The snapshot and index saved for `key`, when both are there and whole. */

@@ -67,11 +67,11 @@ function repliesOf(worker: Worker, onProgress: LoadLibraryOptions['onProgress'])
 
 /**
  * loadLibrary for the running bot and the terminal. A small corpus with caches is checked here, as a
- * warm start. Otherwise a worker lists the corpus while this thread reads the caches; when the worker's
- * key matches theirs (a warm start), the library is built from them here and the worker stops. Otherwise the worker parses (across cores) and indexes, and hands over the
- * snapshot bytes and the index without a copy; this thread decodes them as on a warm start while the
- * worker writes the caches. So the event loop never stalls for longer than a warm start, however much
- * changed.
+ * warm start. Otherwise a worker lists the corpus while this thread reads the caches; when the
+ * worker's key matches theirs (a warm start), the library is built from them here and the worker
+ * stops. Otherwise the worker parses (across cores) and indexes, and hands over the snapshot bytes and
+ * the index without a copy; this thread decodes the snapshot while the worker assembles the index and
+ * writes the caches. So the event loop never stalls for longer than a warm start, however much changed.
  */
 export async function loadLibraryInBackground(
   options: LoadLibraryOptions,
