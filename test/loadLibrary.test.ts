@@ -104,6 +104,12 @@ describe('loading off the main thread', () => {
     const warm = await loadLibraryInBackground({ articlesDir: dir, dataDir }, viaWorker);
     expect(cold.timings.fromSnapshot).toBe(false);
     expect(warm.timings.fromSnapshot).toBe(true);
+    // An index damaged behind a good snapshot is refused, and rebuilt.
+    const indexFile = path.join(corpusCacheDir(dataDir, dir), 'text-index.bin');
+    fs.writeFileSync(indexFile, fs.readFileSync(indexFile).subarray(0, 100));
+    const rebuilt = await loadLibraryInBackground({ articlesDir: dir, dataDir }, viaWorker);
+    expect(rebuilt.timings.fromSnapshot).toBe(false);
+    expect(rebuilt.library.search('quantum')).toEqual(reference.library.search('quantum'));
     fs.writeFileSync(path.join(dir, 'c.md'), articleFile({ title: 'Photonic quantum computers' }));
     const edited = await loadLibraryInBackground({ articlesDir: dir, dataDir }, viaWorker);
     expect(edited.timings.fromSnapshot).toBe(false);

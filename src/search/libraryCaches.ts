@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { corpusFingerprint, type FileEntry } from '../articles/corpusFiles.ts';
 
@@ -36,4 +37,26 @@ export function cacheFiles(cacheDir: string): { index: string; snapshot: string 
     index: path.join(cacheDir, 'text-index.bin'),
     snapshot: path.join(cacheDir, 'library-snapshot.bin'),
   };
+}
+
+/**
+ * The index file read into memory shared between threads, so the thread that reads it (paying for
+ * the fresh memory) is not the one that uses it; null when it cannot be read.
+ */
+export function readIndexShared(cacheDir: string): Uint8Array | null {
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(cacheFiles(cacheDir).index, 'r');
+    const bytes = new Uint8Array(new SharedArrayBuffer(fs.fstatSync(fd).size));
+    for (let at = 0; at < bytes.length;) {
+      const read = fs.readSync(fd, bytes, at, bytes.length - at, at);
+      if (read === 0) return null;
+      at += read;
+    }
+    return bytes;
+  } catch {
+    return null;
+  } finally {
+    if (fd !== null) fs.closeSync(fd);
+  }
 }

@@ -250,20 +250,15 @@ export function saveLibraryCaches(
 }
 
 /**
- * The caches as last saved, whatever corpus state they were saved for (their key says which): read
- * while a worker lists the corpus, and used if its key matches. Null when missing or damaged.
+ * The snapshot as last saved, whatever corpus state it was saved for (its key says which): decoded
+ * while a worker lists the corpus (and reads the index), and used if its key matches. Null when
+ * missing or damaged.
  */
-export function readLatestCaches(
-  cacheDir: string,
-): { key: string; snapshot: Snapshot; index: TextIndexData } | null {
-  const names = cacheFiles(cacheDir);
+export function readLatestSnapshot(cacheDir: string): Snapshot | null {
   try {
-    const bytes = fs.readFileSync(names.snapshot);
+    const bytes = fs.readFileSync(cacheFiles(cacheDir).snapshot);
     const key = snapshotKey(bytes);
-    const snapshot = key === null ? null : decodeSnapshot(bytes, key);
-    const index = key === null || !snapshot ? null : readSavedIndex(names.index, key);
-    if (key === null || !snapshot || !index || index.docCount !== snapshot.articles.length) return null;
-    return { key, snapshot, index };
+    return key === null ? null : decodeSnapshot(bytes, key);
   } catch {
     return null;
   }
