@@ -371,92 +371,45 @@ async function main(): Promise<void> {
     console.log('');
   }
   // Against FlexSearch and MiniSearch, in one process on the largest corpus (bench/searchSpeed.ts).
-  if (!process.argv.includes('--no-peers')) await runSearchSpeed(Math.max(...sizes), seed);
+  if (!process.argv.includes('--no-peers'))
+    await runBenchScript(
+      'search speed',
+      'searchSpeed.ts',
+      ['--size', String(Math.max(...sizes)), '--seed', String(seed)],
+      ['--expose-gc', '--max-old-space-size=8192'],
+    );
   // Importing 100 feeds × 50 items from loopback (bench/importFeeds.ts); --no-feeds skips it.
-  if (!process.argv.includes('--no-feeds')) await runFeedImportBench();
+  if (!process.argv.includes('--no-feeds')) await runBenchScript('feed import', 'importFeeds.ts', []);
   // Store operations on loopback, Postgres and SQLite (bench/store.ts); --no-store skips it.
-  if (!process.argv.includes('--no-store')) await runStoreBench();
+  if (!process.argv.includes('--no-store')) await runBenchScript('store', 'store.ts', []);
   // Cold and warm start-up at 20k and 100k, best of 3, with peak RSS (bench/startup.ts); --no-startup skips it.
-  if (!process.argv.includes('--no-startup')) await runStartupBench(seed);
+  if (!process.argv.includes('--no-startup'))
+    await runBenchScript('start-up', 'startup.ts', ['--seed', String(seed)]);
   // Reloads while serving at 20k and 100k (bench/reload.ts); --no-reload skips it.
-  if (!process.argv.includes('--no-reload')) await runReloadBench(seed);
-}
-
-/** bench/reload.ts in its own process (it starts one per corpus size), output passed through. */
-function runReloadBench(seed: number): Promise<void> {
-  const script = path.join(REPO_ROOT, 'bench', 'reload.ts');
-  return new Promise((resolve) => {
-    console.log('');
-    const child = spawn(process.execPath, ['--import', 'tsx', script, '--seed', String(seed)], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    child.on('exit', (code, signal) => {
-      if (code !== 0) console.log(`  ! reload: exit ${code ?? signal}`);
-      resolve();
-    });
-  });
-}
-
-/** bench/startup.ts in its own process (it starts one per measured start-up), output passed through. */
-function runStartupBench(seed: number): Promise<void> {
-  const script = path.join(REPO_ROOT, 'bench', 'startup.ts');
-  return new Promise((resolve) => {
-    console.log('');
-    const child = spawn(process.execPath, ['--import', 'tsx', script, '--seed', String(seed)], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    child.on('exit', (code, signal) => {
-      if (code !== 0) console.log(`  ! start-up: exit ${code ?? signal}`);
-      resolve();
-    });
-  });
-}
-
-/** bench/store.ts in its own process, output passed through. */
-function runStoreBench(): Promise<void> {
-  const script = path.join(REPO_ROOT, 'bench', 'store.ts');
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    child.on('exit', (code, signal) => {
-      if (code !== 0) console.log(`  ! store: exit ${code ?? signal}`);
-      resolve();
-    });
-  });
-}
-
-/** bench/importFeeds.ts in its own process, output passed through. */
-function runFeedImportBench(): Promise<void> {
-  const script = path.join(REPO_ROOT, 'bench', 'importFeeds.ts');
-  return new Promise((resolve) => {
-    console.log('');
-    const child = spawn(process.execPath, ['--import', 'tsx', script], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    child.on('exit', (code, signal) => {
-      if (code !== 0) console.log(`  ! feed import: exit ${code ?? signal}`);
-      resolve();
-    });
-  });
+  if (!process.argv.includes('--no-reload'))
+    await runBenchScript('reload', 'reload.ts', ['--seed', String(seed)]);
 }
 
 /**
- * bench/searchSpeed.ts in its own process, output passed through: --expose-gc for its memory figures, and
- * room for three 100k indexes at once (MiniSearch and FlexSearch take gigabytes).
+ * One of the other benches (bench/<file>) in its own process, output passed through; a failure is noted and
+ * the run goes on. Search speed gets --expose-gc for its memory figures and room for three 100k indexes at
+ * once (MiniSearch and FlexSearch take gigabytes).
  */
-function runSearchSpeed(size: number, seed: number): Promise<void> {
-  const script = path.join(REPO_ROOT, 'bench', 'searchSpeed.ts');
-  const args = ['--import', 'tsx', '--expose-gc', '--max-old-space-size=8192', script];
-  args.push('--size', String(size), '--seed', String(seed));
+function runBenchScript(
+  label: string,
+  file: string,
+  args: string[],
+  nodeFlags: string[] = [],
+): Promise<void> {
+  const script = path.join(REPO_ROOT, 'bench', file);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    console.log('');
+    const child = spawn(process.execPath, ['--import', 'tsx', ...nodeFlags, script, ...args], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     child.on('exit', (code, signal) => {
-      if (code !== 0) console.log(`  ! search speed: exit ${code ?? signal}`);
+      if (code !== 0) console.log(`  ! ${label}: exit ${code ?? signal}`);
       resolve();
     });
   });

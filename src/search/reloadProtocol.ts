@@ -1,6 +1,6 @@
 import type { Article, CorpusProblem } from '../articles/article.ts';
 import type { PrefixTable } from './suggestions.ts';
-import type { TextIndexData } from './textIndex.ts';
+import { ARRAY_KEYS, type ArrayKey, type TextIndexData } from './textIndex.ts';
 
 /**
  * Messages between the main thread and the reload worker. What crosses is kept small: the base library
@@ -69,30 +69,19 @@ export interface FreshSlotsWire {
   prefixTable: PrefixTable;
 }
 
-const INDEX_ARRAYS = [
-  'termsByText',
-  'postingStart',
-  'postingDocs',
-  'postingImpact',
-  'postingFields',
-  'docTermStart',
-  'docTerms',
-] as const;
-type IndexArrayKey = (typeof INDEX_ARRAYS)[number];
-
 export interface IndexWire {
   docCount: number;
   terms: string;
   termWords: string;
-  arrays: Pick<TextIndexData, IndexArrayKey>;
+  arrays: Pick<TextIndexData, ArrayKey>;
 }
 
 /** Articles go over in slices this size: each message is a short task on the main thread. */
 export const ARTICLES_PER_MESSAGE = 50;
 
 export function indexToWire(index: TextIndexData): { wire: IndexWire; transfer: ArrayBuffer[] } {
-  const arrays = Object.fromEntries(INDEX_ARRAYS.map((key) => [key, index[key]])) as IndexWire['arrays'];
-  const transfer = [...new Set(INDEX_ARRAYS.map((key) => index[key].buffer as ArrayBuffer))];
+  const arrays = Object.fromEntries(ARRAY_KEYS.map((key) => [key, index[key]])) as IndexWire['arrays'];
+  const transfer = [...new Set(ARRAY_KEYS.map((key) => index[key].buffer as ArrayBuffer))];
   return {
     wire: {
       docCount: index.docCount,

@@ -543,7 +543,8 @@ export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-const ARRAY_KEYS = [
+/** The index's typed arrays: what is saved to disk, and what crosses between threads. */
+export const ARRAY_KEYS = [
   'termsByText',
   'postingStart',
   'postingDocs',
@@ -552,7 +553,7 @@ const ARRAY_KEYS = [
   'docTermStart',
   'docTerms',
 ] as const;
-type ArrayKey = (typeof ARRAY_KEYS)[number];
+export type ArrayKey = (typeof ARRAY_KEYS)[number];
 const ARRAY_TYPES: Record<ArrayKey, typeof Uint32Array | typeof Float32Array | typeof Uint8Array> = {
   termsByText: Uint32Array,
   postingStart: Uint32Array,
