@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { isProcessAlive } from '../ops/processAlive.ts';
 
 /** Hidden, like the state file, so the corpus loader and watcher never take it for an article. */
 export const LOCK_FILE = '.feeds-import.lock';
@@ -12,15 +13,6 @@ interface LockOwner {
   pid: number;
   host: string;
   startedAt: string;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function readOwner(file: string): LockOwner | null {
@@ -40,7 +32,7 @@ function isHeld(owner: LockOwner | null, now: number): owner is LockOwner {
   const age = now - Date.parse(owner.startedAt);
   if (!(age < STALE_MS)) return false;
   if (owner.host !== os.hostname()) return true;
-  return owner.pid !== process.pid && isAlive(owner.pid);
+  return owner.pid !== process.pid && isProcessAlive(owner.pid);
 }
 
 export type LockResult = { ok: true; release: () => void } | { ok: false; reason: string };

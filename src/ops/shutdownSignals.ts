@@ -1,3 +1,5 @@
+import { isProcessAlive } from './processAlive.ts';
+
 /** Why the process is stopping: a signal, or the process that started it has gone. */
 export type ShutdownReason = 'SIGINT' | 'SIGTERM' | 'parent-exited';
 
@@ -60,20 +62,11 @@ function watchParent(onGone: () => void): void {
   const parent = process.ppid;
   if (parent <= 1) return;
   const timer = setInterval(() => {
-    if (process.ppid === parent && isAlive(parent)) return;
+    if (process.ppid === parent && isProcessAlive(parent)) return;
     clearInterval(timer);
     onGone();
   }, PARENT_CHECK_MS);
   timer.unref();
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => requestStop(signal));
