@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Emulator, EmulatorOptions } from './emulator/index.ts';
 import { articleFile, tempDir, writeCorpus } from './support/articles.ts';
 import { ADMIN, GENERAL, GUILD, TOKEN } from './support/bot.ts';
 import { newsroomEmulator } from './support/processes.ts';
+import { freeLoopbackPort } from './support/ports.ts';
 
 const corpus = writeCorpus({
   'a.md': articleFile({ title: 'Self-driving cars learn to see pedestrians', topics: ['AI'] }),
@@ -36,14 +36,6 @@ function startBotProcess(emu: Emulator, env: Record<string, string>): Running {
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, output: () => output, exited };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -80,7 +72,7 @@ describe('the real process with HEALTH_PORT', () => {
   it('GIVEN a gateway not yet ready THEN /healthz is 503 with the reason; once ready 200, and /metrics counts a command without naming the user or the token', async () => {
     // IDENTIFY unanswered first, so the 503 is seen for certain; then the gateway is let through.
     const emulator = await freshEmulator({ identifyAnswer: 'nothing' });
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     running = startBotProcess(emulator, { HEALTH_PORT: String(port) });
     const base = `http://127.0.0.1:${port}`;
 

@@ -4,7 +4,6 @@
  * ready stopping everything, and a stop reaching every shard.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 
@@ -14,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ShardSupervisor } from '../src/discord/shardManager.ts';
 import { tempDir } from './support/articles.ts';
 import { eventually } from './support/processes.ts';
+import { freeLoopbackPort } from './support/ports.ts';
 
 const FAKE = path.resolve(import.meta.dirname, 'support/fakeShard.ts');
 const CONFIG = {
@@ -68,7 +68,7 @@ function supervise(mode: string, options: { healthPort?: number; count?: number 
 
 describe('the shard supervisor', () => {
   it('GIVEN two shards THEN each runs the entry with its id, the count, its own health port and the execArgv; healthy once both are ready; a stop ends both', async () => {
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const { supervisor, started, messages } = supervise('ready', { healthPort: port });
     expect(supervisor.health()).toMatchObject({
       healthy: false,
@@ -126,13 +126,3 @@ describe('the shard supervisor', () => {
     expect(supervisor.health()).toMatchObject({ healthy: false });
   }, 30_000);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
-}

@@ -2,7 +2,6 @@
  * What only the Postgres store has: migrations under an advisory lock, statement timeouts, a pool closed
  * cleanly, `FOR UPDATE SKIP LOCKED` takeovers, and credentials that never reach a message or a log.
  */
-import net from 'node:net';
 
 import pg from 'pg';
 import { pino } from 'pino';
@@ -16,6 +15,7 @@ import { SqliteStore } from '../src/store/sqliteStore.ts';
 import type { DigestTargetRef, Store } from '../src/store/types.ts';
 import { IDS, makeTempDir } from './digest-support/harness.ts';
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts';
+import { freeLoopbackPort } from './support/ports.ts';
 
 const T0 = Date.UTC(2025, 5, 2, 7, 0);
 const guildRef: DigestTargetRef = { kind: 'guild', guildId: IDS.guild };
@@ -55,15 +55,6 @@ async function raw<T>(url: string, work: (client: pg.Client) => Promise<T>): Pro
   }
 }
 
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 function capturingLogger() {
   const lines: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
@@ -101,7 +92,7 @@ describe('openStore (no Postgres needed)', () => {
   });
 
   it('GIVEN an unreachable Postgres with a password in the URL THEN the error names host:port/db and never the password', async () => {
-    const port = await closedPort();
+    const port = await freeLoopbackPort();
     const url = `postgres://bot:${ENCODED_PASSWORD}@127.0.0.1:${port}/broadsheet`;
     const { logger, text } = capturingLogger();
     const error = await openStore({ DATABASE_URL: url, DATA_DIR: makeTempDir() }, logger).then(

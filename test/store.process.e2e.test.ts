@@ -2,7 +2,6 @@
  * The bot process with DATABASE_URL: against a Postgres it cannot reach it exits 1 naming host:port/db and
  * never the password; against a real one it runs its digests there, and a stop closes every connection.
  */
-import net from 'node:net';
 
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -18,6 +17,7 @@ import {
   startBotInGroup,
   type GroupProcess,
 } from './support/processes.ts';
+import { freeLoopbackPort } from './support/ports.ts';
 
 const PASSWORD = 'hunter2-but-longer';
 
@@ -35,18 +35,10 @@ afterEach(async () => {
   running = undefined;
 });
 
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 describe('the bot process with DATABASE_URL', () => {
   it('GIVEN a Postgres that cannot be reached THEN it exits 1 naming host:port/db, never the password', async () => {
     emu = await newsroomEmulator();
-    const port = await closedPort();
+    const port = await freeLoopbackPort();
     running = startBotInGroup(emu, {
       DATABASE_URL: `postgres://broadsheet:${PASSWORD}@127.0.0.1:${port}/news`,
     });

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import {
   waitForGroupGone,
   type GroupProcess,
 } from './support/processes.ts';
+import { freeLoopbackPort } from './support/ports.ts';
 
 /**
  * Stops under a supervisor: each entry a host may run is started in its own process group, only the
@@ -106,21 +106,11 @@ function imageRuntime(): { env: Record<string, string>; cmd: string[]; healthche
   return { env, cmd, healthcheck };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
-}
-
 describe('the Docker image’s command', () => {
   it('GIVEN the Dockerfile’s ENV and CMD THEN the bot serves, its HEALTHCHECK passes, and SIGTERM stops it with 0', async () => {
     const image = imageRuntime();
     expect(image.cmd).toEqual(['node', 'dist/src/main.js']);
-    const port = await freePort(); // the image's 8080 may be taken here
+    const port = await freeLoopbackPort(); // the image's 8080 may be taken here
     const emulator = (emu = await newsroomEmulator());
     const group = start(image.cmd[0]!, image.cmd.slice(1), {
       ...image.env,

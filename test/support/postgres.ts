@@ -14,12 +14,12 @@
 import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
 import pg from 'pg';
+import { freeLoopbackPort } from './ports.ts';
 
 const run = promisify(execFile);
 
@@ -143,7 +143,7 @@ export async function startThrowawayCluster(
   ]);
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const options = [
       '-h 127.0.0.1',
       `-p ${port}`,
@@ -246,17 +246,6 @@ function databaseName(label: string): string {
     .replace(/^_|_$/g, '')
     .slice(0, 40);
   return `bs_${slug}_${crypto.randomBytes(4).toString('hex')}`;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function chownToPostgres(folder: string): void {
