@@ -1,5 +1,5 @@
 import type { Article, RelatedLink } from '../articles/article.ts';
-import { readRelatedLinks } from '../articles/loadCorpus.ts';
+import { curatedLinksReader } from './curatedLinks.ts';
 import { popularDocs, prefixArticles, titleLookup, type Catalog, type TopicEntry } from './catalog.ts';
 import { Scorer, topK } from './scorer.ts';
 import { makeSegment } from './segments.ts';
@@ -355,19 +355,9 @@ export class LiveCatalogBuilder {
   /** Fresh articles' curated links come from their current files, never from the base's cache. */
   private curatedLinks(freshDocs: ReadonlyMap<string, number>): (article: Article) => RelatedLink[] {
     const baseLinks = this.base.curatedLinksOf;
-    const dir = this.articlesDir;
-    const recent = new Map<string, RelatedLink[]>();
-    return (article) => {
-      if (!freshDocs.has(article.id) || !dir) return baseLinks(article);
-      if (article.related.length || article.relatedCount === 0) return article.related;
-      let links = recent.get(article.id);
-      if (!links) {
-        links = readRelatedLinks(dir, article) ?? [];
-        recent.set(article.id, links);
-        if (recent.size > RELATED_CACHE_SIZE) recent.delete(recent.keys().next().value!);
-      }
-      return links;
-    };
+    if (!this.articlesDir) return baseLinks;
+    const readLinks = curatedLinksReader(this.articlesDir, RELATED_CACHE_SIZE);
+    return (article) => (freshDocs.has(article.id) ? readLinks(article) : baseLinks(article));
   }
 }
 

@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Article, CorpusProblem, RelatedLink } from '../articles/article.ts';
+import type { Article, CorpusProblem } from '../articles/article.ts';
 import {
   DEFAULT_MAX_FILE_BYTES,
   listArticleFiles,
   loadCorpus,
-  readRelatedLinks,
   type FileEntry,
 } from '../articles/loadCorpus.ts';
 import { writeAtomically } from '../jsonCache.ts';
+import { curatedLinksReader } from './curatedLinks.ts';
 import { Library, type LibraryDerived } from './library.ts';
 import { libraryAssembly, libraryExtension } from './libraryExtension.ts';
 import { cacheFiles, corpusCacheDir, libraryKey } from './libraryCaches.ts';
@@ -67,21 +67,6 @@ function readSavedSnapshot(file: string, key: string): Snapshot | null {
   } catch {
     return null;
   }
-}
-
-/** Reads curated related lists from the article files on demand, keeping the last few hundred. */
-function relatedReader(articlesDir: string): (article: Article) => RelatedLink[] {
-  const recent = new Map<string, RelatedLink[]>();
-  return (article) => {
-    if (article.related.length || article.relatedCount === 0) return article.related;
-    let links = recent.get(article.id);
-    if (!links) {
-      links = readRelatedLinks(articlesDir, article) ?? [];
-      recent.set(article.id, links);
-      if (recent.size > RELATED_CACHE_SIZE) recent.delete(recent.keys().next().value!);
-    }
-    return links;
-  };
 }
 
 /** What a Library is made of, ready for `new Library` here or in another thread. */
@@ -274,7 +259,7 @@ export function assembleLibrary(
   const library = new Library(prepared.articles, {
     index: prepared.index,
     derived: prepared.derived,
-    curatedLinks: relatedReader(articlesDir),
+    curatedLinks: curatedLinksReader(articlesDir, RELATED_CACHE_SIZE),
   });
   const done = performance.now();
   const { derivedMs, ...timings } = prepared.timings;
