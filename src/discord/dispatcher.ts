@@ -14,6 +14,7 @@ import { discordNotices } from './discordIdiom.ts';
 import { PAGE_SIZE, renderNotice, renderResults } from './render.ts';
 import { renderAnswer, RESULTS_PER_LIST } from './replies.ts';
 import { InteractionResponder } from './responder.ts';
+import { Turns } from './turns.ts';
 
 export const USER_ERROR =
   'Something went wrong on our side and has been logged. Please try again in a moment.';
@@ -42,6 +43,7 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
   const deferAfterMs = options.deferAfterMs ?? 1_000;
   const accepting = options.accepting ?? (() => true);
   const commandsByName = new Map(options.commands.map((command) => [command.data.name, command]));
+  const turns = new Turns();
 
   /** A label for metrics: a registered name or action, never free text. */
   function commandLabel(interaction: Interaction): string {
@@ -189,6 +191,7 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
       if (interaction.isChatInputCommand()) kind = 'command';
       else if (interaction.isAutocomplete()) kind = 'autocomplete';
       else if (interaction.isMessageComponent()) kind = 'component';
+      await turns.take();
       if (!accepting()) {
         outcome = 'restarting';
         await refuse(interaction);
