@@ -9,7 +9,7 @@ import {
   termWordOf,
   type Segment,
 } from './segments.ts';
-import { isAddressWord, surfaceForm } from './surfaceWords.ts';
+import { isAddressWord, surfaceForms } from './surfaceWords.ts';
 
 /** The terms that best characterise an article; more cost time and add mostly noise. */
 const QUERY_TERMS = 25;
@@ -20,7 +20,8 @@ const RERANK_POOL = 200;
 export interface SimilarMatch {
   doc: number;
   score: number;
-  why: string;
+  /** Worked out on each read. */
+  readonly why: string;
 }
 
 interface QueryTerm {
@@ -90,10 +91,13 @@ export function findSimilar(
     return bonus;
   };
   const ranked = topK(pool, limit, (candidate) => scores[candidate]! * (1 + 0.5 * topicBonus(candidate)));
+  // Explained only when read: callers keep about a third of these (one per story).
   return ranked.map((candidate) => ({
     doc: candidate,
     score: scores[candidate]!,
-    why: explainSimilarity(segments, queryTerms, source, articles[candidate]!, candidate),
+    get why() {
+      return explainSimilarity(segments, queryTerms, source, articles[candidate]!, candidate);
+    },
   }));
 }
 
@@ -110,15 +114,14 @@ function explainSimilarity(
     .filter((name): name is string => Boolean(name))
     .slice(0, 2);
   // Words a reader can see in both articles, spelled as the candidate writes them; never URL parts.
-  const words = queryTerms
+  const sharedWords = queryTerms
     .filter(
       ({ term }) =>
         fieldsOfTerm(segments, term, candidateDoc) !== 0 && !isAddressWord(termWordOf(segments, term)),
     )
     .slice(0, 3)
-    .map(({ term }) =>
-      surfaceForm(termWordOf(segments, term), [candidate.title, candidate.excerpt, source.title]),
-    );
+    .map(({ term }) => termWordOf(segments, term));
+  const words = surfaceForms(sharedWords, [candidate.title, candidate.excerpt, source.title]);
   const parts: string[] = [];
   if (shared.length) parts.push(`shares ${shared.join(', ')}`);
   if (words.length) parts.push(`also about ${words.join(', ')}`);

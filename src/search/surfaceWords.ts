@@ -27,19 +27,51 @@ export function isAddressWord(token: string): boolean {
   return ADDRESS_WORDS.has(token);
 }
 
+/** Stems of written words seen in explanations, bounded: the same titles are explained again and again. */
+const STEMS_KEPT = 50_000;
+const writtenStems = new Map<string, { folded: string; stem: string } | null>();
+
+function foldedAndStem(word: string): { folded: string; stem: string } | null {
+  let known = writtenStems.get(word);
+  if (known === undefined) {
+    const [folded] = splitWords(word);
+    known = folded ? { folded, stem: stem(folded) } : null;
+    if (writtenStems.size >= STEMS_KEPT) writtenStems.clear();
+    writtenStems.set(word, known);
+  }
+  return known;
+}
+
+const EDGE_PUNCTUATION = /^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu;
+
 /**
- * A token (a folded word or a stem) as a reader would write it: `C++` rather than `cplusplus`, and the
- * spelling the article itself uses ("Learning" rather than the stem "learn") when one of `texts` has it.
+ * Tokens (folded words or stems) as a reader would write them: `C++` rather than `cplusplus`, and the
+ * spelling the article itself uses ("Learning" rather than the stem "learn") when one of `texts` has
+ * it. The texts are read once for all the tokens, stopping as soon as each has its spelling.
  */
-export function surfaceForm(token: string, texts: readonly string[]): string {
-  const symbol = SYMBOL_SPELLINGS[token];
-  if (symbol) return symbol;
+export function surfaceForms(tokens: readonly string[], texts: readonly string[]): string[] {
+  const forms = tokens.map((token) => SYMBOL_SPELLINGS[token]);
+  let missing = forms.filter((form) => form === undefined).length;
   for (const text of texts) {
+    if (!missing) break;
     for (const written of text.split(/\s+/)) {
-      const word = written.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
-      const [folded] = splitWords(word);
-      if (folded && (folded === token || stem(folded) === token)) return word;
+      const word = written.replace(EDGE_PUNCTUATION, '');
+      const known = word ? foldedAndStem(word) : null;
+      if (!known) continue;
+      for (let i = 0; i < tokens.length; i++) {
+        if (forms[i] !== undefined) continue;
+        if (known.folded === tokens[i] || known.stem === tokens[i]) {
+          forms[i] = word;
+          missing--;
+        }
+      }
+      if (!missing) break;
     }
   }
-  return token;
+  return forms.map((form, i) => form ?? tokens[i]!);
+}
+
+/** One token's surface form (see surfaceForms). */
+export function surfaceForm(token: string, texts: readonly string[]): string {
+  return surfaceForms([token], texts)[0]!;
 }
