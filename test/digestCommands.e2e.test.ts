@@ -283,7 +283,7 @@ describe('/digest-settings', () => {
     expectPrivate(record);
     const text = answer(record);
     expect(text).toMatch(/^Nothing was saved/);
-    expect(text).toContain('<#1100000000000000013> is not a text or announcement channel');
+    expect(text).toContain('<#1100000000000000013> is not a text, announcement or forum channel');
     expect(text).toContain('`time` must be a 24-hour time written HH:MM, e.g. 08:30 (got `25:61`)');
     expect(text).toContain('`timezone` must be a time zone');
     expect(text).toContain('`size` must be a whole number from 1 to 10');
@@ -305,7 +305,7 @@ describe('/digest-settings', () => {
         },
       ],
     });
-    expect(answer(forged)).toContain('`channel` must be a text or announcement channel');
+    expect(answer(forged)).toContain('`channel` must be a text, announcement or forum channel');
     expect(answer(forged)).toContain('`time` must be text');
     expect(answer(forged)).toContain('`size` must be a whole number');
     expect(await service().store.getGuildDigest(GUILD)).toBeNull();
@@ -318,7 +318,7 @@ describe('/digest-settings', () => {
     const record = await command('digest-settings', { subcommand: 'status' });
     expectPrivate(record);
     const text = answer(record);
-    expect(text).toContain('**Daily digest** in <#1100000000000000011> at 07:30 (America/New_York)');
+    expect(text).toContain('**daily** in <#1100000000000000011> at 07:30 (America/New_York)');
     // 08:00 in Berlin is 02:00 in New York: the next 07:30 there is the same day.
     expect(text).toContain(
       `Next run: Mon, 2 Jun 2025, 07:30 GMT-4 (<t:${Date.UTC(2025, 5, 2, 11, 30) / 1000}:R>)`,
@@ -426,7 +426,7 @@ describe('/digest-settings', () => {
     });
     const scheduled = await scheduleNews();
     expect(answer(scheduled)).toContain(
-      '⚠️ I cannot post in <#1100000000000000011> yet: give me Send Messages there.',
+      '⚠️ I cannot post in <#1100000000000000011> as a message yet: give me Send Messages there.',
     );
     expect(await tickAt(berlin(2, 9))).toMatchObject([{ state: 'failed', final: true, paused: false }]);
     expect(rejections()).toEqual([['rejected', 50013]]);
@@ -456,7 +456,7 @@ describe('/digest-settings', () => {
     await boot();
     await scheduleNews();
     const paused = await command('digest-settings', { subcommand: 'pause' });
-    expect(answer(paused)).toMatch(/The digest is paused/);
+    expect(answer(paused)).toContain('The **daily** digest is paused');
     expect(answer(await command('digest-settings', { subcommand: 'status' }))).toContain(
       `**Paused:** Paused by <@${ADMIN.id}> with /digest-settings pause.`,
     );
@@ -594,6 +594,118 @@ describe('without a database', () => {
       .sendAutocomplete({ name: 'unsubscribe', options: { topic: '' }, focused: 'topic', user: MEMBER })
       .settled();
     expect(choices.autocompleteChoices).toEqual([]);
+    expect(h.emu.takeViolations()).toEqual([]);
+  });
+});
+
+describe('several digests per server', () => {
+  const add = (name: string, channel: string, options: Record<string, string | number | boolean> = {}) =>
+    command('digest-settings', {
+      subcommand: 'add',
+      options: { name, channel, time: '09:00', timezone: 'Europe/Berlin', ...options },
+    });
+  const run = (subcommand: string, options: Record<string, string | number | boolean> = {}) =>
+    command('digest-settings', { subcommand, options });
+
+  it('GIVEN two digests on different topics THEN each posts its own articles in its own channel, and list, autocomplete and status show both', async () => {
+    await boot();
+    expectPrivate(await add('Science', NEWS, { topics: 'Science' }));
+    const tech = await add('Tech and politics', ANNOUNCEMENTS, { topics: 'Machine Learning, Politics' });
+    expect(answer(tech)).toContain('**Digest added.** Up to 5 articles in <#1100000000000000012>');
+    expect(answer(await add('science', GENERAL))).toContain('already has a digest called **Science**');
+
+    const runs = await tickAt(berlin(2, 9));
+    expect(runs).toHaveLength(2);
+    expect(runs).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ state: 'posted', channelId: NEWS, target: `guild:${GUILD}` }),
+        expect.objectContaining({ state: 'posted', channelId: ANNOUNCEMENTS, target: `guild:${GUILD}:2` }),
+      ]),
+    );
+    const titles = (channel: string) =>
+      h.emu
+        .botMessages(channel)
+        .filter((message) => !message.interactionId)
+        .flatMap((message) => message.embeds.map((embed) => embed.title));
+    expect(titles(NEWS)).toEqual([
+      '1. Telescope finds water on a distant exoplanet',
+      '2. Bees learn to count to four in a new experiment',
+    ]);
+    expect(titles(ANNOUNCEMENTS)).toEqual([
+      '1. Parliament passes the new budget after a long debate',
+      '2. Chip makers race to build faster accelerators',
+    ]);
+
+    const listed = answer(await run('list'));
+    expect(listed).toContain('**2 digests** in this server:');
+    expect(listed).toContain('• **Science**: up to 5 in <#1100000000000000011> at 09:00 (Europe/Berlin)');
+    expect(listed).toContain('• **Tech and politics**: up to 5 in <#1100000000000000012>');
+    const names = await h.emu
+      .sendAutocomplete({
+        name: 'digest-settings',
+        subcommand: 'pause',
+        options: { name: 'TECH' },
+        focused: 'name',
+        user: ADMIN,
+        guildId: GUILD,
+        channelId: GENERAL,
+      })
+      .settled();
+    expect(names.autocompleteChoices).toEqual([{ name: 'Tech and politics', value: 'Tech and politics' }]);
+    const status = answer(await run('status'));
+    expect(status).toContain('**Science** in <#1100000000000000011> at 09:00 (Europe/Berlin)');
+    expect(status).toContain('**Tech and politics** in <#1100000000000000012>');
+    expect(
+      status.match(/Last run: Mon, 2 Jun 2025, 09:00 CEST, posted: https:\/\/discord\.com\/channels\//g),
+    ).toHaveLength(2);
+    expect(h.emu.takeViolations()).toEqual([]);
+  });
+
+  it('GIVEN two digests whose topics overlap THEN an article is posted once per server, unless the second allows repeats', async () => {
+    await boot();
+    await add('Everything', NEWS);
+    await add('Science', ANNOUNCEMENTS, { topics: 'Science', time: '10:00' });
+    expect(await tickAt(berlin(2, 9))).toMatchObject([{ state: 'posted', channelId: NEWS }]);
+    const science = await service().store.findGuildDigest(GUILD, 'science');
+    // Everything posted every Science article of the day: nothing is left for Science.
+    expect(await service().preview(science!)).toEqual([]);
+    expect(answer(await run('edit', { name: 'Science', repeats: true }))).toContain(
+      'may repeat articles of overlapping digests',
+    );
+    const repeating = await service().store.findGuildDigest(GUILD, 'science');
+    expect((await service().preview(repeating!)).map((article) => article.title)).toEqual([
+      'Telescope finds water on a distant exoplanet',
+      'Bees learn to count to four in a new experiment',
+    ]);
+    expect(await tickAt(berlin(2, 10))).toMatchObject([{ state: 'posted', channelId: ANNOUNCEMENTS }]);
+    expect(h.emu.takeViolations()).toEqual([]);
+  });
+
+  it('GIVEN several digests THEN pause, resume, edit and remove act on the one named, and an unnamed pause asks which', async () => {
+    await boot();
+    await add('Science', NEWS, { topics: 'Science' });
+    await add('Politics', ANNOUNCEMENTS, { topics: 'Politics' });
+    expect(answer(await run('pause'))).toContain(
+      'This server has 2 digests (**Science**, **Politics**): say which with `name`.',
+    );
+    expect(answer(await run('pause', { name: 'nope' }))).toContain('no digest called **nope**');
+    expect(answer(await run('pause', { name: 'politics' }))).toContain('The **Politics** digest is paused');
+    expect(await tickAt(berlin(2, 9))).toMatchObject([{ state: 'posted', channelId: NEWS }]);
+    const resumed = answer(await run('resume', { name: 'Politics' }));
+    expect(resumed).toContain('The **Politics** digest runs again from <t:');
+    const edited = answer(await run('edit', { name: 'Politics', rename: 'World', time: '18:30', size: 2 }));
+    expect(edited).toContain(
+      '**Digest updated.** Up to 2 articles in <#1100000000000000012> every day at 18:30',
+    );
+    expect(edited).toContain('the **World** digest');
+    expect(await service().store.findGuildDigest(GUILD, 'World')).toMatchObject({
+      slot: 2,
+      topics: ['Politics'],
+    });
+    expect(answer(await run('remove', { name: 'Science' }))).toContain('Removed the **Science** digest');
+    expect((await service().store.listGuildDigests(GUILD)).map((digest) => digest.name)).toEqual(['World']);
+    // Its one Politics article is older than the day its first run covers.
+    expect(await tickAt(berlin(2, 18, 30))).toMatchObject([{ state: 'empty', target: `guild:${GUILD}:2` }]);
     expect(h.emu.takeViolations()).toEqual([]);
   });
 });

@@ -130,11 +130,56 @@ describe.skipIf(!probe)('PostgresStore: migrations', () => {
     expect(versions).toEqual(POSTGRES_MIGRATIONS.map((_, index) => index + 1));
     expect(tables).toEqual([
       'digest_runs',
+      'feedback_votes',
       'guild_digests',
       'schema_migrations',
       'sent_articles',
       'subscriptions',
     ]);
+  });
+
+  it('GIVEN a version-1 database with one digest, its runs and history THEN it becomes digest 1 "daily" with all of them', async () => {
+    const database = await freshDatabase('migrations-digests');
+    await raw(database.url, async (client) => {
+      await client.query(
+        'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
+      );
+      await client.query(POSTGRES_MIGRATIONS[0]!);
+      await client.query('INSERT INTO schema_migrations (version) VALUES (1)');
+      await client.query(
+        `INSERT INTO guild_digests (guild_id, channel_id, time, time_zone, topics, last_digest_at, created_at, updated_at)
+         VALUES ($1, $2, '09:00', 'Europe/Berlin', '["AI"]', $3, 0, 0)`,
+        [IDS.guild, IDS.channel, T0],
+      );
+      await client.query(
+        `INSERT INTO digest_runs (id, target, due_at, state, nonce, window_start, window_end, channel_id,
+           message_id, articles, claimed_at, finished_at)
+         VALUES (7, 'guild:' || $1, $2, 'posted', 'n1', 0, $2, $3, '300000000000000001',
+           '[{"articleId":"a","storyId":"s"}]', $2, $2)`,
+        [IDS.guild, T0, IDS.channel],
+      );
+      await client.query(
+        `INSERT INTO sent_articles (target, article_id, story_id, sent_at, run_id) VALUES ('guild:' || $1, 'a', 's', $2, 7)`,
+        [IDS.guild, T0],
+      );
+    });
+    const store = await opened(database.url);
+    expect(await store.listGuildDigests(IDS.guild)).toMatchObject([
+      { slot: 1, name: 'daily', delivery: 'message', allowRepeats: false, topics: ['AI'], lastDigestAt: T0 },
+    ]);
+    expect(await store.latestRun(guildRef, ['posted'])).toMatchObject({
+      id: 7,
+      messageId: '300000000000000001',
+    });
+    expect([...(await store.sentArticles(guildRef)).articleIds]).toEqual(['a']);
+    const second = await store.saveGuildDigest(
+      { guildId: IDS.guild, name: 'Cloud', channelId: IDS.channel, time: '18:00', timeZone: 'UTC' },
+      T0,
+    );
+    expect(second).toMatchObject({ slot: 2, name: 'Cloud' });
+    expect((await store.sentArticles({ kind: 'guild', guildId: IDS.guild, slot: 2 })).articleIds.size).toBe(
+      0,
+    );
   });
 
   it('GIVEN six processes starting on a fresh database at once THEN all open and each migration runs once', async () => {
@@ -148,7 +193,7 @@ describe.skipIf(!probe)('PostgresStore: migrations', () => {
       expect(await store.getGuildDigest(IDS.guild)).toMatchObject({ channelId: IDS.channel });
     const counts = await raw(database.url, (client) =>
       client.query<{ version: number; count: number }>(
-        'SELECT version, count(*)::integer AS count FROM schema_migrations GROUP BY version',
+        'SELECT version, count(*)::integer AS count FROM schema_migrations GROUP BY version ORDER BY version',
       ),
     );
     expect(counts.rows).toEqual(POSTGRES_MIGRATIONS.map((_, index) => ({ version: index + 1, count: 1 })));

@@ -52,7 +52,13 @@ describe('SqliteStore: opening', () => {
       .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
       .all()
       .map((row) => row.name);
-    expect(tables).toEqual(['digest_runs', 'guild_digests', 'sent_articles', 'subscriptions']);
+    expect(tables).toEqual([
+      'digest_runs',
+      'feedback_votes',
+      'guild_digests',
+      'sent_articles',
+      'subscriptions',
+    ]);
     const columns = db
       .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('digest_runs')")
       .all()
@@ -118,6 +124,57 @@ describe('SqliteStore: migrations from older builds', () => {
       kind: 'text',
       text: 'The channel <#200000000000000001> no longer exists: choose another channel.',
     });
+  });
+
+  it('GIVEN a version-3 database with one digest, its runs and history THEN it becomes digest 1 "daily" with all of them, and a second digest is separate', async () => {
+    await replaceDatabase(3, (db) => {
+      db.prepare(
+        `INSERT INTO guild_digests (guild_id, channel_id, time, time_zone, topics, last_digest_at, created_at,
+           updated_at)
+         VALUES (?, ?, '09:00', 'Europe/Berlin', '["AI"]', ?, 0, 0)`,
+      ).run(IDS.guild, IDS.channel, T0);
+      db.prepare(
+        `INSERT INTO digest_runs (id, target, due_at, state, nonce, window_start, window_end, channel_id,
+           message_id, articles, claimed_at, finished_at)
+         VALUES (7, ?, ?, 'posted', 'n1', 0, ?, ?, '300000000000000001', '[{"articleId":"a","storyId":"s"}]', ?, ?)`,
+      ).run(targetKey(guildRef), T0, T0, IDS.channel, T0, T0);
+      db.prepare(
+        `INSERT INTO digest_runs (target, due_at, state, nonce, window_start, window_end, claimed_at,
+           claimed_by, lease_until)
+         VALUES (?, ?, 'claimed', 'n2', ?, ?, ?, 'old:1:1', 0)`,
+      ).run(targetKey(guildRef), T0 + 86_400_000, T0, T0 + 86_400_000, T0);
+      db.prepare(
+        `INSERT INTO sent_articles (target, article_id, story_id, sent_at, run_id) VALUES (?, 'a', 's', ?, 7)`,
+      ).run(targetKey(guildRef), T0);
+    });
+    const [migrated, ...others] = await store.listGuildDigests(IDS.guild);
+    expect(others).toEqual([]);
+    expect(migrated).toMatchObject({
+      slot: 1,
+      name: 'daily',
+      delivery: 'message',
+      allowRepeats: false,
+      channelId: IDS.channel,
+      topics: ['AI'],
+      lastDigestAt: T0,
+    });
+    expect(await store.latestRun(guildRef, ['posted'])).toMatchObject({
+      id: 7,
+      messageId: '300000000000000001',
+    });
+    expect([...(await store.sentArticles(guildRef)).articleIds]).toEqual(['a']);
+    expect(await store.listInterruptedRuns(T0 + 86_400_000, 10)).toMatchObject([
+      { target: guildRef, nonce: 'n2' },
+    ]);
+
+    const second = await store.saveGuildDigest(
+      { guildId: IDS.guild, name: 'Cloud', channelId: IDS.channel, time: '18:00', timeZone: 'UTC' },
+      T0,
+    );
+    expect(second).toMatchObject({ slot: 2, name: 'Cloud' });
+    const secondRef = { kind: 'guild', guildId: IDS.guild, slot: 2 } as const;
+    expect((await store.sentArticles(secondRef)).articleIds.size).toBe(0);
+    expect(await store.latestRun(secondRef)).toBeNull();
   });
 
   it('GIVEN a version-2 database with a run left claimed THEN it has no owner and a lapsed lease, so any process resumes it', async () => {

@@ -183,6 +183,10 @@ describe.each(BACKENDS)('Store contract ($name)', (backend) => {
       expect(saved).toEqual({
         kind: 'guild',
         guildId: IDS.guild,
+        slot: 1,
+        name: 'daily',
+        delivery: 'message',
+        allowRepeats: false,
         channelId: IDS.channel,
         time: '09:00',
         timeZone: 'Europe/Berlin',
@@ -291,6 +295,148 @@ describe.each(BACKENDS)('Store contract ($name)', (backend) => {
       expect(await store.getRun(guildRef, T0)).toBeNull();
       expect((await store.sentArticles(guildRef)).articleIds.size).toBe(0);
       expect(await store.deleteGuildDigest(IDS.guild)).toBe(false);
+    });
+  });
+
+  describe.skipIf(!backend.available)('several digests per server', () => {
+    const ai = {
+      guildId: IDS.guild,
+      name: 'AI news',
+      channelId: IDS.channel,
+      time: '08:00',
+      timeZone: 'UTC',
+    };
+    const cloud = {
+      ...ai,
+      name: 'Cloud',
+      channelId: '200000000000000009',
+      time: '18:00',
+      delivery: 'forum' as const,
+    };
+
+    it('GIVEN two named digests THEN each has its own slot, settings and due time, found by name in any case', async () => {
+      const first = await store.saveGuildDigest({ ...ai, topics: ['AI'] }, T0);
+      const second = await store.saveGuildDigest({ ...cloud, topics: ['Azure'], allowRepeats: true }, T0);
+      expect([first.slot, second.slot]).toEqual([1, 2]);
+      expect(await store.findGuildDigest(IDS.guild, '  ai   NEWS ')).toMatchObject({
+        slot: 1,
+        name: 'AI news',
+      });
+      expect(await store.listGuildDigests(IDS.guild)).toMatchObject([
+        { slot: 1, name: 'AI news', delivery: 'message', allowRepeats: false, topics: ['AI'] },
+        { slot: 2, name: 'Cloud', delivery: 'forum', allowRepeats: true, topics: ['Azure'] },
+      ]);
+      const secondRef = { kind: 'guild', guildId: IDS.guild, slot: 2 } as const;
+      expect(await store.setNextDueAt(secondRef, T0 + 5, null)).toBe(true);
+      expect((await store.getGuildDigest(IDS.guild, 1))!.nextDueAt).toBeNull();
+      expect(await store.listDueTargets(T0 + 5, 10)).toMatchObject([
+        { kind: 'guild', slot: 2, name: 'Cloud' },
+      ]);
+      expect(await store.listUnscheduledTargets(10)).toMatchObject([{ kind: 'guild', slot: 1 }]);
+      expect(await store.getTarget(secondRef)).toMatchObject({ name: 'Cloud' });
+    });
+
+    it('GIVEN an edit by slot THEN it renames and changes only that digest; a taken name is refused', async () => {
+      await store.saveGuildDigest(ai, T0);
+      await store.saveGuildDigest(cloud, T0);
+      const renamed = await store.saveGuildDigest(
+        { guildId: IDS.guild, slot: 2, name: 'Cloud & infra', size: 3 },
+        T0 + 1,
+      );
+      expect(renamed).toMatchObject({
+        slot: 2,
+        name: 'Cloud & infra',
+        size: 3,
+        delivery: 'forum',
+        time: '18:00',
+      });
+      expect(await store.getGuildDigest(IDS.guild, 1)).toMatchObject({ name: 'AI news', size: 5 });
+      await expect(
+        store.saveGuildDigest({ guildId: IDS.guild, slot: 2, name: 'ai news' }, T0),
+      ).rejects.toThrow(/already has a digest called "ai news"/);
+      await expect(store.saveGuildDigest({ guildId: IDS.guild, slot: 7, size: 2 }, T0)).rejects.toThrow(
+        StoreValidationError,
+      );
+      await expect(store.saveGuildDigest({ ...ai, name: 'bad `name`' }, T0)).rejects.toThrow(
+        StoreValidationError,
+      );
+    });
+
+    it('GIVEN a paused or removed digest THEN only it is affected, with its runs and history', async () => {
+      await store.saveGuildDigest(ai, T0);
+      await store.saveGuildDigest(cloud, T0);
+      const secondRef = { kind: 'guild', guildId: IDS.guild, slot: 2 } as const;
+      const paused = await store.setGuildDigestPaused(
+        IDS.guild,
+        true,
+        { kind: 'paused-by-user', userId: IDS.user },
+        T0,
+        2,
+      );
+      expect(paused).toMatchObject({ slot: 2, paused: true });
+      expect((await store.getGuildDigest(IDS.guild, 1))!.paused).toBe(false);
+
+      for (const ref of [guildRef, secondRef]) {
+        const { run } = await claim(T0, { ref });
+        await store.prepareRun({
+          runId: run.id,
+          owner: A,
+          channelId: IDS.channel,
+          articles: [{ articleId: `a-${targetKey(ref)}`, storyId: 's' }],
+          content: '{}',
+        });
+        await store.finishRun({
+          runId: run.id,
+          owner: A,
+          state: 'posted',
+          channelId: IDS.channel,
+          messageId: '9',
+          now: T0,
+        });
+      }
+      expect([...(await store.sentArticles(secondRef)).articleIds]).toEqual([`a-${targetKey(secondRef)}`]);
+      expect(await store.deleteGuildDigest(IDS.guild, 2)).toBe(true);
+      expect(await store.getRun(secondRef, T0)).toBeNull();
+      expect((await store.sentArticles(secondRef)).articleIds.size).toBe(0);
+      expect((await store.sentArticles(guildRef)).articleIds.size).toBe(1);
+      expect(await store.listGuildDigests(IDS.guild)).toMatchObject([{ slot: 1 }]);
+      // A new digest takes the next slot, never the removed one's history.
+      expect((await store.saveGuildDigest({ ...cloud, name: 'Later' }, T0)).slot).toBe(2);
+    });
+
+    it('GIVEN two processes adding digests to one server at once THEN each gets its own slot', async () => {
+      const other = await another();
+      const saved = await Promise.all(
+        ['one', 'two', 'three', 'four'].map((name, i) =>
+          (i % 2 ? other : store).saveGuildDigest({ ...ai, name }, T0),
+        ),
+      );
+      expect(new Set(saved.map((digest) => digest.slot)).size).toBe(4);
+    });
+  });
+
+  describe.skipIf(!backend.available)('feedback votes', () => {
+    const vote = {
+      guildId: IDS.guild,
+      userId: IDS.user,
+      articleId: 'a1',
+      vote: 1 as const,
+      topics: ['AI'],
+      provider: 'Wire',
+      votedAt: T0,
+    };
+
+    it('GIVEN a vote changed by its user THEN one vote per user and article is kept, and the old one is reported', async () => {
+      expect(await store.saveVote(vote)).toEqual({ previous: null });
+      expect(await store.saveVote({ ...vote, vote: -1, votedAt: T0 + 1 })).toEqual({ previous: 1 });
+      await store.saveVote({ ...vote, userId: '400000000000000002', votedAt: T0 + 2 });
+      await store.saveVote({ ...vote, guildId: '100000000000000002', votedAt: T0 + 3 });
+      expect(await store.listVotes(IDS.guild, 0, 10)).toMatchObject([
+        { userId: '400000000000000002', vote: 1, votedAt: T0 + 2 },
+        { userId: IDS.user, vote: -1, topics: ['AI'], provider: 'Wire', votedAt: T0 + 1 },
+      ]);
+      expect(await store.listVotes(IDS.guild, T0 + 2, 10)).toHaveLength(1);
+      await expect(store.saveVote({ ...vote, userId: 'not an id' })).rejects.toThrow(StoreValidationError);
     });
   });
 

@@ -3,19 +3,17 @@ import { replyPrivately } from '../../src/discord/digestCommands.ts';
 import type { DigestService } from '../../src/discord/digestService.ts';
 import { describePauseReason, describeRunProblem } from '../../src/discord/digestWording.ts';
 import type { RunReport } from '../../src/digest/protocol.ts';
-import { guildRef, NO_DIGEST, type GuildInteraction } from './shared.ts';
+import { nameOption, NO_DIGEST, refOf, resolveDigest, type GuildInteraction } from './shared.ts';
 
-/** `/digest-settings post-now`: posts a digest in the digest channel now, and reports how it went. */
+/** `/digest-settings post-now [name]`: posts that digest in its channel now, and reports how it went. */
 export async function postNow(interaction: GuildInteraction, service: DigestService, respond: Responder) {
-  const settings = await service.store.getGuildDigest(interaction.guildId);
-  if (!settings) {
-    await replyPrivately(respond, NO_DIGEST);
-    return;
-  }
+  const resolved = await resolveDigest(service, interaction.guildId, nameOption(interaction));
+  if (!resolved.ok) return replyPrivately(respond, resolved.message);
+  const settings = resolved.digest;
   // Posting can take longer than a user wants to stare at "thinking…": say at once what is happening,
   // then report the outcome in a private follow-up.
   await replyPrivately(respond, `Posting a digest in <#${settings.channelId}>…`);
-  const report = await service.postNow(guildRef(interaction));
+  const report = await service.postNow(refOf(settings));
   await replyPrivately(respond, describePostNow(report, interaction.guildId));
 }
 

@@ -12,7 +12,7 @@ import type { RetryPolicy } from './retry.ts';
 import { DigestRunner } from './runner.ts';
 import { DigestScheduler, type TickReport } from './scheduler.ts';
 import { DIGEST_MAX_WINDOW_MS, previewDigestAt, type DigestEngine } from './selection.ts';
-import { readDigestStatus, type DigestStatus } from './status.ts';
+import { readDigestStatus, readServerStatus, type DigestStatus } from './status.ts';
 
 export interface DigestModuleOptions {
   store: Store;
@@ -43,8 +43,10 @@ export interface DigestModule {
   readonly scheduler: DigestScheduler;
   /** Posts a digest for the target now, outside its schedule. */
   postNow(ref: DigestTargetRef): Promise<RunReport>;
-  /** The server's schedule, last run and last error; null when it has no digest. */
-  status(guildId: string): Promise<DigestStatus | null>;
+  /** One digest's schedule, last run and last error (default the server's first); null when absent. */
+  status(guildId: string, slot?: number): Promise<DigestStatus | null>;
+  /** The same for every digest of the server. */
+  serverStatus(guildId: string): Promise<DigestStatus[]>;
   /** What a run now would post: the runner's own selection, without posting or recording. */
   preview(target: DigestTargetSettings): Promise<Article[]>;
   /** Resumes interrupted runs, catches up on what is due, then starts the ticker. */
@@ -83,7 +85,8 @@ export function createDigestModule(options: DigestModuleOptions): DigestModule {
     runner,
     scheduler,
     postNow: (ref) => runner.postNow(ref),
-    status: (guildId) => readDigestStatus(store, guildId, now()),
+    status: (guildId, slot) => readDigestStatus(store, guildId, now(), slot),
+    serverStatus: (guildId) => readServerStatus(store, guildId, now()),
     preview: (target) => previewDigestAt(store, engine(), target, now(), { maxWindowMs }),
     start: () => scheduler.start(),
     stop: () => scheduler.stop(),

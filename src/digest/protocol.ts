@@ -29,7 +29,13 @@ import type { DeliveryFailure, DeliveryResult, DeliveryTarget, DigestDelivery } 
 import { holdLease, type ClaimSettings, type HeldLease } from './lease.ts';
 import { digestNonce } from './nonce.ts';
 import { deliverWithRetry, StoppedWhileRetrying, type RetryContext } from './retry.ts';
-import { digestWindow, selectDigestArticles, type DigestEngine, type SelectionOptions } from './selection.ts';
+import {
+  digestWindow,
+  exclusionHistory,
+  selectDigestArticles,
+  type DigestEngine,
+  type SelectionOptions,
+} from './selection.ts';
 
 /** Where a test process may be killed to prove a run survives it. */
 export const CRASH_POINTS = [
@@ -262,7 +268,7 @@ async function prepare(
   target: DigestTargetSettings,
 ): Promise<Prepared | null | 'claim-lost'> {
   const engine = deps.engine();
-  const history = await deps.store.sentArticles(run.target);
+  const history = await exclusionHistory(deps.store, target);
   const window = { since: run.windowStart!, until: run.windowEnd! };
   const selected = await selectDigestArticles(engine, target, window, history, deps.selection);
   if (selected.length === 0) return null;

@@ -40,7 +40,7 @@ export interface DigestRunnerDeps {
 }
 
 /**
- * Runs digests one at a time per target (so a "post now" and a scheduled run cannot pick the same
+ * Runs digests one at a time per target (per server for server digests) (so a "post now" and a scheduled run cannot pick the same
  * articles) and keeps track of runs in flight so a shutdown can wait for them. Each run follows the
  * exactly-once protocol in `protocol.ts`; while a run is in progress its claim's lease is renewed, so
  * other processes sharing the store leave it alone unless this one dies.
@@ -107,7 +107,8 @@ export class DigestRunner {
   }
 
   #exclusive(ref: DigestTargetRef, work: () => Promise<RunReport>): Promise<RunReport> {
-    const key = targetKey(ref);
+    // A server's digests take turns too: two at once could both pick an article it may post only once.
+    const key = ref.kind === 'guild' ? `guild:${ref.guildId}` : targetKey(ref);
     const previous = this.#targetLocks.get(key) ?? Promise.resolve();
     const observed = () =>
       work().then((report) => {

@@ -244,7 +244,8 @@ export class DigestScheduler {
     const detail = error instanceof Error ? error.message : String(error);
     const reason = { kind: 'unschedulable', time: target.time, timeZone: target.timeZone, detail } as const;
     const now = this.#now();
-    if (target.kind === 'guild') await this.#store.setGuildDigestPaused(target.guildId, true, reason, now);
+    if (target.kind === 'guild')
+      await this.#store.setGuildDigestPaused(target.guildId, true, reason, now, target.slot);
     else await this.#store.setSubscriptionPaused(target.id, true, reason, now);
     this.#log.error(
       { err: error, target: targetKey(refOf(target)) },

@@ -4,6 +4,7 @@
  * `selectDigestArticles`, so what status says would be posted is what a run posts.
  */
 import type { Article } from '../articles/article.ts';
+import { topicKey } from '../articles/normalize.ts';
 import type { DigestQuery } from '../search/types.ts';
 import type { DigestTargetSettings, SentHistory, Store } from '../store/types.ts';
 import { refOf } from '../store/types.ts';
@@ -78,15 +79,45 @@ export async function selectDigestArticles(
   return selected;
 }
 
+/** True when two topic lists can pick the same article: one covers every topic, or they share one. */
+export function topicsOverlap(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length === 0 || b.length === 0) return true;
+  const keys = new Set(a.map(topicKey));
+  return b.some((topic) => keys.has(topicKey(topic)));
+}
+
+/**
+ * What a digest must not post again: its own history, and what the server's other digests posted. A
+ * digest whose settings allow repeats may post what an overlapping digest already did; otherwise an
+ * article (or story) is posted once per server.
+ */
+export async function exclusionHistory(
+  store: Pick<Store, 'sentArticles' | 'listGuildDigests'>,
+  target: DigestTargetSettings,
+): Promise<SentHistory> {
+  const own = await store.sentArticles(refOf(target));
+  if (target.kind !== 'guild') return own;
+  const others = (await store.listGuildDigests(target.guildId)).filter(
+    (other) =>
+      other.slot !== target.slot && !(target.allowRepeats && topicsOverlap(target.topics, other.topics)),
+  );
+  for (const other of others) {
+    const history = await store.sentArticles(refOf(other));
+    for (const id of history.articleIds) own.articleIds.add(id);
+    for (const id of history.storyIds) own.storyIds.add(id);
+  }
+  return own;
+}
+
 /** What a digest for `target` would hold if it ran at `now`, without posting or recording anything. */
 export async function previewDigestAt(
-  store: Pick<Store, 'sentArticles'>,
+  store: Pick<Store, 'sentArticles' | 'listGuildDigests'>,
   engine: DigestEngine,
   target: DigestTargetSettings,
   now: number,
   options: SelectionOptions = {},
 ): Promise<Article[]> {
-  const history = await store.sentArticles(refOf(target));
+  const history = await exclusionHistory(store, target);
   return selectDigestArticles(
     engine,
     target,

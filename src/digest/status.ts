@@ -1,8 +1,19 @@
 /** The status read model: what `/digest-settings status` (or any front end) shows about a schedule. */
-import type { PauseReason, RunProblem, RunState, Store } from '../store/types.ts';
+import {
+  refOf,
+  type DeliveryMode,
+  type GuildDigestSettings,
+  type PauseReason,
+  type RunProblem,
+  type RunState,
+  type Store,
+} from '../store/types.ts';
 import { formatLocal, nextDueAt } from '../time/localTime.ts';
 
 export interface DigestStatus {
+  slot: number;
+  name: string;
+  delivery: DeliveryMode;
   channelId: string;
   time: string;
   timeZone: string;
@@ -24,15 +35,33 @@ export interface DigestStatus {
   lastError: { problem: RunProblem; at: number; atLocal: string } | null;
 }
 
-/** Next run in the server's time, last run, last error and pause reason; null without a digest. */
+/** Next run in the server's time, last run, last error and pause reason; null without that digest. */
 export async function readDigestStatus(
   store: Pick<Store, 'getGuildDigest' | 'latestRun'>,
   guildId: string,
   now: number,
+  slot = 1,
 ): Promise<DigestStatus | null> {
-  const settings = await store.getGuildDigest(guildId);
-  if (!settings) return null;
-  const ref = { kind: 'guild', guildId } as const;
+  const settings = await store.getGuildDigest(guildId, slot);
+  return settings ? statusOf(store, settings, now) : null;
+}
+
+/** Every digest of the server, by slot. */
+export async function readServerStatus(
+  store: Pick<Store, 'listGuildDigests' | 'latestRun'>,
+  guildId: string,
+  now: number,
+): Promise<DigestStatus[]> {
+  const digests = await store.listGuildDigests(guildId);
+  return Promise.all(digests.map((settings) => statusOf(store, settings, now)));
+}
+
+async function statusOf(
+  store: Pick<Store, 'latestRun'>,
+  settings: GuildDigestSettings,
+  now: number,
+): Promise<DigestStatus> {
+  const ref = refOf(settings);
   const [lastRun, lastFailure] = await Promise.all([store.latestRun(ref), store.latestRun(ref, ['failed'])]);
   const nextRunAt = settings.paused
     ? null
@@ -40,6 +69,9 @@ export async function readDigestStatus(
   const zone = settings.timeZone;
   const failedAt = lastFailure && (lastFailure.finishedAt ?? lastFailure.dueAt);
   return {
+    slot: settings.slot,
+    name: settings.name,
+    delivery: settings.delivery,
     channelId: settings.channelId,
     time: settings.time,
     timeZone: zone,

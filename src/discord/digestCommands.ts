@@ -86,3 +86,15 @@ export function articleLines(articles: readonly Article[]): string[] {
     (article, i) => `${i + 1}. ${escapeText(article.title, 120)} · ${escapeText(article.provider.name, 40)}`,
   );
 }
+
+/** Lines joined for one message, cut at a line boundary (with a note) when they would not fit. */
+export function fitLines(lines: readonly string[], max: number = LIMITS.content): string {
+  const note = '… (shortened: name one digest to see all of it)';
+  let text = '';
+  for (const line of lines) {
+    const next = text ? `${text}\n${line}` : line;
+    if (next.length > max - note.length - 1) return `${text}\n${note}`;
+    text = next;
+  }
+  return text;
+}

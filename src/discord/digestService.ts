@@ -11,11 +11,14 @@ export interface DigestService {
   /** `schedule(ref)` makes a settings change apply without a restart; `tick()` runs what is due. */
   readonly scheduler: Pick<DigestScheduler, 'schedule' | 'tick'>;
   postNow(ref: DigestTargetRef): Promise<RunReport>;
-  status(guildId: string): Promise<DigestStatus | null>;
+  status(guildId: string, slot?: number): Promise<DigestStatus | null>;
+  serverStatus(guildId: string): Promise<DigestStatus[]>;
   /** What a run now would post, chosen by the runner's own selection. */
   preview(target: DigestTargetSettings): Promise<Article[]>;
   /** The digests' only clock; tests inject one. */
   now(): number;
+  /** What readers' votes in the server have taught the ranking, in a sentence; null when nothing yet. */
+  feedbackSummary?(guildId: string): Promise<string | null>;
 }
 
 export function digestService(module: DigestModule, now: () => number): DigestService {
@@ -23,7 +26,8 @@ export function digestService(module: DigestModule, now: () => number): DigestSe
     store: module.store,
     scheduler: module.scheduler,
     postNow: (ref) => module.postNow(ref),
-    status: (guildId) => module.status(guildId),
+    status: (guildId, slot) => module.status(guildId, slot),
+    serverStatus: (guildId) => module.serverStatus(guildId),
     preview: (target) => module.preview(target),
     now,
   };

@@ -106,4 +106,57 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX digest_runs_claimed;
   CREATE INDEX digest_runs_lease ON digest_runs (lease_until) WHERE state = 'claimed';
   `,
+  // 4: several digests per server. A server's digests are numbered by `slot`; the existing digest becomes
+  // slot 1, named "daily", and keeps its target key `guild:<id>` (target_key, generated), so its runs and
+  // sent history carry over as they are. Feedback votes: one per server, user and article.
+  `
+  CREATE TABLE guild_digests_v4 (
+    guild_id TEXT NOT NULL,
+    slot INTEGER NOT NULL DEFAULT 1 CHECK (slot >= 1),
+    name TEXT NOT NULL DEFAULT 'daily',
+    name_key TEXT NOT NULL DEFAULT 'daily',
+    target_key TEXT NOT NULL
+      GENERATED ALWAYS AS ('guild:' || guild_id || CASE WHEN slot = 1 THEN '' ELSE ':' || slot END) STORED,
+    channel_id TEXT NOT NULL,
+    delivery TEXT NOT NULL DEFAULT 'message' CHECK (delivery IN ('message', 'thread', 'forum')),
+    allow_repeats INTEGER NOT NULL DEFAULT 0 CHECK (allow_repeats IN (0, 1)),
+    time TEXT NOT NULL,
+    time_zone TEXT NOT NULL,
+    size INTEGER NOT NULL DEFAULT 5 CHECK (size BETWEEN 1 AND 10),
+    topics TEXT NOT NULL DEFAULT '[]',
+    min_quality INTEGER CHECK (min_quality IS NULL OR min_quality BETWEEN 0 AND 100),
+    mention_role_id TEXT,
+    paused INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
+    pause_reason TEXT,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    next_due_at INTEGER,
+    last_digest_at INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (guild_id, slot),
+    UNIQUE (guild_id, name_key)
+  ) STRICT;
+  INSERT INTO guild_digests_v4 (guild_id, channel_id, time, time_zone, size, topics, min_quality,
+      mention_role_id, paused, pause_reason, consecutive_failures, next_due_at, last_digest_at, created_at,
+      updated_at)
+    SELECT guild_id, channel_id, time, time_zone, size, topics, min_quality, mention_role_id, paused,
+      pause_reason, consecutive_failures, next_due_at, last_digest_at, created_at, updated_at
+    FROM guild_digests;
+  DROP TABLE guild_digests;
+  ALTER TABLE guild_digests_v4 RENAME TO guild_digests;
+  CREATE UNIQUE INDEX guild_digests_target ON guild_digests (target_key);
+  CREATE INDEX guild_digests_due ON guild_digests (next_due_at) WHERE paused = 0;
+
+  CREATE TABLE feedback_votes (
+    guild_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+    topics TEXT NOT NULL DEFAULT '[]',
+    provider TEXT NOT NULL DEFAULT '',
+    voted_at INTEGER NOT NULL,
+    PRIMARY KEY (guild_id, user_id, article_id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX feedback_votes_guild ON feedback_votes (guild_id, voted_at);
+  `,
 ];

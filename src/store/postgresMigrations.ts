@@ -78,4 +78,33 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX sent_articles_run ON sent_articles (run_id);
   `,
+  // 2: several digests per server (see SQLite migration 4): the existing digest becomes slot 1, "daily",
+  // and keeps its target key; feedback votes.
+  `
+  ALTER TABLE guild_digests
+    ADD COLUMN slot INTEGER NOT NULL DEFAULT 1 CHECK (slot >= 1),
+    ADD COLUMN name TEXT NOT NULL DEFAULT 'daily',
+    ADD COLUMN name_key TEXT NOT NULL DEFAULT 'daily',
+    ADD COLUMN delivery TEXT NOT NULL DEFAULT 'message' CHECK (delivery IN ('message', 'thread', 'forum')),
+    ADD COLUMN allow_repeats BOOLEAN NOT NULL DEFAULT false;
+  ALTER TABLE guild_digests
+    ADD COLUMN target_key TEXT NOT NULL
+      GENERATED ALWAYS AS ('guild:' || guild_id || CASE WHEN slot = 1 THEN '' ELSE ':' || slot::text END) STORED;
+  ALTER TABLE guild_digests DROP CONSTRAINT guild_digests_pkey;
+  ALTER TABLE guild_digests ADD PRIMARY KEY (guild_id, slot);
+  ALTER TABLE guild_digests ADD CONSTRAINT guild_digests_name UNIQUE (guild_id, name_key);
+  CREATE UNIQUE INDEX guild_digests_target ON guild_digests (target_key);
+
+  CREATE TABLE feedback_votes (
+    guild_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+    topics TEXT NOT NULL DEFAULT '[]',
+    provider TEXT NOT NULL DEFAULT '',
+    voted_at BIGINT NOT NULL,
+    PRIMARY KEY (guild_id, user_id, article_id)
+  );
+  CREATE INDEX feedback_votes_guild ON feedback_votes (guild_id, voted_at);
+  `,
 ];

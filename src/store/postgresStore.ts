@@ -7,7 +7,12 @@ import { parsePauseReason, storeReason } from './reasons.ts';
 import {
   ID_COLUMN,
   mergeGuildPatch,
+  nameTaken,
   newerSchemaError,
+  noSuchSlot,
+  patchAddressesByName,
+  toVote,
+  type VoteRow,
   SchemaTooNewError,
   tableOf,
   toGuildDigest,
@@ -20,6 +25,8 @@ import {
   type SubscriptionRow,
 } from './rows.ts';
 import {
+  digestNameKey,
+  guildDigestRef,
   parseTargetKey,
   targetKey,
   type ClaimResult,
@@ -38,10 +45,11 @@ import {
   type SentArticle,
   type SentHistory,
   type Store,
+  type StoredVote,
   type Subscription,
   type SubscriptionInput,
 } from './types.ts';
-import { subscriptionSchema, validate } from './validation.ts';
+import { subscriptionSchema, validate, voteSchema } from './validation.ts';
 
 export interface PostgresStoreOptions {
   logger?: Logger;
@@ -61,6 +69,8 @@ export class StoreUnavailableError extends Error {
 /** Serialises schema migrations across processes starting at once (an arbitrary, fixed key). */
 const MIGRATION_LOCK_KEY = 4_207_310_010;
 const INT8_OID = 20;
+/** The advisory-lock key space of per-server digest writes (the second key is the server's hash). */
+const GUILD_LOCK_SPACE = 4_207_310;
 
 /** BIGINT columns (epoch milliseconds, ids) as numbers: they stay far below 2^53. */
 const typeParsers = {
@@ -122,23 +132,55 @@ export class PostgresStore implements Store {
     );
   }
 
-  async getGuildDigest(guildId: string): Promise<GuildDigestSettings | null> {
-    const [row] = await this.#rows<GuildRow>('SELECT * FROM guild_digests WHERE guild_id = $1', [guildId]);
+  async getGuildDigest(guildId: string, slot = 1): Promise<GuildDigestSettings | null> {
+    const [row] = await this.#rows<GuildRow>(
+      'SELECT * FROM guild_digests WHERE guild_id = $1 AND slot = $2',
+      [guildId, slot],
+    );
     return row ? toGuildDigest(row) : null;
+  }
+
+  async findGuildDigest(guildId: string, name: string): Promise<GuildDigestSettings | null> {
+    const [row] = await this.#rows<GuildRow>(
+      'SELECT * FROM guild_digests WHERE guild_id = $1 AND name_key = $2',
+      [guildId, digestNameKey(name)],
+    );
+    return row ? toGuildDigest(row) : null;
+  }
+
+  async listGuildDigests(guildId: string): Promise<GuildDigestSettings[]> {
+    const rows = await this.#rows<GuildRow>('SELECT * FROM guild_digests WHERE guild_id = $1 ORDER BY slot', [
+      guildId,
+    ]);
+    return rows.map(toGuildDigest);
   }
 
   async saveGuildDigest(patch: GuildDigestPatch, now: number): Promise<GuildDigestSettings> {
     return this.#transaction(async (client) => {
-      const { rows } = await client.query<GuildRow>(
-        'SELECT * FROM guild_digests WHERE guild_id = $1 FOR UPDATE',
+      // One writer per server at a time: slots and names are allocated inside this transaction.
+      await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [GUILD_LOCK_SPACE, patch.guildId]);
+      const { rows: digests } = await client.query<GuildRow>(
+        'SELECT * FROM guild_digests WHERE guild_id = $1 ORDER BY slot',
         [patch.guildId],
       );
-      const merged = mergeGuildPatch(rows[0] ? toGuildDigest(rows[0]) : undefined, patch);
+      const existing = patchAddressesByName(patch)
+        ? digests.find((row) => row.name_key === digestNameKey(patch.name!))
+        : digests.find((row) => row.slot === (patch.slot ?? 1));
+      if (!existing && patch.slot !== undefined && patch.slot !== 1) throw noSuchSlot(patch.slot);
+      const current = existing ? toGuildDigest(existing) : undefined;
+      const merged = mergeGuildPatch(current, patch);
+      const slot =
+        current?.slot ??
+        (patchAddressesByName(patch) ? Math.max(0, ...digests.map((row) => row.slot)) + 1 : 1);
+      const clash = digests.find((row) => row.name_key === merged.nameKey);
+      if (clash && clash.slot !== slot) throw nameTaken(merged.name);
       const saved = await client.query<GuildRow>(
-        `INSERT INTO guild_digests (guild_id, channel_id, time, time_zone, size, topics, min_quality,
-           mention_role_id, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
-         ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id, time = excluded.time,
+        `INSERT INTO guild_digests (guild_id, slot, name, name_key, channel_id, delivery, allow_repeats, time,
+           time_zone, size, topics, min_quality, mention_role_id, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
+         ON CONFLICT (guild_id, slot) DO UPDATE SET name = excluded.name, name_key = excluded.name_key,
+           channel_id = excluded.channel_id, delivery = excluded.delivery,
+           allow_repeats = excluded.allow_repeats, time = excluded.time,
            time_zone = excluded.time_zone, size = excluded.size, topics = excluded.topics,
            min_quality = excluded.min_quality, mention_role_id = excluded.mention_role_id,
            updated_at = excluded.updated_at,
@@ -148,7 +190,12 @@ export class PostgresStore implements Store {
          RETURNING *`,
         [
           merged.guildId,
+          slot,
+          merged.name,
+          merged.nameKey,
           merged.channelId,
+          merged.delivery,
+          merged.allowRepeats,
           merged.time,
           merged.timeZone,
           merged.size,
@@ -167,13 +214,15 @@ export class PostgresStore implements Store {
     paused: boolean,
     reason: PauseReason | null,
     now: number,
+    slot = 1,
   ): Promise<GuildDigestSettings | null> {
-    const [row] = await this.#setPaused<GuildRow>('guild_digests', guildId, paused, reason, now);
+    const key = targetKey(guildDigestRef(guildId, slot));
+    const [row] = await this.#setPaused<GuildRow>('guild_digests', key, paused, reason, now);
     return row ? toGuildDigest(row) : null;
   }
 
-  async deleteGuildDigest(guildId: string): Promise<boolean> {
-    return this.#deleteTarget({ kind: 'guild', guildId });
+  async deleteGuildDigest(guildId: string, slot = 1): Promise<boolean> {
+    return this.#deleteTarget(guildDigestRef(guildId, slot));
   }
 
   async saveSubscription(input: SubscriptionInput, now: number): Promise<Subscription> {
@@ -222,7 +271,9 @@ export class PostgresStore implements Store {
   }
 
   async getTarget(ref: DigestTargetRef): Promise<DigestTargetSettings | null> {
-    return ref.kind === 'guild' ? this.getGuildDigest(ref.guildId) : this.getSubscription(ref.subscriptionId);
+    return ref.kind === 'guild'
+      ? this.getGuildDigest(ref.guildId, ref.slot)
+      : this.getSubscription(ref.subscriptionId);
   }
 
   async listDueTargets(now: number, limit: number): Promise<DigestTargetSettings[]> {
@@ -490,6 +541,43 @@ export class PostgresStore implements Store {
       history.storyIds.add(row.story_id);
     }
     return history;
+  }
+
+  async saveVote(vote: StoredVote): Promise<{ previous: 1 | -1 | null }> {
+    const valid = validate(voteSchema, vote, 'vote');
+    // xmax = 0 tells an inserted row from an updated one; the old vote is read in the same statement.
+    const [row] = await this.#rows<{ previous: number | null }>(
+      `WITH old AS (
+         SELECT vote FROM feedback_votes WHERE guild_id = $1 AND user_id = $2 AND article_id = $3
+       ), saved AS (
+         INSERT INTO feedback_votes (guild_id, user_id, article_id, vote, topics, provider, voted_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (guild_id, user_id, article_id) DO UPDATE SET vote = excluded.vote,
+           topics = excluded.topics, provider = excluded.provider, voted_at = excluded.voted_at
+         RETURNING 1
+       )
+       SELECT (SELECT vote FROM old) AS previous FROM saved`,
+      [
+        valid.guildId,
+        valid.userId,
+        valid.articleId,
+        valid.vote,
+        JSON.stringify(valid.topics),
+        valid.provider,
+        valid.votedAt,
+      ],
+    );
+    const previous = row?.previous ?? null;
+    return { previous: previous === null ? null : previous > 0 ? 1 : -1 };
+  }
+
+  async listVotes(guildId: string, since: number, limit: number): Promise<StoredVote[]> {
+    const rows = await this.#rows<VoteRow>(
+      `SELECT * FROM feedback_votes WHERE guild_id = $1 AND voted_at >= $2
+       ORDER BY voted_at DESC LIMIT $3`,
+      [guildId, since, limit],
+    );
+    return rows.map(toVote);
   }
 
   async close(): Promise<void> {

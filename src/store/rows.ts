@@ -5,13 +5,18 @@
 import { parsePauseReason, parseRunProblem } from './reasons.ts';
 import { StoreValidationError, guildDigestSchema, validate, type ValidGuildDigest } from './validation.ts';
 import {
+  DEFAULT_DIGEST_NAME,
+  digestNameKey,
   parseTargetKey,
+  targetKey,
+  type DeliveryMode,
   type DigestRun,
   type DigestTargetRef,
   type GuildDigestPatch,
   type GuildDigestSettings,
   type RunState,
   type SentArticle,
+  type StoredVote,
   type Subscription,
 } from './types.ts';
 
@@ -31,7 +36,13 @@ export interface ScheduleRow {
 
 export interface GuildRow extends ScheduleRow {
   guild_id: string;
+  slot: number;
+  name: string;
+  name_key: string;
+  target_key: string;
   channel_id: string;
+  delivery: DeliveryMode;
+  allow_repeats: number | boolean;
   size: number;
   topics: string;
   min_quality: number | null;
@@ -84,7 +95,11 @@ export function toGuildDigest(row: GuildRow): GuildDigestSettings {
   return {
     kind: 'guild',
     guildId: row.guild_id,
+    slot: row.slot,
+    name: row.name,
     channelId: row.channel_id,
+    delivery: row.delivery,
+    allowRepeats: row.allow_repeats === 1 || row.allow_repeats === true,
     size: row.size,
     topics: JSON.parse(row.topics) as string[],
     minQuality: row.min_quality,
@@ -130,12 +145,40 @@ export function toRun(row: RunRow): DigestRun {
 /** The two tables that hold schedules share their schedule columns, so most statements come in pairs. */
 export type ScheduleTable = 'guild_digests' | 'subscriptions';
 
-export const ID_COLUMN: Record<ScheduleTable, string> = { guild_digests: 'guild_id', subscriptions: 'id' };
+/** A server digest is found by its target key (generated from server and slot), a subscription by id. */
+export const ID_COLUMN: Record<ScheduleTable, string> = { guild_digests: 'target_key', subscriptions: 'id' };
 
 export function tableOf(ref: DigestTargetRef): { table: ScheduleTable; id: string | number } {
   return ref.kind === 'guild'
-    ? { table: 'guild_digests', id: ref.guildId }
+    ? { table: 'guild_digests', id: targetKey(ref) }
     : { table: 'subscriptions', id: ref.subscriptionId };
+}
+
+/** The target keys of every digest of a server sort between these two (`guild:<id>`, `guild:<id>:<slot>`). */
+export function serverKeyRange(guildId: string): { first: string; after: string } {
+  return { first: `guild:${guildId}`, after: `guild:${guildId};` };
+}
+
+export interface VoteRow {
+  guild_id: string;
+  user_id: string;
+  article_id: string;
+  vote: number;
+  topics: string;
+  provider: string;
+  voted_at: number;
+}
+
+export function toVote(row: VoteRow): StoredVote {
+  return {
+    guildId: row.guild_id,
+    userId: row.user_id,
+    articleId: row.article_id,
+    vote: row.vote > 0 ? 1 : -1,
+    topics: JSON.parse(row.topics) as string[],
+    provider: row.provider,
+    votedAt: row.voted_at,
+  };
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {
@@ -146,20 +189,27 @@ function withoutUndefined<T extends object>(value: T): Partial<T> {
 export function mergeGuildPatch(
   current: GuildDigestSettings | undefined,
   patch: GuildDigestPatch,
-): ValidGuildDigest {
+): ValidGuildDigest & { nameKey: string } {
   if (!current && (!patch.channelId || !patch.time || !patch.timeZone)) {
     throw new StoreValidationError(
       'Invalid digest settings: a new digest needs a channel, a time and a time zone',
     );
   }
-  return validate(
+  const { slot: _slot, ...fields } = patch;
+  const merged = validate(
     guildDigestSchema,
     {
+      name: DEFAULT_DIGEST_NAME,
       size: DEFAULT_DIGEST_SIZE,
       topics: [],
       minQuality: null,
       mentionRoleId: null,
+      delivery: 'message',
+      allowRepeats: false,
       ...(current && {
+        name: current.name,
+        delivery: current.delivery,
+        allowRepeats: current.allowRepeats,
         channelId: current.channelId,
         time: current.time,
         timeZone: current.timeZone,
@@ -168,10 +218,26 @@ export function mergeGuildPatch(
         minQuality: current.minQuality,
         mentionRoleId: current.mentionRoleId,
       }),
-      ...withoutUndefined(patch),
+      ...withoutUndefined(fields),
     },
     'digest settings',
   );
+  return { ...merged, nameKey: digestNameKey(merged.name) };
+}
+
+export function noSuchSlot(slot: number): StoreValidationError {
+  return new StoreValidationError(`Invalid digest settings: this server has no digest ${slot}`);
+}
+
+export function nameTaken(name: string): StoreValidationError {
+  return new StoreValidationError(
+    `Invalid digest settings: this server already has a digest called "${name}"`,
+  );
+}
+
+/** Which digest a patch addresses when it has no slot: by name, else the server's first. */
+export function patchAddressesByName(patch: GuildDigestPatch): boolean {
+  return patch.slot === undefined && patch.name !== undefined;
 }
 
 /** A database migrated by a newer Broadsheet: this build refuses to open it. */

@@ -8,18 +8,25 @@ import { parsePauseReason, storeReason } from './reasons.ts';
 import {
   ID_COLUMN,
   mergeGuildPatch,
+  nameTaken,
   newerSchemaError,
+  noSuchSlot,
+  patchAddressesByName,
   tableOf,
   toGuildDigest,
   toRun,
   toSubscription,
+  toVote,
   type GuildRow,
+  type VoteRow,
   type RunRow,
   type ScheduleRow,
   type ScheduleTable,
   type SubscriptionRow,
 } from './rows.ts';
 import {
+  digestNameKey,
+  guildDigestRef,
   parseTargetKey,
   targetKey,
   type ClaimResult,
@@ -38,10 +45,11 @@ import {
   type SentArticle,
   type SentHistory,
   type Store,
+  type StoredVote,
   type Subscription,
   type SubscriptionInput,
 } from './types.ts';
-import { subscriptionSchema, validate } from './validation.ts';
+import { subscriptionSchema, validate, voteSchema } from './validation.ts';
 
 export const DATABASE_FILE_NAME = 'broadsheet.db';
 
@@ -113,19 +121,48 @@ export class SqliteStore implements Store {
       subscriptions: prepareScheduleStatements(db, 'subscriptions'),
     };
     this.#sql = {
-      getGuild: db.prepare<[string], GuildRow>('SELECT * FROM guild_digests WHERE guild_id = ?'),
+      getGuild: db.prepare<[string, number], GuildRow>(
+        'SELECT * FROM guild_digests WHERE guild_id = ? AND slot = ?',
+      ),
+      findGuild: db.prepare<[string, string], GuildRow>(
+        'SELECT * FROM guild_digests WHERE guild_id = ? AND name_key = ?',
+      ),
+      listGuild: db.prepare<[string], GuildRow>(
+        'SELECT * FROM guild_digests WHERE guild_id = ? ORDER BY slot',
+      ),
+      nextSlot: db.prepare<[string], { slot: number }>(
+        'SELECT coalesce(max(slot), 0) + 1 AS slot FROM guild_digests WHERE guild_id = ?',
+      ),
       insertGuild: db.prepare(
-        `INSERT INTO guild_digests (guild_id, channel_id, time, time_zone, size, topics, min_quality,
-           mention_role_id, created_at, updated_at)
-         VALUES (@guildId, @channelId, @time, @timeZone, @size, @topics, @minQuality, @mentionRoleId, @now, @now)`,
+        `INSERT INTO guild_digests (guild_id, slot, name, name_key, channel_id, delivery, allow_repeats, time,
+           time_zone, size, topics, min_quality, mention_role_id, created_at, updated_at)
+         VALUES (@guildId, @slot, @name, @nameKey, @channelId, @delivery, @allowRepeats, @time, @timeZone,
+           @size, @topics, @minQuality, @mentionRoleId, @now, @now)`,
       ),
       updateGuild: db.prepare(
-        `UPDATE guild_digests SET channel_id = @channelId, time = @time, time_zone = @timeZone, size = @size,
-           topics = @topics, min_quality = @minQuality, mention_role_id = @mentionRoleId, updated_at = @now,
+        `UPDATE guild_digests SET name = @name, name_key = @nameKey, channel_id = @channelId,
+           delivery = @delivery, allow_repeats = @allowRepeats, time = @time, time_zone = @timeZone,
+           size = @size, topics = @topics, min_quality = @minQuality, mention_role_id = @mentionRoleId,
+           updated_at = @now,
            next_due_at = CASE WHEN time = @time AND time_zone = @timeZone THEN next_due_at ELSE NULL END
-         WHERE guild_id = @guildId`,
+         WHERE guild_id = @guildId AND slot = @slot`,
       ),
-      deleteGuild: db.prepare<[string], void>('DELETE FROM guild_digests WHERE guild_id = ?'),
+      deleteGuild: db.prepare<[string, number], void>(
+        'DELETE FROM guild_digests WHERE guild_id = ? AND slot = ?',
+      ),
+      saveVote: db.prepare(
+        `INSERT INTO feedback_votes (guild_id, user_id, article_id, vote, topics, provider, voted_at)
+         VALUES (@guildId, @userId, @articleId, @vote, @topics, @provider, @votedAt)
+         ON CONFLICT (guild_id, user_id, article_id) DO UPDATE SET vote = excluded.vote,
+           topics = excluded.topics, provider = excluded.provider, voted_at = excluded.voted_at`,
+      ),
+      getVote: db.prepare<[string, string, string], { vote: number }>(
+        'SELECT vote FROM feedback_votes WHERE guild_id = ? AND user_id = ? AND article_id = ?',
+      ),
+      listVotes: db.prepare<[string, number, number], VoteRow>(
+        `SELECT * FROM feedback_votes WHERE guild_id = ? AND voted_at >= ?
+         ORDER BY voted_at DESC LIMIT ?`,
+      ),
       getSubscription: db.prepare<[number], SubscriptionRow>('SELECT * FROM subscriptions WHERE id = ?'),
       listSubscriptions: db.prepare<[string], SubscriptionRow>(
         'SELECT * FROM subscriptions WHERE user_id = ? ORDER BY topic COLLATE NOCASE',
@@ -206,21 +243,43 @@ export class SqliteStore implements Store {
     };
   }
 
-  async getGuildDigest(guildId: string): Promise<GuildDigestSettings | null> {
-    const row = this.#sql.getGuild.get(guildId);
+  async getGuildDigest(guildId: string, slot = 1): Promise<GuildDigestSettings | null> {
+    const row = this.#sql.getGuild.get(guildId, slot);
     return row ? toGuildDigest(row) : null;
+  }
+
+  async findGuildDigest(guildId: string, name: string): Promise<GuildDigestSettings | null> {
+    const row = this.#sql.findGuild.get(guildId, digestNameKey(name));
+    return row ? toGuildDigest(row) : null;
+  }
+
+  async listGuildDigests(guildId: string): Promise<GuildDigestSettings[]> {
+    return this.#sql.listGuild.all(guildId).map(toGuildDigest);
   }
 
   async saveGuildDigest(patch: GuildDigestPatch, now: number): Promise<GuildDigestSettings> {
     return this.#db
       .transaction(() => {
-        const existing = this.#sql.getGuild.get(patch.guildId);
+        const existing = patchAddressesByName(patch)
+          ? this.#sql.findGuild.get(patch.guildId, digestNameKey(patch.name!))
+          : this.#sql.getGuild.get(patch.guildId, patch.slot ?? 1);
+        if (!existing && patch.slot !== undefined && patch.slot !== 1) throw noSuchSlot(patch.slot);
         const current = existing ? toGuildDigest(existing) : undefined;
         const merged = mergeGuildPatch(current, patch);
-        const params = { ...merged, topics: JSON.stringify(merged.topics), now };
+        const slot =
+          current?.slot ?? (patchAddressesByName(patch) ? this.#sql.nextSlot.get(patch.guildId)!.slot : 1);
+        const clash = this.#sql.findGuild.get(patch.guildId, merged.nameKey);
+        if (clash && clash.slot !== slot) throw nameTaken(merged.name);
+        const params = {
+          ...merged,
+          slot,
+          allowRepeats: merged.allowRepeats ? 1 : 0,
+          topics: JSON.stringify(merged.topics),
+          now,
+        };
         if (current) this.#sql.updateGuild.run(params);
         else this.#sql.insertGuild.run(params);
-        return toGuildDigest(this.#sql.getGuild.get(patch.guildId)!);
+        return toGuildDigest(this.#sql.getGuild.get(patch.guildId, slot)!);
       })
       .immediate();
   }
@@ -230,23 +289,24 @@ export class SqliteStore implements Store {
     paused: boolean,
     reason: PauseReason | null,
     now: number,
+    slot = 1,
   ): Promise<GuildDigestSettings | null> {
     this.#schedules.guild_digests.setPaused.run({
-      id: guildId,
+      id: targetKey(guildDigestRef(guildId, slot)),
       paused: paused ? 1 : 0,
       reason: storeReason(reason),
       now,
     });
-    return this.getGuildDigest(guildId);
+    return this.getGuildDigest(guildId, slot);
   }
 
-  async deleteGuildDigest(guildId: string): Promise<boolean> {
-    const key = targetKey({ kind: 'guild', guildId });
+  async deleteGuildDigest(guildId: string, slot = 1): Promise<boolean> {
+    const key = targetKey(guildDigestRef(guildId, slot));
     return this.#db
       .transaction(() => {
         this.#sql.deleteHistory.run(key);
         this.#sql.deleteRuns.run(key);
-        return this.#sql.deleteGuild.run(guildId).changes > 0;
+        return this.#sql.deleteGuild.run(guildId, slot).changes > 0;
       })
       .immediate();
   }
@@ -292,7 +352,9 @@ export class SqliteStore implements Store {
   }
 
   async getTarget(ref: DigestTargetRef): Promise<DigestTargetSettings | null> {
-    return ref.kind === 'guild' ? this.getGuildDigest(ref.guildId) : this.getSubscription(ref.subscriptionId);
+    return ref.kind === 'guild'
+      ? this.getGuildDigest(ref.guildId, ref.slot)
+      : this.getSubscription(ref.subscriptionId);
   }
 
   async listDueTargets(now: number, limit: number): Promise<DigestTargetSettings[]> {
@@ -442,6 +504,21 @@ export class SqliteStore implements Store {
       history.storyIds.add(row.story_id);
     }
     return history;
+  }
+
+  async saveVote(vote: StoredVote): Promise<{ previous: 1 | -1 | null }> {
+    const valid = validate(voteSchema, vote, 'vote');
+    return this.#db
+      .transaction(() => {
+        const previous = this.#sql.getVote.get(valid.guildId, valid.userId, valid.articleId);
+        this.#sql.saveVote.run({ ...valid, topics: JSON.stringify(valid.topics) });
+        return { previous: previous ? (previous.vote > 0 ? 1 : -1) : null } as const;
+      })
+      .immediate();
+  }
+
+  async listVotes(guildId: string, since: number, limit: number): Promise<StoredVote[]> {
+    return this.#sql.listVotes.all(guildId, since, limit).map(toVote);
   }
 
   async close(): Promise<void> {

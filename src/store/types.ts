@@ -26,10 +26,31 @@ export interface ScheduleFields {
   updatedAt: number;
 }
 
+/** How a server digest is posted: one message, a thread started from that message, or a forum post. */
+export const DELIVERY_MODES = ['message', 'thread', 'forum'] as const;
+export type DeliveryMode = (typeof DELIVERY_MODES)[number];
+
+/** The name a server's first digest gets when it was made without one (and every digest from before names). */
+export const DEFAULT_DIGEST_NAME = 'daily';
+
 export interface GuildDigestSettings extends ScheduleFields {
   kind: 'guild';
   guildId: string;
+  /**
+   * The digest's number in its server, from 1. Slot 1 keeps the target key `guild:<id>` that the single
+   * digest of earlier versions used, so its runs and history carry over untouched.
+   */
+  slot: number;
+  /** Unique in the server, case-insensitively; how commands name it. */
+  name: string;
+  /** The text or announcement channel (message, thread) or forum channel (forum) it posts in. */
   channelId: string;
+  delivery: DeliveryMode;
+  /**
+   * May repeat an article another digest of this server already posted, when their topics overlap.
+   * Default false: an article is posted once per server.
+   */
+  allowRepeats: boolean;
   /** Articles per digest, 1–10. */
   size: number;
   /** Topic names or keys; empty means every topic. */
@@ -54,12 +75,21 @@ export interface Subscription extends ScheduleFields {
 
 export type DigestTargetSettings = GuildDigestSettings | Subscription;
 
+/** A server digest by its server and slot (no slot: the server's first digest, slot 1). */
 export type DigestTargetRef =
-  { kind: 'guild'; guildId: string } | { kind: 'subscription'; subscriptionId: number };
+  { kind: 'guild'; guildId: string; slot?: number } | { kind: 'subscription'; subscriptionId: number };
 
-/** Changes to a server's digest. Creating one needs channelId, time and timeZone; the rest has defaults. */
+/**
+ * Changes to a server digest. Which one: `slot` when given (then `name` renames it), else the one called
+ * `name` (created when there is none), else the server's first digest (slot 1, created as "daily").
+ * Creating one needs channelId, time and timeZone; the rest has defaults.
+ */
 export interface GuildDigestPatch {
   guildId: string;
+  slot?: number;
+  name?: string;
+  delivery?: DeliveryMode;
+  allowRepeats?: boolean;
   channelId?: string;
   time?: string;
   timeZone?: string;
@@ -193,9 +223,25 @@ export interface SentHistory {
   storyIds: Set<string>;
 }
 
+/** One reader's 👍 (1) or 👎 (-1) on an article, in one server; topics and provider as when voted. */
+export interface StoredVote {
+  guildId: string;
+  userId: string;
+  articleId: string;
+  vote: 1 | -1;
+  topics: string[];
+  provider: string;
+  votedAt: number;
+}
+
 export interface Store {
-  getGuildDigest(guildId: string): Promise<GuildDigestSettings | null>;
-  /** Creates or updates; a changed time or zone clears nextDueAt so the scheduler recomputes it. */
+  /** The server's digest in that slot (default its first). */
+  getGuildDigest(guildId: string, slot?: number): Promise<GuildDigestSettings | null>;
+  /** The server's digest called `name`, case-insensitively. */
+  findGuildDigest(guildId: string, name: string): Promise<GuildDigestSettings | null>;
+  /** Every digest of the server, by slot. */
+  listGuildDigests(guildId: string): Promise<GuildDigestSettings[]>;
+  /** Creates or updates (see `GuildDigestPatch`); a changed time or zone clears nextDueAt. */
   saveGuildDigest(patch: GuildDigestPatch, now: number): Promise<GuildDigestSettings>;
   /** Resuming clears the failure count and nextDueAt (runs missed while paused are not caught up). */
   setGuildDigestPaused(
@@ -203,9 +249,10 @@ export interface Store {
     paused: boolean,
     reason: PauseReason | null,
     now: number,
+    slot?: number,
   ): Promise<GuildDigestSettings | null>;
-  /** Removes the settings and the server's digest history. */
-  deleteGuildDigest(guildId: string): Promise<boolean>;
+  /** Removes that digest's settings, runs and history (default slot 1). */
+  deleteGuildDigest(guildId: string, slot?: number): Promise<boolean>;
 
   /** Creates or updates the user's subscription to that topic key. */
   saveSubscription(input: SubscriptionInput, now: number): Promise<Subscription>;
@@ -262,26 +309,50 @@ export interface Store {
   latestRun(ref: DigestTargetRef, states?: readonly RunState[]): Promise<DigestRun | null>;
   sentArticles(ref: DigestTargetRef): Promise<SentHistory>;
 
+  /** Records (or changes) the user's vote on the article; returns the vote it replaced, if any. */
+  saveVote(vote: StoredVote): Promise<{ previous: 1 | -1 | null }>;
+  /** The server's votes cast at or after `since`, newest first, at most `limit`. */
+  listVotes(guildId: string, since: number, limit: number): Promise<StoredVote[]>;
+
   close(): Promise<void>;
 }
 
-/** The key runs and history are filed under: `guild:<id>` or `subscription:<id>`. */
+/**
+ * The key runs and history are filed under: `guild:<id>` for a server's first digest (as before there
+ * were several), `guild:<id>:<slot>` for the others, `subscription:<id>`.
+ */
 export function targetKey(ref: DigestTargetRef): string {
-  return ref.kind === 'guild' ? `guild:${ref.guildId}` : `subscription:${ref.subscriptionId}`;
+  if (ref.kind === 'subscription') return `subscription:${ref.subscriptionId}`;
+  const slot = ref.slot ?? 1;
+  return slot === 1 ? `guild:${ref.guildId}` : `guild:${ref.guildId}:${slot}`;
 }
 
 export function parseTargetKey(key: string): DigestTargetRef {
   const separator = key.indexOf(':');
   const kind = key.slice(0, separator);
   const id = key.slice(separator + 1);
-  if (kind === 'guild' && id) return { kind: 'guild', guildId: id };
+  const guild = /^(\d+)(?::(\d+))?$/.exec(id);
+  if (kind === 'guild' && guild) {
+    return guild[2] === undefined
+      ? { kind: 'guild', guildId: guild[1]! }
+      : { kind: 'guild', guildId: guild[1]!, slot: Number(guild[2]) };
+  }
   if (kind === 'subscription' && /^\d+$/.test(id))
     return { kind: 'subscription', subscriptionId: Number(id) };
   throw new Error(`Unknown digest target key "${key}"`);
 }
 
 export function refOf(target: DigestTargetSettings): DigestTargetRef {
-  return target.kind === 'guild'
-    ? { kind: 'guild', guildId: target.guildId }
-    : { kind: 'subscription', subscriptionId: target.id };
+  if (target.kind === 'subscription') return { kind: 'subscription', subscriptionId: target.id };
+  return guildDigestRef(target.guildId, target.slot);
+}
+
+/** A server digest's ref in its one spelling: slot 1 (the first digest) leaves the slot out. */
+export function guildDigestRef(guildId: string, slot = 1): DigestTargetRef {
+  return slot === 1 ? { kind: 'guild', guildId } : { kind: 'guild', guildId, slot };
+}
+
+/** The key a digest name is unique by in its server: trimmed, spaces collapsed, lower case. */
+export function digestNameKey(name: string): string {
+  return name.trim().replace(/\s+/g, ' ').toLowerCase();
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 import { formatHHMM, parseHHMM } from '../time/localTime.ts';
 import { canonicalTimeZone } from '../time/zones.ts';
+import { DELIVERY_MODES } from './types.ts';
 
 /** Settings input that cannot be stored; the message lists every problem in words a person can act on. */
 export class StoreValidationError extends Error {
@@ -32,9 +33,24 @@ const timeZone = z.string().transform((text, ctx) => {
   return canonical;
 });
 
+/** Digest names: what commands and autocomplete show, so short, one line, no markup characters. */
+export const digestName = z
+  .string({ error: 'name must be text' })
+  .transform((name) => name.trim().replace(/\s+/g, ' '))
+  .pipe(
+    z
+      .string()
+      .min(1, { error: 'name must not be empty' })
+      .max(32, { error: 'name must be at most 32 characters' })
+      .regex(/^[^`*_~|<>@#:\\]+$/, { error: 'name must not contain ` * _ ~ | < > @ # : or \\' }),
+  );
+
 export const guildDigestSchema = z.object({
   guildId: snowflake('guildId'),
+  name: digestName,
   channelId: snowflake('channelId'),
+  delivery: z.enum(DELIVERY_MODES, { error: 'delivery must be message, thread or forum' }),
+  allowRepeats: z.boolean(),
   time,
   timeZone,
   size: z.number().int().min(1, { error: 'size must be 1–10' }).max(10, { error: 'size must be 1–10' }),
@@ -53,6 +69,16 @@ export const subscriptionSchema = z.object({
   time,
   timeZone,
   originChannelId: snowflake('originChannelId'),
+});
+
+export const voteSchema = z.object({
+  guildId: snowflake('guildId'),
+  userId: snowflake('userId'),
+  articleId: z.string().min(1).max(200),
+  vote: z.union([z.literal(1), z.literal(-1)]),
+  topics: z.array(z.string().max(100)).max(50),
+  provider: z.string().max(200),
+  votedAt: z.number().int().nonnegative(),
 });
 
 export type ValidGuildDigest = z.output<typeof guildDigestSchema>;
