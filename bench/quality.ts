@@ -7,7 +7,7 @@
  * articles of a copy of the corpus with every `related:` block removed (Broadsheet loads that copy through
  * loadLibrary, as the bot would). Known-item sets score MRR@10 of the exact target URL; topical queries P@10
  * by the curators' topic labels; related reading recall@10 of the curated links that are corpus articles.
- * `--pipe` also asks Broadsheet every query through local mode's `--json` pipe and checks the answers agree.
+ * `--engines A,B` scores only those engines (tuning). `--pipe` also asks Broadsheet every query through local mode's `--json` pipe and checks the answers agree.
  * Prints one table (set × engine, best peer, goal) and writes everything, per query, to
  * data/quality/<time>-seed<N>.json.
  */
@@ -53,6 +53,7 @@ interface Cli {
   relatedCap: number;
   pipe: boolean;
   examples: number;
+  engines: string[] | null;
 }
 
 function parseCli(argv: string[]): Cli {
@@ -72,6 +73,8 @@ function parseCli(argv: string[]): Cli {
     relatedCap: num('--related-cap', 500),
     pipe: argv.includes('--pipe'),
     examples: num('--examples', 0),
+    // Tuning: `--engines Broadsheet` scores only the named engines (the report then lacks the peers).
+    engines: get('--engines')?.split(',') ?? null,
   };
 }
 
@@ -237,6 +240,7 @@ async function main(): Promise<void> {
   const engines: { name: string; description: string; engine: Engine; buildMs: number }[] = [];
   let bs: BroadsheetEngine | undefined;
   for (const spec of QUALITY_ENGINES) {
+    if (cli.engines && !cli.engines.includes(spec.name)) continue;
     const start = nowMs();
     const engine = await spec.build(input);
     if (spec === broadsheet) bs = engine as BroadsheetEngine;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
-import { corpusFingerprint, type FileEntry } from '../articles/corpusFiles.ts';
+import { Worker } from 'node:worker_threads';
+import { corpusFingerprint, PARSE_CACHE_VERSION, type FileEntry } from '../articles/corpusFiles.ts';
 
 /**
  * Where a corpus's caches live and what they are keyed by. A module of its own, so the worker that
@@ -9,11 +9,19 @@ import { corpusFingerprint, type FileEntry } from '../articles/corpusFiles.ts';
  */
 
 /** Bump when the index layout, analysis, weights or snapshot shape change: caches are then rebuilt. */
-export const INDEX_VERSION = 6;
+export const INDEX_VERSION = 7;
 
 /** Keys the index and snapshot: the corpus (every file's size and mtime) and the engine version. */
 export function libraryKey(files: readonly FileEntry[], maxFileBytes: number): string {
   return `v${INDEX_VERSION}:${corpusFingerprint(files, maxFileBytes)}`;
+}
+
+/**
+ * What the caches depend on besides the corpus: the engine, the parser and the size limit. Caches
+ * served before the corpus is listed (catchUpLater) must at least have been made with these.
+ */
+export function cacheVersion(maxFileBytes: number): string {
+  return `v${INDEX_VERSION}:p${PARSE_CACHE_VERSION}:${maxFileBytes}`;
 }
 
 /**
@@ -40,23 +48,69 @@ export function cacheFiles(cacheDir: string): { index: string; snapshot: string 
 }
 
 /**
- * The index file read into memory shared between threads, so the thread that reads it (paying for
- * the fresh memory) is not the one that uses it; null when it cannot be read.
+ * A cache file read into memory shared between threads by a thread of its own, so the thread that reads
+ * it (paying for the fresh memory: ~4.5 ms a megabyte in this VM, 0.5 s for the index at 100k) is not
+ * the one that uses it. The thread then checks CRC-32s of parts of it when asked, so the user of the
+ * bytes need not wait for the check before starting on them. Plain JavaScript, so it starts in tens of
+ * milliseconds even from the sources (a tsx worker takes half a second).
  */
-export function readIndexShared(cacheDir: string): Uint8Array | null {
-  let fd: number | null = null;
+export interface SharedFileReader {
+  /** The file's bytes, or null when it cannot be read whole. */
+  readonly bytes: Promise<Uint8Array | null>;
+  /** The CRC-32 of bytes[start, end), worked out in the reading thread. */
+  crc32(start: number, end: number): Promise<number>;
+  stop(): void;
+}
+
+const READER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const zlib = require('node:zlib');
+let bytes = null;
+try {
+  const fd = fs.openSync(workerData, 'r');
   try {
-    fd = fs.openSync(cacheFiles(cacheDir).index, 'r');
-    const bytes = new Uint8Array(new SharedArrayBuffer(fs.fstatSync(fd).size));
-    for (let at = 0; at < bytes.length;) {
-      const read = fs.readSync(fd, bytes, at, bytes.length - at, at);
-      if (read === 0) return null;
+    const size = fs.fstatSync(fd).size;
+    bytes = new Uint8Array(new SharedArrayBuffer(size));
+    for (let at = 0; at < size; ) {
+      const read = fs.readSync(fd, bytes, at, size - at, at);
+      if (read === 0) throw new Error('cut short');
       at += read;
     }
-    return bytes;
-  } catch {
-    return null;
   } finally {
-    if (fd !== null) fs.closeSync(fd);
+    fs.closeSync(fd);
   }
+} catch {
+  bytes = null;
+}
+parentPort.postMessage({ bytes });
+parentPort.on('message', ({ start, end }) =>
+  parentPort.postMessage({ crc32: bytes ? zlib.crc32(bytes.subarray(start, end)) : -1 }),
+);
+`;
+
+export function readFileShared(file: string): SharedFileReader {
+  const worker = new Worker(READER_SOURCE, { eval: true, workerData: file });
+  const gone = new Promise<never>((_, reject) => {
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the cache reader stopped (exit code ${code})`)));
+  });
+  gone.catch(() => undefined);
+  const replies: Array<(value: number) => void> = [];
+  const bytes = new Promise<Uint8Array | null>((resolve) => {
+    worker.once('message', (reply: { bytes: Uint8Array | null }) => {
+      resolve(reply.bytes);
+      worker.on('message', (answer: { crc32: number }) => replies.shift()?.(answer.crc32));
+    });
+    gone.catch(() => resolve(null));
+  });
+  return {
+    bytes,
+    crc32(start, end) {
+      const answer = new Promise<number>((resolve) => replies.push(resolve));
+      worker.postMessage({ start, end });
+      return Promise.race([answer, gone]).catch(() => -1);
+    },
+    stop: () => void worker.terminate(),
+  };
 }

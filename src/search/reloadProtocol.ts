@@ -1,4 +1,5 @@
 import type { Article, CorpusProblem } from '../articles/article.ts';
+import type { CorpusFileTable } from '../articles/corpusFiles.ts';
 import type { PrefixTable } from './suggestions.ts';
 import { ARRAY_KEYS, type ArrayKey, type TextIndexData } from './textIndex.ts';
 
@@ -18,15 +19,23 @@ export interface WorkerSettings {
 }
 
 export type ToWorker =
-  /** A slice of the base library: its articles' ids and source paths, `\n`-joined. */
+  /** A slice of the base library: its articles' ids and source paths (empty with a file table), `\n`-joined. */
   | { type: 'base-articles'; ids: string; paths: string }
   /** A slice of the base index's terms (`\n`-joined) with their document frequencies. */
   | { type: 'base-terms'; terms: string; df: Uint32Array }
   /**
-   * The base is complete: take over the corpus; files modified at or after `since` are read again.
-   * `restart`: an earlier worker stopped; the first answer renumbers the slots from 0.
+   * The base is complete: take over the corpus. With `files` (every file the base was made from, with
+   * its size and mtime then), files that differ from them are read again; without, files modified at
+   * or after `since` (and files no base article came from). `restart`: an earlier worker stopped; the
+   * first answer renumbers the slots from 0.
    */
-  | { type: 'adopt'; baseDocCount: number; since: number; restart: boolean }
+  | {
+      type: 'adopt';
+      baseDocCount: number;
+      since: number;
+      restart: boolean;
+      files: CorpusFileTable | null;
+    }
   /** Look again at these paths (relative), or at everything (null). */
   | { type: 'changes'; batch: number; paths: string[] | null };
 
@@ -73,6 +82,7 @@ export interface IndexWire {
   docCount: number;
   terms: string;
   termWords: string;
+  surfaceWords: string;
   arrays: Pick<TextIndexData, ArrayKey>;
 }
 
@@ -87,6 +97,7 @@ export function indexToWire(index: TextIndexData): { wire: IndexWire; transfer: 
       docCount: index.docCount,
       terms: index.terms.join('\n'),
       termWords: index.termWords.join('\n'),
+      surfaceWords: index.surfaceWords.join('\n'),
       arrays,
     },
     transfer,
@@ -111,7 +122,8 @@ export async function indexFromWire(wire: IndexWire, pause?: () => Promise<void>
   };
   const terms = await split(wire.terms);
   const termWords = await split(wire.termWords);
-  return { docCount: wire.docCount, terms, termWords, ...wire.arrays };
+  const surfaceWords = await split(wire.surfaceWords);
+  return { docCount: wire.docCount, terms, termWords, surfaceWords, ...wire.arrays };
 }
 
 /** An article as it crosses: no body (only the index reads it, and the index is built already). */

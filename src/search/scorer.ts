@@ -42,10 +42,14 @@ export class Scorer {
     this.touched = reuse ? previous.touched : new Uint32Array(Math.min(docCount, 1024));
   }
 
+  /**
+   * Each word's terms. `prefixLast`: the last word is being typed (autocomplete, `word*`); any word may
+   * also be unfinished or mistyped when the exact word is rare or absent (see Vocabulary.expand).
+   */
   plan(words: QueryWord[], vocabulary: Vocabulary, prefixLast: boolean): WordPlan[] {
     return words.map((word, i) => ({
       word,
-      matches: vocabulary.expand(word, { prefix: prefixLast && i === words.length - 1 }),
+      matches: vocabulary.expand(word, { prefix: prefixLast && i === words.length - 1, complete: true }),
     }));
   }
 

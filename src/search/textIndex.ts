@@ -48,6 +48,13 @@ export interface TextIndexData {
   terms: string[];
   /** termId → a word as written in the corpus, to explain matches without showing stems. */
   termWords: string[];
+  /**
+   * Every word the corpus writes (folded, stop words aside), sorted, with the term it analyses to:
+   * completion and correction work on words as people type them ("generat" → "generation", whose
+   * stem "gener" the typed letters run past).
+   */
+  surfaceWords: string[];
+  surfaceTerms: Uint32Array;
   /** termIds sorted by term text, for prefix ranges. */
   termsByText: Uint32Array;
   /** CSR postings: for term t, entries postingStart[t] .. postingStart[t+1]. Docs ascend. */
@@ -139,6 +146,9 @@ export interface AnalyzedRun {
   newTermWords: string[];
   /** The analyzer's sequence number of the document each new term was first met in. */
   newTermDocs: Uint32Array;
+  /** Words (not stop words) this analyzer met for the first time in this run, with their local term ids. */
+  newWords: string[];
+  newWordTerms: Uint32Array;
   /** Sequence number of the run's first document. */
   firstDoc: number;
   docCount: number;
@@ -153,9 +163,14 @@ export interface AnalyzedRun {
 
 /** The buffers of a run, to move it between threads without a copy. */
 export function analyzedRunBuffers(run: AnalyzedRun): ArrayBuffer[] {
-  return [run.newTermDocs, run.docTermStart, run.docTerms, run.packedTf, run.fieldLengths].map(
-    (array) => array.buffer as ArrayBuffer,
-  );
+  return [
+    run.newTermDocs,
+    run.newWordTerms,
+    run.docTermStart,
+    run.docTerms,
+    run.packedTf,
+    run.fieldLengths,
+  ].map((array) => array.buffer as ArrayBuffer);
 }
 
 const STOP = -1;
@@ -250,6 +265,8 @@ export class TextAnalyzer {
       newTerms: [] as string[],
       newTermWords: [] as string[],
       newTermDocs: new GrowableUint32(),
+      newWords: [] as string[],
+      newWordTerms: new GrowableUint32(),
       docTermStart: new GrowableUint32(),
       docTerms: new GrowableUint32(),
       packedTf: new GrowableUint32(),
@@ -328,7 +345,11 @@ export class TextAnalyzer {
 
   /** A word met for the first time: its term, or STOP. */
   private learn(word: string, hash: number, free: number): number {
-    return this.words.insert(word, hash, isStopWord(word) ? STOP : this.termOf(word), free);
+    if (isStopWord(word)) return this.words.insert(word, hash, STOP, free);
+    const term = this.termOf(word);
+    this.run.newWords.push(word);
+    this.run.newWordTerms.push(term);
+    return this.words.insert(word, hash, term, free);
   }
 
   /** One occurrence of the word in `slot` in `field`; false for a stop word, which is not counted. */
@@ -361,6 +382,8 @@ export class TextAnalyzer {
       newTerms: run.newTerms,
       newTermWords: run.newTermWords,
       newTermDocs: run.newTermDocs.finish(),
+      newWords: run.newWords,
+      newWordTerms: run.newWordTerms.finish(),
       firstDoc: run.firstDoc,
       docCount: this.docCount - run.firstDoc,
       docTermStart: run.docTermStart.finish(),
@@ -376,6 +399,8 @@ export class TermTable {
   readonly terms: string[] = [];
   readonly words: string[] = [];
   readonly firstDocs: number[] = [];
+  readonly surfaceWords: string[] = [];
+  readonly surfaceLocal: number[] = [];
   /** Local id → index term id, -1 until assigned. */
   global = new Int32Array(0);
 
@@ -385,6 +410,10 @@ export class TermTable {
       this.terms.push(run.newTerms[i]!);
       this.words.push(run.newTermWords[i]!);
       this.firstDocs.push(run.newTermDocs[i]!);
+    }
+    for (let i = 0; i < run.newWords.length; i++) {
+      this.surfaceWords.push(run.newWords[i]!);
+      this.surfaceLocal.push(run.newWordTerms[i]!);
     }
     if (this.global.length < this.terms.length) {
       const bigger = new Int32Array(Math.max(this.terms.length, this.global.length * 2)).fill(-1);
@@ -525,10 +554,13 @@ export function assembleTextIndex(
   }
 
   const termsByText = Uint32Array.from(terms.keys()).sort((a, b) => compareText(terms[a]!, terms[b]!));
+  const { surfaceWords, surfaceTerms } = surfaceVocabulary(tables);
   return {
     docCount,
     terms,
     termWords,
+    surfaceWords,
+    surfaceTerms,
     termsByText,
     postingStart,
     postingDocs,
@@ -539,12 +571,29 @@ export function assembleTextIndex(
   };
 }
 
+/** The words of every table whose terms made it into the index, sorted, each once. */
+function surfaceVocabulary(tables: ReadonlySet<TermTable>): {
+  surfaceWords: string[];
+  surfaceTerms: Uint32Array;
+} {
+  const termOfWord = new Map<string, number>();
+  for (const table of tables) {
+    for (let i = 0; i < table.surfaceWords.length; i++) {
+      const id = table.global[table.surfaceLocal[i]!]!;
+      if (id >= 0 && !termOfWord.has(table.surfaceWords[i]!)) termOfWord.set(table.surfaceWords[i]!, id);
+    }
+  }
+  const surfaceWords = [...termOfWord.keys()].sort(compareText);
+  return { surfaceWords, surfaceTerms: Uint32Array.from(surfaceWords, (word) => termOfWord.get(word)!) };
+}
+
 export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** The index's typed arrays: what is saved to disk, and what crosses between threads. */
 export const ARRAY_KEYS = [
+  'surfaceTerms',
   'termsByText',
   'postingStart',
   'postingDocs',
@@ -555,6 +604,7 @@ export const ARRAY_KEYS = [
 ] as const;
 export type ArrayKey = (typeof ARRAY_KEYS)[number];
 const ARRAY_TYPES: Record<ArrayKey, typeof Uint32Array | typeof Float32Array | typeof Uint8Array> = {
+  surfaceTerms: Uint32Array,
   termsByText: Uint32Array,
   postingStart: Uint32Array,
   postingDocs: Uint32Array,
@@ -589,6 +639,7 @@ export function textIndexParts(index: TextIndexData, key: string): Buffer[] {
     docCount: index.docCount,
     terms: index.terms.join('\n'),
     termWords: index.termWords.join('\n'),
+    surfaceWords: index.surfaceWords.join('\n'),
     arrays: ARRAY_KEYS.map((name) => ({ name, length: index[name].length })),
     bytes: offset,
     crc32: arrays.reduce((crc, part) => zlib.crc32(part, crc), 0),
@@ -605,6 +656,7 @@ interface IndexHeader {
   docCount: number;
   terms: string;
   termWords: string;
+  surfaceWords: string;
   arrays: Array<{ name: ArrayKey; length: number }>;
   bytes: number;
   crc32: number;
@@ -614,7 +666,13 @@ interface IndexHeader {
  * The index in `bytes`, or null when it was built for a different key (corpus or engine version), or
  * the file is cut short or damaged.
  */
-export function deserializeTextIndex(bytes: Buffer, expectedKey: string): TextIndexData | null {
+export function deserializeTextIndex(
+  bytes: Buffer,
+  expectedKey: string,
+  /** Checks the arrays' CRC-32 (here by default; a loader may check it in another thread meanwhile). */
+  checkRegion: (region: Uint8Array, crc32: number) => boolean = (region, crc32) =>
+    zlib.crc32(region) === crc32,
+): TextIndexData | null {
   if (bytes.length < 8) return null;
   const headerLength = bytes.readUInt32LE(0);
   let header: IndexHeader;
@@ -626,7 +684,7 @@ export function deserializeTextIndex(bytes: Buffer, expectedKey: string): TextIn
   if (header.key !== expectedKey) return null;
   const regionStart = 8 + headerLength + ((8 - ((8 + headerLength) % 8)) % 8);
   const region = bytes.subarray(regionStart);
-  if (region.length !== header.bytes || zlib.crc32(region) !== header.crc32) return null;
+  if (region.length !== header.bytes || !checkRegion(region, header.crc32)) return null;
   // Typed arrays need aligned offsets: a file read whole starts its own buffer at 0; otherwise copy.
   const aligned: Uint8Array = region.byteOffset % 8 === 0 ? region : new Uint8Array(region);
   const buffer = aligned.buffer as ArrayBuffer;
@@ -647,12 +705,14 @@ export function deserializeTextIndex(bytes: Buffer, expectedKey: string): TextIn
     docCount: header.docCount,
     terms: header.terms ? header.terms.split('\n') : [],
     termWords: header.termWords ? header.termWords.split('\n') : [],
+    surfaceWords: header.surfaceWords ? header.surfaceWords.split('\n') : [],
     ...(arrays as Pick<TextIndexData, ArrayKey>),
   };
   const whole =
     ARRAY_KEYS.every((name) => index[name] instanceof ARRAY_TYPES[name]) &&
     index.postingStart.length === index.terms.length + 1 &&
     index.termWords.length === index.terms.length &&
+    index.surfaceTerms.length === index.surfaceWords.length &&
     index.docTermStart.length === index.docCount + 1;
   return whole ? index : null;
 }

@@ -4,7 +4,8 @@ import { resolveTopic, type Catalog } from './catalog.ts';
 import type { Notice } from './notices.ts';
 import { clampLimit, clampOffset, countStories, pageOfStories } from './paging.ts';
 import { DAY_MS, searchScore } from './ranking.ts';
-import { popcount, type WordPlan } from './scorer.ts';
+import { placementFactor, placementOf } from './placement.ts';
+import { popcount, topK, type WordPlan } from './scorer.ts';
 import { fieldsOfTerm, termWordOf } from './segments.ts';
 import { surfaceForm } from './surfaceWords.ts';
 import { FIELDS } from './textIndex.ts';
@@ -16,6 +17,9 @@ export const PERIOD_MS: Record<Exclude<Period, 'all'>, number> = {
   month: 30 * DAY_MS,
   year: 365 * DAY_MS,
 };
+
+/** Candidates ranked again by where their words stand: the first pages' worth, with room. */
+const PLACEMENT_POOL = 100;
 
 const isExclusion = (token: string) => /^-[\p{L}\p{N}]/u.test(token);
 
@@ -92,8 +96,17 @@ export function searchText(
       bestCoverage = Math.max(bestCoverage, coverageOf(doc));
     }
     // Results that match every word come first; a partial match only fills in after them.
-    const rank = (doc: number) =>
+    const baseRank = (doc: number) =>
       coverageOf(doc) * 1e6 + Math.min(searchScore(textOf(doc), list[doc]!, catalog.maxHeat, now), 9e5);
+    // The best of them are ranked again by where the words stand (see placement.ts): it only raises a
+    // score, so nothing outside the pool can overtake what is in it.
+    const placed = new Map<number, number>();
+    for (const doc of topK(accepted, PLACEMENT_POOL + offset, baseRank)) {
+      const factor = matched(doc) ? placementFactor(placementOf(list[doc]!, plans)) : 1;
+      const text = searchScore(textOf(doc), list[doc]!, catalog.maxHeat, now) * factor;
+      placed.set(doc, coverageOf(doc) * 1e6 + Math.min(text, 9e5));
+    }
+    const rank = (doc: number) => placed.get(doc) ?? baseRank(doc);
     const page = pageOfStories(catalog, accepted, offset, limit, rank);
     const results: Recommendation[] = page.map((doc) => ({
       kind: 'article',
@@ -104,6 +117,7 @@ export function searchText(
         plans,
         matched(doc) ? masks[doc]! : 0,
         topicFilter?.name ?? (tagged(doc) ? namedTopic!.name : undefined),
+        completeLast ? words.at(-1) : undefined,
       ),
       score: rank(doc),
     }));
@@ -148,13 +162,14 @@ function quoted(text: string): string {
   return `“${short}”`;
 }
 
-/** "title matches deep, learning · “machne” read as “machine” · in Machine Learning". */
+/** "title matches deep, learning · “machne” read as “machine” · in Machine Learning" (completions too). */
 function explainMatch(
   catalog: Catalog,
   doc: number,
   plans: WordPlan[],
   mask: number,
-  topicName?: string,
+  topicName: string | undefined,
+  asked: QueryWord | undefined,
 ): string {
   const inTitle: string[] = [];
   const elsewhere: string[] = [];
@@ -170,7 +185,8 @@ function explainMatch(
         match.kind === 'exact'
           ? surfaceForm(plan.word.raw, [])
           : surfaceForm(termWordOf(catalog.segments, match.term), [article.title, article.excerpt]);
-      if (match.kind === 'typo')
+      // A completion is said unless it was asked for (autocomplete, `word*`).
+      if (match.kind === 'typo' || (match.kind === 'prefix' && plan.word !== asked))
         guesses.push(`${quoted(surfaceForm(plan.word.raw, []))} read as ${quoted(word)}`);
       if (fields & (1 << FIELDS.indexOf('title'))) inTitle.push(word);
       else elsewhere.push(word);

@@ -15,6 +15,16 @@ const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 export const MAX_PREFIX_EXPANSIONS = 40;
 export const MAX_TYPO_EXPANSIONS = 8;
 const WEIGHT = { exact: 1, prefix: 0.8, typo: 0.7 } as const;
+/** How plausible each kind of one-letter slip is, relative to the others. */
+const EDIT = { swap: 1, neighbour: 0.8, drop: 0.7, insert: 0.6, replace: 0.45 } as const;
+/** Words read from the sorted surface vocabulary per completion: bounds a two-letter prefix's cost. */
+const MAX_SURFACE_SCAN = 4_000;
+const MIN_COMPLETION_LETTERS = 3;
+const MIN_TYPO_LETTERS = 5;
+/** Fewer articles than this: the exact word may well be a slip. */
+const RARE_DF = 3;
+/** An exact word this many times rarer than its commonest completion is more likely unfinished. */
+const RARE_AGAINST_COMPLETION = 20;
 
 /**
  * Term lookups over the vocabulary of every segment together: exact, by prefix (each segment's sorted
@@ -65,54 +75,136 @@ export class Vocabulary {
       .map((i) => found[i]!);
   }
 
-  /** Vocabulary terms one edit (delete, substitute, insert, swap) from `term`, most frequent first. */
-  withinOneEdit(term: string, limit: number): string[] {
-    const found = new Set<string>();
-    const consider = (candidate: string) => {
-      if (candidate !== term && this.has(candidate)) found.add(candidate);
-    };
-    for (let i = 0; i <= term.length; i++) {
-      const head = term.slice(0, i);
-      const tail = term.slice(i);
-      if (tail) consider(head + tail.slice(1));
-      if (tail.length > 1) consider(head + tail[1] + tail[0] + tail.slice(2));
-      for (const letter of ALPHABET) {
-        consider(head + letter + tail);
-        if (tail) consider(head + letter + tail.slice(1));
+  /**
+   * Terms of the words the corpus writes that start with `prefix` (as typed: "generat" finds
+   * "generation", stored as "gener"), with their document frequencies; at most `scan` words are read
+   * per segment, in text order.
+   */
+  completions(prefix: string, scan = MAX_SURFACE_SCAN): Map<string, number> {
+    const found = new Map<string, number>();
+    for (const { index } of this.segments) {
+      const words = index.surfaceWords;
+      let at = lowerBound(words, prefix);
+      const seen = new Set<number>();
+      for (let read = 0; at < words.length && read < scan; at++, read++) {
+        if (!words[at]!.startsWith(prefix)) break;
+        const id = index.surfaceTerms[at]!;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        const term = index.terms[id]!;
+        found.set(term, (found.get(term) ?? 0) + localDf(index, id));
       }
     }
-    const df = new Map([...found].map((candidate) => [candidate, this.df(candidate)]));
-    return [...found].sort((a, b) => df.get(b)! - df.get(a)!).slice(0, limit);
+    return found;
+  }
+
+  /** The term of a word the corpus writes exactly so, or undefined. */
+  termOfWord(word: string): string | undefined {
+    for (const { index } of this.segments) {
+      const at = lowerBound(index.surfaceWords, word);
+      if (index.surfaceWords[at] === word) return index.terms[index.surfaceTerms[at]!]!;
+    }
+    return undefined;
   }
 
   /**
-   * The terms a query word may stand for. The last word of a query that is still being typed may be
-   * the start of a longer word (stems included: "general" is stored as "gener"). A word of five or
-   * more letters that the corpus (nearly) lacks may be a typo.
+   * Words the corpus writes one edit from `word` (a swap of neighbours, a letter dropped, added or
+   * replaced), as their terms, each with how plausible its edit is: people swap neighbouring letters
+   * and hit neighbouring keys more than they type unrelated ones.
    */
-  expand(word: { raw: string; stem: string }, options: { prefix: boolean }): TermMatch[] {
+  corrections(word: string): Map<string, number> {
+    const found = new Map<string, number>();
+    const consider = (candidate: string, plausibility: number) => {
+      if (candidate === word) return;
+      const term = this.termOfWord(candidate);
+      if (term !== undefined && plausibility > (found.get(term) ?? 0)) found.set(term, plausibility);
+    };
+    for (let i = 0; i <= word.length; i++) {
+      const head = word.slice(0, i);
+      const tail = word.slice(i);
+      if (tail.length > 1) consider(head + tail[1] + tail[0] + tail.slice(2), EDIT.swap);
+      if (tail) consider(head + tail.slice(1), EDIT.drop);
+      for (const letter of ALPHABET) {
+        consider(head + letter + tail, EDIT.insert);
+        if (tail && letter !== tail[0])
+          consider(
+            head + letter + tail.slice(1),
+            areNeighbours(letter, tail[0]!) ? EDIT.neighbour : EDIT.replace,
+          );
+      }
+    }
+    return found;
+  }
+
+  /**
+   * The terms a query word may stand for: the word itself, and when the exact word is rare or absent,
+   * the words it may be the start of (`complete`: the last word, which people submit half-typed) or a
+   * slip of (five letters or more). Guesses are weighed by how common the word they give is and how
+   * plausible the edit, and always count less than an exact match.
+   */
+  expand(word: { raw: string; stem: string }, options: { prefix: boolean; complete?: boolean }): TermMatch[] {
     const matches: TermMatch[] = [];
     const exact = this.has(word.stem) ? word.stem : this.has(word.raw) ? word.raw : undefined;
+    const exactDf = exact === undefined ? 0 : this.df(exact);
     if (exact !== undefined) matches.push({ term: exact, weight: WEIGHT.exact, kind: 'exact' });
     const taken = new Set(matches.map((match) => match.term));
-    // Among guesses, the more common word is the likelier meaning ("le" → "learn" before "legacy").
-    const add = (terms: string[], kind: 'prefix' | 'typo') => {
-      const df = terms.map((term) => this.df(term));
-      const top = Math.max(1, ...df);
-      terms.forEach((term, i) => {
-        if (taken.has(term)) return;
+    const add = (guesses: Array<{ term: string; score: number }>, kind: 'prefix' | 'typo', limit: number) => {
+      const best = Math.max(1e-9, ...guesses.map((guess) => guess.score));
+      for (const { term, score } of guesses.sort((a, b) => b.score - a.score).slice(0, limit)) {
+        if (taken.has(term)) continue;
         taken.add(term);
-        matches.push({ term, weight: WEIGHT[kind] * Math.sqrt(df[i]! / top), kind });
-      });
+        matches.push({ term, weight: WEIGHT[kind] * Math.sqrt(score / best), kind });
+      }
     };
-    if (options.prefix) {
-      add(this.withPrefix(word.raw, MAX_PREFIX_EXPANSIONS), 'prefix');
-      if (word.stem !== word.raw) add(this.withPrefix(word.stem, MAX_PREFIX_EXPANSIONS), 'prefix');
+    const completing = options.prefix || options.complete === true;
+    if (completing && word.raw.length >= MIN_COMPLETION_LETTERS) {
+      const found = this.completions(word.raw);
+      if (word.stem !== word.raw)
+        for (const [term, df] of this.completions(word.stem))
+          found.set(term, Math.max(df, found.get(term) ?? 0));
+      found.delete(exact ?? '');
+      const top = Math.max(0, ...found.values());
+      // Asked for (autocomplete, `word*`), or the typed word is far rarer than what it may be the start of.
+      if (options.prefix || exactDf * RARE_AGAINST_COMPLETION < top)
+        add(
+          [...found].map(([term, df]) => ({ term, score: df })),
+          'prefix',
+          MAX_PREFIX_EXPANSIONS,
+        );
     }
-    const rare = exact === undefined || this.df(exact) < 3;
-    if (rare && word.raw.length >= 5) add(this.withinOneEdit(word.stem, MAX_TYPO_EXPANSIONS), 'typo');
+    const rare = exactDf < RARE_DF;
+    if (rare && word.raw.length >= MIN_TYPO_LETTERS) {
+      const guesses = [...this.corrections(word.raw)].map(([term, plausibility]) => ({
+        term,
+        score: plausibility * plausibility * this.df(term),
+      }));
+      add(guesses, 'typo', MAX_TYPO_EXPANSIONS);
+    }
     return matches;
   }
+}
+
+/** The first position in sorted `words` not before `word`. */
+function lowerBound(words: readonly string[], word: string): number {
+  let lo = 0;
+  let hi = words.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareText(words[mid]!, word) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const KEYBOARD_ROWS = ['1234567890', 'qwertyuiop', 'asdfghjkl', 'zxcvbnm'];
+const KEY_AT = new Map<string, [number, number]>();
+KEYBOARD_ROWS.forEach((row, r) => [...row].forEach((key, c) => KEY_AT.set(key, [r, c])));
+
+/** Keys next to each other on a QWERTY keyboard (same row or the row above or below). */
+function areNeighbours(a: string, b: string): boolean {
+  const [ra, ca] = KEY_AT.get(a) ?? [-9, -9];
+  const [rb, cb] = KEY_AT.get(b) ?? [9, 9];
+  return Math.abs(ra - rb) <= 1 && Math.abs(ca - cb) <= 1;
 }
 
 /** Two runs of terms in text order merged into one, the counts of a term in both summed. */

@@ -1,0 +1,110 @@
+import type { Article } from '../articles/article.ts';
+import { isStopWord, MemoStemmer, splitWords } from './analyzer.ts';
+import type { WordPlan } from './scorer.ts';
+
+/**
+ * Where the query's words stand in an article, beyond how often they occur (which BM25F already
+ * counts): all in the title, in the order typed, close together, and how much of the title they make
+ * up; or close together in the excerpt. A remembered title or sentence is typed in its own order and
+ * from few words, so these separate the article meant from the many that merely share two words.
+ */
+export interface Placement {
+  /** Every word in the title, in the order typed. */
+  titleInOrder: boolean;
+  /**
+   * When every word is in the title: the chance that this many words, picked from the title's content
+   * words, are these (1 / C(k, q)): a query made of most of a short title points at it (else 0).
+   */
+  titleShare: number;
+  /** Query words over the shortest stretch of the excerpt holding them all (0 when it lacks one). */
+  excerptCloseness: number;
+}
+
+/** Words stemmed while ranking, kept across queries but bounded (titles and excerpts repeat words). */
+const STEMS_KEPT = 100_000;
+let stemmer = new MemoStemmer();
+let stemmed = 0;
+
+function termsOf(text: string): string[][] {
+  if (++stemmed > STEMS_KEPT) {
+    stemmer = new MemoStemmer();
+    stemmed = 0;
+  }
+  return splitWords(text).map((word) => [word, stemmer.stem(word)]);
+}
+
+/** For each query word, the positions in `words` of any term it may stand for. */
+function positionsOf(words: string[][], plans: readonly WordPlan[]): number[][] {
+  return plans.map((plan) => {
+    const terms = new Set(plan.matches.map((match) => match.term));
+    const at: number[] = [];
+    words.forEach(([word, stem], i) => {
+      if (terms.has(stem!) || terms.has(word!)) at.push(i);
+    });
+    return at;
+  });
+}
+
+/** Whether one position per word can be picked in increasing order (greedy earliest pick). */
+function inOrder(positions: number[][]): boolean {
+  let last = -1;
+  for (const at of positions) {
+    const next = at.find((position) => position > last);
+    if (next === undefined) return false;
+    last = next;
+  }
+  return true;
+}
+
+/** Length of the shortest stretch holding a position of every word, or Infinity. */
+function shortestCover(positions: number[][]): number {
+  if (positions.some((at) => at.length === 0)) return Infinity;
+  const events = positions.flatMap((at, j) => at.map((position) => [position, j] as const));
+  events.sort((a, b) => a[0] - b[0]);
+  const counts = new Array<number>(positions.length).fill(0);
+  let covered = 0;
+  let best = Infinity;
+  for (let lo = 0, hi = 0; hi < events.length; hi++) {
+    if (counts[events[hi]![1]]!++ === 0) covered++;
+    while (covered === positions.length) {
+      best = Math.min(best, events[hi]![0] - events[lo]![0] + 1);
+      if (--counts[events[lo]![1]]! === 0) covered--;
+      lo++;
+    }
+  }
+  return best;
+}
+
+function choose(n: number, k: number): number {
+  let result = 1;
+  for (let i = 1; i <= k; i++) result = (result * (n - k + i)) / i;
+  return result;
+}
+
+export function placementOf(article: Article, plans: readonly WordPlan[]): Placement {
+  const title = termsOf(article.title);
+  const inTitle = positionsOf(title, plans);
+  const allInTitle = inTitle.every((at) => at.length > 0);
+  const contentWords = title.filter(([word]) => !isStopWord(word!)).length;
+  const excerpt = termsOf(article.excerpt);
+  const cover = shortestCover(positionsOf(excerpt, plans));
+  return {
+    titleInOrder: allInTitle && inOrder(inTitle),
+    titleShare: allInTitle ? 1 / choose(Math.max(contentWords, plans.length), plans.length) : 0,
+    excerptCloseness: Number.isFinite(cover) ? plans.length / cover : 0,
+  };
+}
+
+/** Weights of the placement features, relative to the text score (tuned on bench/quality.ts's sets). */
+export const PLACEMENT_WEIGHTS = { titleInOrder: 1, titleShare: 5, excerptCloseness: 0.5 };
+
+/** The factor a text score is multiplied by for how the words are placed: 1 … 2. */
+export function placementFactor(placement: Placement): number {
+  const w = PLACEMENT_WEIGHTS;
+  return (
+    1 +
+    w.titleInOrder * Number(placement.titleInOrder) +
+    w.titleShare * placement.titleShare +
+    w.excerptCloseness * placement.excerptCloseness
+  );
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { Library } from '../src/search/library.ts';
+import { makeArticles } from './support/articles.ts';
+
+const NOW = Date.parse('2022-06-01T00:00:00Z');
+const titlesOf = (library: Library, query: string) =>
+  library
+    .search(query, { now: NOW })
+    .results.map((result) => (result.kind === 'article' ? result.article.title : ''));
+
+describe('ranking by where the words stand', () => {
+  // Same words, same heat, same day: only their placement differs.
+  const common = { heat: 10, date: '2022-05-30T10:00:00Z', topics: ['Cloud'] };
+  const library = Library.fromArticles(
+    makeArticles([
+      {
+        ...common,
+        title: 'Outage report: storage for the cloud region east, then recovery',
+        excerpt: 'A long night for operators across several teams.',
+        webUrl: 'https://a.example/1',
+      },
+      {
+        ...common,
+        title: 'Cloud storage outage',
+        excerpt: 'Operators restored service before morning.',
+        webUrl: 'https://b.example/2',
+      },
+      {
+        ...common,
+        title: 'Storage in the cloud',
+        excerpt: 'Why teams move files off their own servers.',
+        webUrl: 'https://c.example/3',
+      },
+      {
+        ...common,
+        title: 'Quarterly results of a hosting firm',
+        excerpt: 'Revenue grew. Later that year a cloud storage outage hit its biggest customers.',
+        webUrl: 'https://d.example/4',
+      },
+      {
+        ...common,
+        title: 'Hosting firm hires',
+        excerpt: 'Cloud teams grew, storage teams shrank, and an outage review was published in spring.',
+        webUrl: 'https://e.example/5',
+      },
+    ]),
+  );
+
+  it('GIVEN a remembered title THEN the short title holding the words in the order typed comes first', () => {
+    expect(titlesOf(library, 'cloud storage outage')[0]).toBe('Cloud storage outage');
+    // Typed in the other order, the title that has them in that order wins.
+    expect(titlesOf(library, 'storage cloud')[0]).toBe('Storage in the cloud');
+  });
+
+  it('GIVEN words remembered from an excerpt THEN the excerpt holding them close together beats one that scatters them', () => {
+    const ranked = titlesOf(library, 'hosting revenue');
+    expect(ranked[0]).toBe('Quarterly results of a hosting firm');
+    const order = titlesOf(library, 'storage outage customers');
+    expect(order[0]).toBe('Quarterly results of a hosting firm');
+  });
+});
