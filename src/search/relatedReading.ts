@@ -20,7 +20,11 @@ export function relatedTo(
   const article = list[doc]!;
   const limit = clampLimit(options.limit);
   const results: Recommendation[] = [];
-  const seenStories = new Set([stories[doc]!]);
+  // The source's own story is shown once when another outlet covers it (the curators link such
+  // coverage); every other story once.
+  const ownStory = stories[doc]!;
+  const otherOutlet = (candidate: number) => list[candidate]!.provider.name !== article.provider.name;
+  const seenStories = new Set<string>();
   // Articles are keyed by their normalised URL, so ids compare URLs without parsing them again.
   const seenIds = new Set([article.id]);
   if (options.curated !== false) {
@@ -51,7 +55,10 @@ export function relatedTo(
     catalog.docCount,
     doc,
     (candidate) =>
-      live[candidate] === 1 && !seenStories.has(stories[candidate]!) && !seenIds.has(list[candidate]!.id),
+      live[candidate] === 1 &&
+      !seenStories.has(stories[candidate]!) &&
+      !seenIds.has(list[candidate]!.id) &&
+      (stories[candidate] !== ownStory || otherOutlet(candidate)),
     list,
     (limit - results.length) * 3 + 5,
   );
@@ -60,7 +67,9 @@ export function relatedTo(
     const story = stories[match.doc]!;
     if (seenStories.has(story)) continue;
     seenStories.add(story);
-    results.push({ kind: 'article', article: list[match.doc]!, why: match.why, score: match.score });
+    const candidate = list[match.doc]!;
+    const why = story === ownStory ? `the same story, as ${candidate.provider.name} tells it` : match.why;
+    results.push({ kind: 'article', article: candidate, why, score: match.score });
   }
   return {
     article,

@@ -1,4 +1,5 @@
 import type { Article } from '../articles/article.ts';
+import { DAY_MS } from './ranking.ts';
 import { topK } from './scorer.ts';
 import {
   documentFrequency,
@@ -15,7 +16,9 @@ import { isAddressWord, surfaceForms } from './surfaceWords.ts';
 const QUERY_TERMS = 25;
 /** Terms in more than this share of articles say little about similarity ("ai" in an AI corpus). */
 const COMMON_TERM_SHARE = 0.2;
-const RERANK_POOL = 200;
+const RERANK_POOL = 400;
+/** How much shared topics and closeness in time lift a candidate's text similarity (bench/quality.ts). */
+export const RELATED_WEIGHTS = { topics: 0.3, time: 3, timeHalfLifeDays: 7, pool: RERANK_POOL };
 
 export interface SimilarMatch {
   doc: number;
@@ -74,7 +77,7 @@ export function findSimilar(
   }
   const pool = topK(
     touched.filter((candidate) => accept(candidate)),
-    RERANK_POOL,
+    RELATED_WEIGHTS.pool,
     (candidate) => scores[candidate]!,
   );
 
@@ -90,7 +93,19 @@ export function findSimilar(
     }
     return bonus;
   };
-  const ranked = topK(pool, limit, (candidate) => scores[candidate]! * (1 + 0.5 * topicBonus(candidate)));
+  const w = RELATED_WEIGHTS;
+  // Related reading is mostly the same week's news: closeness in time counts, with a half-life of days.
+  const closeness = (candidate: number) => {
+    const [a, b] = [source.publishedAt, articles[candidate]!.publishedAt];
+    if (a === null || b === null) return 0;
+    return Math.pow(0.5, Math.abs(a - b) / (w.timeHalfLifeDays * DAY_MS));
+  };
+  const ranked = topK(
+    pool,
+    limit,
+    (candidate) =>
+      scores[candidate]! * (1 + w.topics * topicBonus(candidate)) * (1 + w.time * closeness(candidate)),
+  );
   // Explained only when read: callers keep about a third of these (one per story).
   return ranked.map((candidate) => ({
     doc: candidate,
