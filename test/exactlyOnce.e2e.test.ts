@@ -18,12 +18,16 @@ import { crashDueAt } from './digest-support/crashScenario.ts';
 import { IDS, makeTempDir } from './digest-support/harness.ts';
 import { startWireTap, type WireTap } from './digest-support/wireTap.ts';
 import { Permissions, startEmulator, type Emulator } from './emulator/index.ts';
+import { DEFAULT_BOT_PERMISSIONS } from './emulator/permissions.ts';
 
 const CHILD = path.join(import.meta.dirname, 'digest-support', 'crashChild.ts');
 const HOUR_MS = 3_600_000;
 const NONCE_WINDOW_MS = 5 * 60_000;
 const DUE_AT = crashDueAt(3);
 const MESSAGE_POST = /^\/channels\/\d+\/messages$/;
+const FORUM = '200000000000000077';
+const THREAD_POSTS = /^\/channels\/\d+\/(threads|messages\/\d+\/threads)$/;
+type Seeded = DigestTargetRef['kind'] | 'forum' | 'thread';
 
 let emulator: Emulator;
 let tap: WireTap;
@@ -41,8 +45,10 @@ beforeEach(async () => {
         channels: [
           { id: IDS.channel, name: 'news' },
           { id: IDS.originChannel, name: 'general' },
+          { id: FORUM, name: 'reading', type: 15, availableTags: [{ name: 'Science' }] },
         ],
         members: [{ user: IDS.user }],
+        botPermissions: DEFAULT_BOT_PERMISSIONS | Permissions.CreatePublicThreads,
       },
     ],
   });
@@ -98,13 +104,21 @@ function runBot(now: number, kill: Kill): Promise<ChildExit> {
   });
 }
 
-async function seed(kind: DigestTargetRef['kind']): Promise<DigestTargetRef> {
+async function seed(kind: Seeded): Promise<DigestTargetRef> {
   const store = new SqliteStore(dbPath);
   const now = DUE_AT - HOUR_MS;
   let ref: DigestTargetRef;
-  if (kind === 'guild') {
+  if (kind !== 'subscription') {
     await store.saveGuildDigest(
-      { guildId: IDS.guild, channelId: IDS.channel, time: '09:00', timeZone: 'Europe/Berlin', size: 5 },
+      {
+        guildId: IDS.guild,
+        channelId: kind === 'forum' ? FORUM : IDS.channel,
+        time: '09:00',
+        timeZone: 'Europe/Berlin',
+        size: 5,
+        delivery: kind === 'guild' ? 'message' : kind,
+        topics: kind === 'forum' ? ['Science'] : [],
+      },
       now,
     );
     ref = { kind: 'guild', guildId: IDS.guild };
@@ -138,7 +152,7 @@ const messagePostsSince = (seq: number) =>
 const lastSeq = () => emulator.requests.at(-1)?.seq ?? 0;
 
 /** Kills the first process as told, restarts a clean one `outageMs` later on both clocks, and reports. */
-async function crashThenRestart(kind: DigestTargetRef['kind'], kill: Kill, outageMs: number) {
+async function crashThenRestart(kind: Seeded, kill: Kill, outageMs: number) {
   const ref = await seed(kind);
   const crashed = await runBot(DUE_AT + 60_000, kill);
   expect(crashed.signal, crashed.stderr).toBe('SIGKILL');
@@ -215,4 +229,42 @@ describe('GIVEN a digest that reached Discord before the process died unrecorded
     const refused = emulator.takeViolations();
     expect(refused.map((violation) => [violation.status, violation.code])).toEqual([[403, 50013]]);
   }, 60_000);
+});
+
+describe('GIVEN a forum post or a thread that reached Discord before the process died unrecorded', () => {
+  const threadPostsSince = (seq: number) =>
+    emulator.requests.filter(
+      (request) => request.seq > seq && request.method === 'POST' && THREAD_POSTS.test(request.path),
+    ).length;
+
+  it.each(['after-post-before-record', 'on-the-wire-after-discord'] as const)(
+    'WHEN the forum digest is killed %s and restarts an hour later THEN exactly one post, found among the active threads and recorded',
+    async (kill) => {
+      const seqAtStart = lastSeq();
+      const result = await crashThenRestart('forum', kill, HOUR_MS);
+      const posts = emulator.threadsIn(FORUM);
+      expect(posts).toHaveLength(1);
+      expect(threadPostsSince(seqAtStart)).toBe(1);
+      expect(posts[0]!.appliedTags).toEqual(emulator.forumTags(FORUM).map((tag) => tag.id));
+      expect(result.run).toMatchObject({ state: 'posted', channelId: posts[0]!.id, messageId: posts[0]!.id });
+      expect(emulator.botMessages(posts[0]!.id)).toHaveLength(1);
+      expect(emulator.violations).toEqual([]);
+    },
+    60_000,
+  );
+
+  it.each(['after-post-before-record', 'on-the-wire-after-discord'] as const)(
+    'WHEN the thread digest is killed %s and restarts an hour later THEN one message and one thread from it',
+    async (kill) => {
+      const result = await crashThenRestart('thread', kill, HOUR_MS);
+      expect(result.messages).toHaveLength(1);
+      expect(result.postsByRestart).toBe(0);
+      expect(emulator.threadsIn(IDS.channel)).toEqual([
+        expect.objectContaining({ id: result.messages[0]!.id, name: 'Daily digest · Tue 3 Jun' }),
+      ]);
+      expect(result.run).toMatchObject({ state: 'posted', messageId: result.messages[0]!.id });
+      expect(emulator.violations).toEqual([]);
+    },
+    60_000,
+  );
 });

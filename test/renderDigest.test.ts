@@ -24,7 +24,9 @@ const guild = {
   channelId: '200000000000000001',
   timeZone: 'Europe/Berlin',
   mentionRoleId: ROLE,
-} as GuildDigestSettings;
+  name: 'daily',
+  topics: [],
+} as unknown as GuildDigestSettings;
 const at = Date.UTC(2025, 5, 2, 7);
 
 describe('renderDigestMessage', () => {

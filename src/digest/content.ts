@@ -16,7 +16,8 @@ export interface DigestArticle {
 
 /** The title's parts; the renderer words it (`Daily digest · Mon 2 Jun`) in the target's time zone. */
 export type DigestTitle =
-  | { kind: 'server'; at: number; timeZone: string }
+  /** `name`: the digest's name in its server (absent in content prepared before there were several). */
+  | { kind: 'server'; at: number; timeZone: string; name?: string }
   | { kind: 'subscription'; topic: string; at: number; timeZone: string };
 
 /**
@@ -34,6 +35,8 @@ export interface DigestContent {
   /** The one role the message may ping, or null for none. */
   mentionRoleId: string | null;
   articles: DigestArticle[];
+  /** The topics the digest follows (empty: every topic); a forum post takes its tags from them. */
+  topics?: string[];
 }
 
 export function digestArticle(article: Article): DigestArticle {
@@ -64,10 +67,11 @@ export function digestContent(options: {
     nonce: options.nonce,
     title:
       target.kind === 'guild'
-        ? { kind: 'server', at, timeZone: target.timeZone }
+        ? { kind: 'server', at, timeZone: target.timeZone, name: target.name }
         : { kind: 'subscription', topic: target.topic, at, timeZone: target.timeZone },
     mentionRoleId: target.kind === 'guild' ? target.mentionRoleId : null,
     articles: options.articles.map(digestArticle),
+    topics: target.kind === 'guild' ? [...target.topics] : [target.topic],
   };
 }
 

@@ -2,11 +2,16 @@
  * The delivery port: how the digest protocol hands a prepared digest to a chat platform. The Discord
  * adapter implements it (REST, error codes, rendering); the protocol only sees ids and data.
  */
-import type { RunProblem } from '../store/types.ts';
+import type { DeliveryMode, RunProblem } from '../store/types.ts';
 import type { DigestContent } from './content.ts';
 
 export type DeliveryTarget =
-  | { kind: 'channel'; channelId: string }
+  /**
+   * A server channel: a message (default), a message with a thread started from it, or a forum post
+   * (`channelId` is then the forum; the delivered channel is the post). `guildId` lets a delivery look
+   * for an earlier forum post among the server's active threads.
+   */
+  | { kind: 'channel'; channelId: string; mode?: DeliveryMode; guildId?: string }
   /** The user's direct messages; the delivery opens the channel. */
   | { kind: 'direct-message'; userId: string };
 
@@ -14,6 +19,8 @@ export interface Delivered {
   ok: true;
   channelId: string;
   messageId: string;
+  /** Posted, but a part after the post failed (e.g. its thread could not be started). */
+  warning?: RunProblem;
 }
 
 export interface DeliveryFailure {
@@ -33,7 +40,7 @@ export type DeliveryResult = Delivered | DeliveryFailure;
  * What a look for an earlier post of this content found: the message, null when it is certainly not
  * there, or 'unknown' when the platform's history could not be read (or cannot show it).
  */
-export type FoundDelivery = Omit<Delivered, 'ok'> | null | 'unknown';
+export type FoundDelivery = Omit<Delivered, 'ok' | 'warning'> | null | 'unknown';
 
 /** Telling a subscriber, where they subscribed, that their direct messages are closed. */
 export interface DmsClosedNotice {

@@ -182,7 +182,13 @@ async function runClaimed(
 
   const to: DeliveryTarget =
     target.kind === 'guild'
-      ? { kind: 'channel', channelId: run.channelId ?? target.channelId }
+      ? {
+          kind: 'channel',
+          // A forum post records the post as its channel; the forum is where to post (and look) again.
+          channelId: target.delivery === 'forum' ? target.channelId : (run.channelId ?? target.channelId),
+          mode: target.delivery,
+          guildId: target.guildId,
+        }
       : { kind: 'direct-message', userId: target.userId };
   // A stopped process may have posted, and Discord forgets nonces within minutes: look before posting.
   const earlier =
@@ -192,6 +198,7 @@ async function runClaimed(
     delivered = { ok: true as const, ...earlier };
   } else {
     const channelId = to.kind === 'channel' ? to.channelId : null;
+    // From here a post may exist: a restart looks for it (the run reference) before posting again.
     if (!(await store.markPostStarted(run.id, channelId, now(), owner))) return claimLost(log, run);
     try {
       const content = prepared.content;
@@ -210,6 +217,7 @@ async function runClaimed(
   deps.crashPoint?.('after-post-before-record');
 
   const { channelId, messageId } = delivered;
+  if (delivered.warning) log.warn({ problem: delivered.warning }, 'digest posted, but not all of it');
   const finished = await store.finishRun({
     runId: run.id,
     owner,

@@ -4,7 +4,17 @@
  * Discord's errors into problems as data with the retry decision the protocol needs.
  */
 import { DiscordAPIError, HTTPError, RateLimitError, REST, type RESTOptions } from '@discordjs/rest';
-import { Routes, type APIChannel, type APIMessage, type APIUser } from 'discord-api-types/v10';
+import {
+  ChannelType,
+  Routes,
+  ThreadAutoArchiveDuration,
+  type APIChannel,
+  type APIGuildForumTag,
+  type APIMessage,
+  type APIThreadChannel,
+  type APIThreadList,
+  type APIUser,
+} from 'discord-api-types/v10';
 
 import type { DigestContent } from '../digest/content.ts';
 import type { DeliveryFailure, DeliveryTarget, DigestDelivery, FoundDelivery } from '../digest/delivery.ts';
@@ -14,6 +24,7 @@ import { digestRequestsPerSecond } from './client.ts';
 import {
   carriesDigestReference,
   digestReference,
+  digestThreadName,
   renderDigestMessage,
   renderDmsClosedNotice,
   type DigestMessageBody,
@@ -40,6 +51,28 @@ const DISCORD_MISSING_ACCESS = 50001;
 const DISCORD_MISSING_PERMISSIONS = 50013;
 const DISCORD_UNKNOWN_CHANNEL = 10003;
 const DISCORD_CANNOT_DM_USER = 50007;
+/** Starting a thread from a message that already has one: it exists, which is all a retry wants. */
+const DISCORD_THREAD_ALREADY_CREATED = 160004;
+/** Discord applies at most five tags to a forum post. */
+export const MAX_APPLIED_TAGS = 5;
+/** How many of its own active posts in the forum a restart opens to look for the run's reference. */
+export const FORUM_POSTS_LOOKED_AT = 25;
+
+/**
+ * The forum's tags that match the digest's topics (or, for a digest of every topic, its articles'
+ * topics), in the forum's order, at most five. Moderated tags need Manage Threads: left out.
+ */
+export function forumTagsFor(content: DigestContent, available: readonly APIGuildForumTag[]): string[] {
+  const norm = (text: string) => text.trim().toLowerCase().replace(/\s+/g, ' ');
+  const topics = content.topics?.length
+    ? content.topics
+    : content.articles.flatMap((article) => article.topics);
+  const wanted = new Set(topics.map(norm));
+  return available
+    .filter((tag) => !tag.moderated && wanted.has(norm(tag.name)))
+    .slice(0, MAX_APPLIED_TAGS)
+    .map((tag) => tag.id);
+}
 
 const refused = (problem: DeliveryFailure['problem']): DeliveryFailure => ({
   ok: false,
@@ -141,16 +174,118 @@ export function createDiscordDelivery({
     }
   };
 
+  /** The bot's own message carrying the reference among the channel's newest, null, or 'unknown'. */
+  const findInHistory = async (
+    channelId: string,
+    reference: string,
+  ): Promise<{ channelId: string; messageId: string; hasThread: boolean } | null | 'unknown'> => {
+    const author = await ownId();
+    let before: string | undefined;
+    for (let page = 0; page < HISTORY_PAGES; page++) {
+      const query = new URLSearchParams({ limit: String(HISTORY_PAGE_SIZE) });
+      if (before) query.set('before', before);
+      const messages = (await rest.get(Routes.channelMessages(channelId), { query })) as APIMessage[];
+      const mine = messages.find(
+        (message) => message.author.id === author && carriesDigestReference(message, reference),
+      );
+      if (mine) return { channelId, messageId: mine.id, hasThread: mine.thread !== undefined };
+      // A short page is the start of the channel: the post is certainly not there.
+      if (messages.length < HISTORY_PAGE_SIZE) return null;
+      before = messages.at(-1)!.id;
+    }
+    return 'unknown';
+  };
+
+  /**
+   * The forum post this content became, among the server's active threads: the bot's own posts in that
+   * forum, newest first, whose first message (it has the post's id) carries the run reference.
+   */
+  const findForumPost = async (
+    forumId: string,
+    guildId: string,
+    reference: string,
+  ): Promise<FoundDelivery> => {
+    const author = await ownId();
+    const active = (await rest.get(Routes.guildActiveThreads(guildId))) as APIThreadList;
+    const mine = (active.threads as APIThreadChannel[])
+      .filter((thread) => thread.parent_id === forumId && thread.owner_id === author)
+      .sort((a, b) => (BigInt(b.id) > BigInt(a.id) ? 1 : -1))
+      .slice(0, FORUM_POSTS_LOOKED_AT);
+    for (const thread of mine) {
+      const starter = (await rest.get(Routes.channelMessage(thread.id, thread.id))) as APIMessage;
+      if (carriesDigestReference(starter, reference)) return { channelId: thread.id, messageId: starter.id };
+    }
+    return null;
+  };
+
+  const startThread = async (channelId: string, messageId: string, content: DigestContent) => {
+    try {
+      await rest.post(Routes.threads(channelId, messageId), {
+        body: {
+          name: digestThreadName(content.title),
+          auto_archive_duration: ThreadAutoArchiveDuration.OneDay,
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof DiscordAPIError && Number(error.code) === DISCORD_THREAD_ALREADY_CREATED))
+        throw error;
+    }
+  };
+
+  const postForum = async (content: DigestContent, forumId: string, guildId: string | undefined) => {
+    const reference = digestReference(content);
+    // No nonce for posts: look first, so a retry or a resumed run never makes a second post.
+    if (guildId) {
+      const found = await findForumPost(forumId, guildId, reference);
+      if (found && found !== 'unknown') return found;
+    }
+    const forum = (await rest.get(Routes.channel(forumId))) as APIChannel;
+    if (forum.type !== ChannelType.GuildForum) {
+      return null;
+    }
+    const body = withAllowedMentions(render(content), content.mentionRoleId);
+    const post = (await rest.post(Routes.threads(forumId), {
+      body: {
+        name: digestThreadName(content.title),
+        auto_archive_duration: ThreadAutoArchiveDuration.OneWeek,
+        applied_tags: forumTagsFor(content, forum.available_tags),
+        message: body,
+      },
+    })) as APIThreadChannel & { message?: APIMessage };
+    return { channelId: post.id, messageId: post.message?.id ?? post.id };
+  };
+
   return {
     async deliver(content, to) {
       let channelId: string | null = to.kind === 'channel' ? to.channelId : null;
       try {
+        if (to.kind === 'channel' && to.mode === 'forum') {
+          const posted = await postForum(content, to.channelId, to.guildId);
+          if (!posted) {
+            return refused({
+              kind: 'refused',
+              status: 400,
+              code: 'not-a-forum',
+              message: 'the digest channel is not a forum any more: choose a forum, or another delivery',
+              channelId,
+            });
+          }
+          return { ok: true, ...posted };
+        }
         if (to.kind === 'direct-message') channelId = await openDm(to.userId);
         const body = withAllowedMentions(render(content), content.mentionRoleId);
         const message = (await rest.post(Routes.channelMessages(channelId!), {
           body: { ...body, nonce: content.nonce, enforce_nonce: true },
         })) as APIMessage;
-        return { ok: true, channelId: channelId!, messageId: message.id };
+        // The message is out: a thread that cannot be started must not make the run post it again.
+        const warning =
+          to.kind === 'channel' && to.mode === 'thread'
+            ? await startThread(channelId!, message.id, content).then(
+                () => undefined,
+                (error: unknown) => classifyDiscordError(error, channelId, to).problem,
+              )
+            : undefined;
+        return { ok: true, channelId: channelId!, messageId: message.id, ...(warning && { warning }) };
       } catch (error) {
         return classifyDiscordError(error, channelId, to);
       }
@@ -161,22 +296,17 @@ export function createDiscordDelivery({
       // A renderer that does not write the reference leaves nothing to recognise.
       if (!carriesDigestReference(render(content), reference)) return 'unknown';
       try {
-        const channelId = to.kind === 'channel' ? to.channelId : await openDm(to.userId);
-        const author = await ownId();
-        let before: string | undefined;
-        for (let page = 0; page < HISTORY_PAGES; page++) {
-          const query = new URLSearchParams({ limit: String(HISTORY_PAGE_SIZE) });
-          if (before) query.set('before', before);
-          const messages = (await rest.get(Routes.channelMessages(channelId), { query })) as APIMessage[];
-          const mine = messages.find(
-            (message) => message.author.id === author && carriesDigestReference(message, reference),
-          );
-          if (mine) return { channelId, messageId: mine.id };
-          // A short page is the start of the channel: the post is certainly not there.
-          if (messages.length < HISTORY_PAGE_SIZE) return null;
-          before = messages.at(-1)!.id;
+        if (to.kind === 'channel' && to.mode === 'forum') {
+          return to.guildId ? await findForumPost(to.channelId, to.guildId, reference) : 'unknown';
         }
-        return 'unknown';
+        const channelId = to.kind === 'channel' ? to.channelId : await openDm(to.userId);
+        const found = await findInHistory(channelId, reference);
+        if (!found || found === 'unknown') return found;
+        // The message was posted; its thread may not have been started yet.
+        if (to.kind === 'channel' && to.mode === 'thread' && !found.hasThread) {
+          await startThread(found.channelId, found.messageId, content).catch(() => undefined);
+        }
+        return { channelId: found.channelId, messageId: found.messageId };
       } catch {
         return 'unknown';
       }

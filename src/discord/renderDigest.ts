@@ -4,7 +4,8 @@ import type { APIEmbed, RESTPostAPIChannelMessageJSONBody } from 'discord.js';
 import type { Article } from '../articles/article.ts';
 import type { DigestArticle, DigestContent, DigestTitle } from '../digest/content.ts';
 import { formatLocalDay } from '../time/localTime.ts';
-import { LIMITS } from './limits.ts';
+import { DEFAULT_DIGEST_NAME, digestNameKey } from '../store/types.ts';
+import { LIMITS, truncate } from './limits.ts';
 import { escapeText, fitMessage, resultEmbed } from './render.ts';
 
 /** A channel message body; the delivery adds the nonce. */
@@ -14,8 +15,17 @@ const DIGEST_WHY = 'top by heat since the last digest';
 
 export function digestTitleText(title: DigestTitle): string {
   const day = formatLocalDay(title.at, title.timeZone);
-  return title.kind === 'server' ? `Daily digest · ${day}` : `Your ${title.topic} digest · ${day}`;
+  if (title.kind === 'subscription') return `Your ${title.topic} digest · ${day}`;
+  const named = title.name && digestNameKey(title.name) !== DEFAULT_DIGEST_NAME;
+  return named ? `${title.name} · ${day}` : `Daily digest · ${day}`;
 }
+
+/** A thread or forum post's name: the title, within Discord's 100 characters. */
+export function digestThreadName(title: DigestTitle): string {
+  return truncate(digestTitleText(title), THREAD_NAME_MAX);
+}
+
+export const THREAD_NAME_MAX = 100;
 
 /** The embed builder takes articles; a digest article has every part an embed shows. */
 function asArticle(article: DigestArticle): Article {

@@ -19,7 +19,8 @@ export interface WireTap {
   close(): Promise<void>;
 }
 
-const MESSAGE_POST = /^\/api\/v\d+\/channels\/\d+\/messages$/;
+/** A message post, or a forum post (a thread with its first message). */
+const MESSAGE_POST = /^\/api\/v\d+\/channels\/\d+\/(messages|threads)$/;
 
 export async function startWireTap(upstreamApi: string): Promise<WireTap> {
   const upstream = new URL(upstreamApi);

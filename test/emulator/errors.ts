@@ -51,6 +51,7 @@ export const DiscordErrors = {
   invalidWebhookToken: make(401, 50027, 'Invalid Webhook Token'),
   invalidRecipient: make(400, 50033, 'Invalid Recipient(s)'),
   invalidJson: make(400, 50109, 'The request body contains invalid JSON.'),
+  threadAlreadyCreated: make(400, 160004, 'A thread has already been created for this message'),
 };
 
 /** 400 / 50035 "Invalid Form Body" with Discord's nested `errors` tree. */

@@ -389,6 +389,23 @@ export class Emulator {
     );
   }
 
+  /** The threads (forum posts included) under a channel, oldest first, with their name and tags. */
+  threadsIn(parentId: string): { id: string; name: string; appliedTags: string[]; ownerId: string }[] {
+    return [...this.state.channels.values()]
+      .filter((channel) => channel.parentId === parentId && channel.thread && !channel.deleted)
+      .map((channel) => ({
+        id: channel.id,
+        name: channel.name ?? '',
+        appliedTags: channel.thread!.appliedTags,
+        ownerId: channel.thread!.ownerId,
+      }));
+  }
+
+  /** A forum's tags as created (with their generated ids). */
+  forumTags(forumId: string): { id: string; name: string }[] {
+    return this.state.requireChannel(forumId).availableTags.map(({ id, name }) => ({ id, name }));
+  }
+
   getMessage(id: string): StoredMessage | undefined {
     return this.state.messages.get(id);
   }

@@ -58,7 +58,30 @@ export interface ChannelRecord {
   recipientId: string | null;
   deleted: boolean;
   lastMessageId: string | null;
+  /** GUILD_FORUM: the tags its posts may apply. */
+  availableTags: ForumTag[];
+  /** Threads (types 10, 11, 12): who started it, its tags (forum posts), whether archived. */
+  thread: ThreadRecord | null;
 }
+
+export interface ForumTag {
+  id: string;
+  name: string;
+  moderated: boolean;
+}
+
+export interface ThreadRecord {
+  ownerId: string;
+  appliedTags: string[];
+  archived: boolean;
+  autoArchiveDuration: number;
+  createdAt: number;
+  messageCount: number;
+}
+
+export const FORUM_CHANNEL_TYPE = 15;
+/** Announcement, public and private threads. */
+export const THREAD_CHANNEL_TYPES = new Set([10, 11, 12]);
 
 export interface MemberRecord {
   userId: string;
@@ -95,6 +118,8 @@ export interface NewMessage {
   interactionId?: string | null;
   webhookId?: string | null;
   loading?: boolean;
+  /** A forum post's first message has the post's id. */
+  id?: string;
 }
 
 /** The emulated world: users, guilds, channels, members, messages and registered commands. */
@@ -261,6 +286,12 @@ export class EmulatorState {
       recipientId: null,
       deleted: false,
       lastMessageId: null,
+      availableTags: (spec.availableTags ?? []).map((tag) => ({
+        id: tag.id ?? snowflake(this.clock.now()),
+        name: tag.name,
+        moderated: tag.moderated ?? false,
+      })),
+      thread: null,
     };
     if (this.channels.has(channel.id)) throw new Error(`Channel ${channel.id} already exists`);
     this.channels.set(channel.id, channel);
@@ -306,10 +337,43 @@ export class EmulatorState {
       recipientId: userId,
       deleted: false,
       lastMessageId: null,
+      availableTags: [],
+      thread: null,
     };
     this.channels.set(channel.id, channel);
     this.dmByUser.set(userId, channel.id);
     return channel;
+  }
+
+  /** A thread under `parent` (a forum post, or a thread started from a message with that message's id). */
+  createThread(
+    parent: ChannelRecord,
+    init: {
+      id?: string;
+      name: string;
+      type: number;
+      ownerId: string;
+      appliedTags?: string[];
+      autoArchiveDuration?: number;
+    },
+  ): ChannelRecord {
+    const guild = this.guildOf(parent);
+    if (!guild) throw new Error(`Channel ${parent.id} is not in a guild`);
+    const thread = this.addChannelRecord(guild, {
+      ...(init.id ? { id: init.id } : {}),
+      name: init.name,
+      type: init.type,
+      parentId: parent.id,
+    });
+    thread.thread = {
+      ownerId: init.ownerId,
+      appliedTags: init.appliedTags ?? [],
+      archived: false,
+      autoArchiveDuration: init.autoArchiveDuration ?? 4320,
+      createdAt: this.clock.now(),
+      messageCount: 0,
+    };
+    return thread;
   }
 
   guildOf(channel: ChannelRecord): GuildRecord | undefined {
@@ -364,7 +428,7 @@ export class EmulatorState {
     const body = init.body;
     const flags = typeof body.flags === 'number' ? body.flags : 0;
     const message: StoredMessage = {
-      id: snowflake(now),
+      id: init.id ?? snowflake(now),
       channelId: channel.id,
       guildId: channel.guildId,
       authorId: init.authorId,
@@ -391,6 +455,7 @@ export class EmulatorState {
     this.messages.set(message.id, message);
     this.messageLog.push(message);
     channel.lastMessageId = message.id;
+    if (channel.thread) channel.thread.messageCount++;
     return message;
   }
 
@@ -595,6 +660,45 @@ export class EmulatorState {
       flags: 0,
     };
     if (channel.type === 4) return base;
+    if (channel.type === FORUM_CHANNEL_TYPE) {
+      return {
+        ...base,
+        topic: channel.topic,
+        last_message_id: channel.lastMessageId,
+        rate_limit_per_user: 0,
+        available_tags: channel.availableTags.map((tag) => ({
+          id: tag.id,
+          name: tag.name,
+          moderated: tag.moderated,
+          emoji_id: null,
+          emoji_name: null,
+        })),
+        default_reaction_emoji: null,
+        default_thread_rate_limit_per_user: 0,
+        default_sort_order: null,
+        default_forum_layout: 0,
+      };
+    }
+    if (channel.thread) {
+      const thread = channel.thread;
+      return {
+        ...base,
+        last_message_id: channel.lastMessageId,
+        rate_limit_per_user: 0,
+        owner_id: thread.ownerId,
+        message_count: thread.messageCount,
+        member_count: 1,
+        total_message_sent: thread.messageCount,
+        applied_tags: thread.appliedTags,
+        thread_metadata: {
+          archived: thread.archived,
+          auto_archive_duration: thread.autoArchiveDuration,
+          archive_timestamp: new Date(thread.createdAt).toISOString(),
+          locked: false,
+          create_timestamp: new Date(thread.createdAt).toISOString(),
+        },
+      };
+    }
     if (channel.type === 2 || channel.type === 13) {
       return {
         ...base,
@@ -664,8 +768,8 @@ export class EmulatorState {
       member_count: guild.members.size,
       voice_states: [],
       members: [...guild.members.values()].map((m) => this.apiMember(m)),
-      channels: channels.map((c) => this.apiChannel(c, { withGuildId: false })),
-      threads: [],
+      channels: channels.filter((c) => !c.thread).map((c) => this.apiChannel(c, { withGuildId: false })),
+      threads: channels.filter((c) => c.thread && !c.thread.archived).map((c) => this.apiChannel(c)),
       presences: [],
       stage_instances: [],
       guild_scheduled_events: [],
@@ -708,6 +812,10 @@ export class EmulatorState {
       ...extra,
     };
     if (message.nonce !== null) out.nonce = message.nonce;
+    // A message a thread was started from carries that thread (it has the message's id).
+    const thread = this.channels.get(message.id);
+    if (thread?.thread && thread.id !== message.channelId && !thread.deleted)
+      out.thread = this.apiChannel(thread);
     if (message.webhookId) {
       out.webhook_id = message.webhookId;
       out.application_id = this.application.id;

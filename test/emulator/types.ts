@@ -50,6 +50,8 @@ export interface ChannelSpec {
   position?: number;
   nsfw?: boolean;
   overwrites?: OverwriteSpec[];
+  /** GUILD_FORUM (type 15): the tags a post may apply (ids generated when omitted). */
+  availableTags?: { id?: string; name: string; moderated?: boolean }[];
 }
 
 export interface MemberSpec {

@@ -53,7 +53,11 @@ const createMessage: RouteHandler = (ctx, req) => {
   const prepared = prepareMessage(ctx, req, req.body, { mentionPolicy: true });
   const body = prepared.body;
 
-  if (channel.guildId) {
+  if (channel.thread) {
+    requirePermission(ctx, channel, Permissions.SendMessagesInThreads, 'SEND_MESSAGES_IN_THREADS');
+    if (Array.isArray(body.embeds) && body.embeds.length > 0)
+      requirePermission(ctx, channel, Permissions.EmbedLinks, 'EMBED_LINKS');
+  } else if (channel.guildId) {
     requirePermission(ctx, channel, Permissions.SendMessages, 'SEND_MESSAGES');
     if (Array.isArray(body.embeds) && body.embeds.length > 0)
       requirePermission(ctx, channel, Permissions.EmbedLinks, 'EMBED_LINKS');

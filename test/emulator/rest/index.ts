@@ -8,6 +8,7 @@ import { registerCommandRoutes } from './commands.ts';
 import type { RestContext, RestRequest, RestResult, RouteHandler } from './context.ts';
 import { registerInteractionRoutes } from './interactions.ts';
 import { registerMiscRoutes } from './misc.ts';
+import { registerThreadRoutes } from './threads.ts';
 
 export interface RestDeps extends RestContext {
   token: () => string;
@@ -24,6 +25,7 @@ export function buildRouter(): Router<RouteHandler> {
   const router = new Router<RouteHandler>();
   registerMiscRoutes(router);
   registerChannelRoutes(router);
+  registerThreadRoutes(router);
   registerInteractionRoutes(router);
   registerCommandRoutes(router);
   return router;
