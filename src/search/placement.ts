@@ -20,17 +20,20 @@ export interface Placement {
   excerptCloseness: number;
 }
 
-/** Words stemmed while ranking, kept across queries but bounded (titles and excerpts repeat words). */
-const STEMS_KEPT = 100_000;
-let stemmer = new MemoStemmer();
-let stemmed = 0;
+/** Articles' words with their stems, kept for the last few thousand ranked: the same articles rank often. */
+const ANALYZED_KEPT = 5_000;
+const analyzed = new Map<Article, { title: string[][]; excerpt: string[][] }>();
+const stemmer = new MemoStemmer();
 
-function termsOf(text: string): string[][] {
-  if (++stemmed > STEMS_KEPT) {
-    stemmer = new MemoStemmer();
-    stemmed = 0;
+function wordsOf(article: Article): { title: string[][]; excerpt: string[][] } {
+  let words = analyzed.get(article);
+  if (!words) {
+    const split = (text: string) => splitWords(text).map((word) => [word, stemmer.stem(word)]);
+    words = { title: split(article.title), excerpt: split(article.excerpt) };
+    if (analyzed.size >= ANALYZED_KEPT) analyzed.delete(analyzed.keys().next().value!);
+    analyzed.set(article, words);
   }
-  return splitWords(text).map((word) => [word, stemmer.stem(word)]);
+  return words;
 }
 
 /** For each query word, the positions in `words` of any term it may stand for. */
@@ -82,11 +85,10 @@ function choose(n: number, k: number): number {
 }
 
 export function placementOf(article: Article, plans: readonly WordPlan[]): Placement {
-  const title = termsOf(article.title);
+  const { title, excerpt } = wordsOf(article);
   const inTitle = positionsOf(title, plans);
   const allInTitle = inTitle.every((at) => at.length > 0);
   const contentWords = title.filter(([word]) => !isStopWord(word!)).length;
-  const excerpt = termsOf(article.excerpt);
   const cover = shortestCover(positionsOf(excerpt, plans));
   return {
     titleInOrder: allInTitle && inOrder(inTitle),

@@ -19,7 +19,7 @@ export const PERIOD_MS: Record<Exclude<Period, 'all'>, number> = {
 };
 
 /** Candidates ranked again by where their words stand: the first pages' worth, with room. */
-const PLACEMENT_POOL = 100;
+const PLACEMENT_POOL = 40;
 
 const isExclusion = (token: string) => /^-[\p{L}\p{N}]/u.test(token);
 
