@@ -1,7 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Article, CorpusProblem } from './article.ts';
-import { isArticleFile, listArticleFiles, type FileEntry } from './corpusFiles.ts';
+import {
+  fileTablePaths,
+  isArticleFile,
+  listArticleFiles,
+  type CorpusFileTable,
+  type FileEntry,
+} from './corpusFiles.ts';
 import { mergeDuplicate } from './mergeDuplicates.ts';
 import type { ParseOutcome } from './parseArticle.ts';
 import { parseFile } from './parseFile.ts';
@@ -29,10 +35,14 @@ interface KnownFile {
   id: string | null;
 }
 
-/** The library as loaded: each article's id and the file it came from (the first file, for merged URLs). */
+/**
+ * The library as loaded: each article's id and the file it came from (the first file, for merged URLs),
+ * and when known every corpus file it was made from with its size and mtime then (`files`).
+ */
 export interface LoadedArticles {
   ids: readonly string[];
   paths: readonly string[];
+  files?: CorpusFileTable | null;
 }
 
 const comparePaths = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -99,6 +109,7 @@ export class CorpusState {
    * changed since the load is returned.
    */
   adopt(loaded: LoadedArticles, since: number): CorpusChanges {
+    if (loaded.files) return this.adoptFiles(loaded.ids, loaded.files);
     const loadedFrom = new Map<string, string>();
     loaded.paths.forEach((relPath, i) => loadedFrom.set(relPath, loaded.ids[i]!));
     for (const id of loaded.ids) this.present.add(id);
@@ -129,6 +140,44 @@ export class CorpusState {
     const gone = [...loadedFrom.keys()].filter((relPath) => !listed.has(relPath));
     // A loaded article whose file is gone must be accounted for even though its file was never remembered.
     for (const relPath of gone) this.remember({ relPath, size: -1, mtimeMs: -1 }, loadedFrom.get(relPath)!);
+    return this.reconcile(touched, gone);
+  }
+
+  /**
+   * Takes over a library made from `files` (as they were when it was made: listed by its load, or as
+   * the caches of a warm start recorded them): every file listed now whose size or mtime differs from
+   * its row, or that has none, is read again, and every row whose file is gone is a removal. So
+   * whatever changed while the process was down, or during the load, is caught up with, and nothing
+   * unchanged is read.
+   */
+  private adoptFiles(ids: readonly string[], files: CorpusFileTable): CorpusChanges {
+    for (const id of ids) this.present.add(id);
+    this.syncFolders('', listCorpusFolders(this.dir, this.exclude));
+    const paths = fileTablePaths(files);
+    const rowOf = new Map<string, number>();
+    paths.forEach((relPath, row) => rowOf.set(relPath, row));
+    const idOf = (row: number) => (files.doc[row]! >= 0 ? (ids[files.doc[row]!] ?? null) : null);
+    const touched: FileEntry[] = [];
+    const listed = new Set<string>();
+    for (const file of listArticleFiles(this.dir)) {
+      listed.add(file.relPath);
+      const row = rowOf.get(file.relPath);
+      const id = row === undefined ? null : idOf(row);
+      if (row !== undefined && files.size[row] === file.size && files.mtimeMs[row] === file.mtimeMs) {
+        this.remember(file, id);
+        continue;
+      }
+      // New or changed: read again, replacing whatever the library took from it.
+      if (id !== null) this.remember({ ...file, size: -1 }, id);
+      touched.push(file);
+    }
+    const gone: string[] = [];
+    paths.forEach((relPath, row) => {
+      const id = idOf(row);
+      if (listed.has(relPath) || id === null) return;
+      this.remember({ relPath, size: -1, mtimeMs: -1 }, id);
+      gone.push(relPath);
+    });
     return this.reconcile(touched, gone);
   }
 

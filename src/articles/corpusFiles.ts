@@ -14,6 +14,30 @@ export interface FileEntry {
   mtimeMs: number;
 }
 
+/**
+ * Every corpus file a library was loaded from (rejected ones included), in listing order, as flat
+ * arrays (they cross threads as they are, shared when they were read into shared memory).
+ */
+export interface CorpusFileTable {
+  count: number;
+  /** Relative paths, UTF-8, NUL-separated; path i ends at pathEnds[i]. */
+  pathText: Uint8Array;
+  pathEnds: Uint32Array;
+  size: Float64Array;
+  mtimeMs: Float64Array;
+  /** The article (doc) the file gave, -1 when it was rejected. */
+  doc: Int32Array;
+}
+
+/** The table's relative paths, in order. */
+export function fileTablePaths(table: CorpusFileTable): string[] {
+  if (!table.count) return [];
+  const { pathText } = table;
+  return Buffer.from(pathText.buffer as ArrayBuffer, pathText.byteOffset, pathText.byteLength)
+    .toString('utf8')
+    .split('\u0000');
+}
+
 /** A folder's README (README.md, readme.txt…) describes the corpus; it is not an article. */
 const README = /^readme(\.[a-z]+)?$/i;
 

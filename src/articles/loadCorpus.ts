@@ -60,6 +60,9 @@ export interface LoadedCorpus {
   problems: CorpusProblem[];
   /** Changes whenever any article file changes: keys caches built from the articles. */
   fingerprint: string;
+  /** The files as listed, and for each the article (its index in `articles`) it gave; -1: rejected. */
+  files: FileEntry[];
+  fileDocs: Int32Array;
   stats: { files: number; parsed: number; fromCache: number };
   /**
    * With an extension: its payloads, by the thread that made them, and for each article (same order)
@@ -129,6 +132,7 @@ export function loadCorpus(dir: string, options: LoadCorpusOptions = {}): Loaded
   const extension = options.parallel?.extension;
   const batches: Array<{ thread: number; payload: unknown }> = [];
   const refs: Array<ExtensionRef | null> = [];
+  const fileDocs = new Int32Array(files.length).fill(-1);
 
   /** One file's outcome, in file order: what the serial loop always did. */
   const accept = (position: number, outcome: ParseOutcome, ref: ExtensionRef | null) => {
@@ -144,6 +148,7 @@ export function loadCorpus(dir: string, options: LoadCorpusOptions = {}): Loaded
     const article = outcome.article;
     if (!keepRelated) article.related = [];
     const first = byId.get(article.id);
+    fileDocs[position] = first ?? articles.length;
     if (first === undefined) {
       byId.set(article.id, articles.length);
       articles.push(article);
@@ -227,6 +232,8 @@ export function loadCorpus(dir: string, options: LoadCorpusOptions = {}): Loaded
     articles,
     problems,
     fingerprint: corpusFingerprint(files, maxFileBytes),
+    files,
+    fileDocs,
     stats: { files: files.length, parsed: toParse.length, fromCache: files.length - toParse.length },
     ...(extension && { extension: { batches, refs } }),
   };

@@ -1,76 +1,279 @@
 import fs from 'node:fs';
-import v8 from 'node:v8';
 import zlib from 'node:zlib';
-import type { Article, ArticleImage, CorpusProblem } from '../articles/article.ts';
+import type { Article, ArticleImage, CorpusProblem, RelatedLink } from '../articles/article.ts';
+import { fileTablePaths, type CorpusFileTable, type FileEntry } from '../articles/corpusFiles.ts';
 import type { LibraryDerived } from './catalog.ts';
 
 /**
- * The warm-start snapshot: everything a library needs besides its index, for a corpus that has not
- * changed (articles without bodies or related lists, problems, derived tables). Column by column in
- * V8's serialization format, strings that repeat (providers, topics, types) stored once: reading it is
- * most of a warm start, and this reads 100k articles about twice as fast as one JSON document.
+ * The warm-start snapshot: everything a library needs besides its index (articles without bodies or
+ * related lists, problems, derived tables), and every corpus file with the size and mtime it had and
+ * the article it gave, so a start can serve first and compare the folder with it afterwards.
  *
- * Layout: a 4-byte header length, a JSON header (format, key, byte count, CRC-32 of the payload), then
- * the payload. A file cut short, damaged or written for another key or format is refused (null).
+ * Flat columns, like the index: numbers as typed arrays, texts as one UTF-8 run per column (items
+ * NUL-separated: no article text holds one, the loader refuses such files) with each item's end. A
+ * warm start views these bytes where they were read (in shared memory, by another thread) and makes
+ * 100k small SnapshotArticle objects; an article's longer texts are decoded when read. At 100k
+ * articles that is ~40 ms instead of ~1 s for decoding every string (in this VM the fresh memory alone
+ * costs ~4.5 ms a megabyte, and the texts are 55 MB).
+ *
+ * Layout: a 4-byte header length, a JSON header (format, key, counts, sections, byte count, CRC-32 of
+ * the payload), padding to 8 bytes, then the payload (sections 8-byte aligned). A file cut short,
+ * damaged or written for another key or format is refused (null).
  */
-const FORMAT = 'broadsheet-snapshot-1';
+const FORMAT = 'broadsheet-snapshot-2';
+
+export type { CorpusFileTable } from '../articles/corpusFiles.ts';
 
 export interface Snapshot {
   key: string;
+  /** What else the caches depend on (engine, parser, size limit): see cacheVersion. */
+  version: string;
   articles: Article[];
   problems: CorpusProblem[];
   derived: LibraryDerived;
+  files: CorpusFileTable;
 }
 
 interface Header {
   format: string;
   key: string;
+  version: string;
   /** Articles in the snapshot. */
   count: number;
+  files: number;
+  sections: Array<{ name: SectionName; type: keyof typeof TYPES; length: number }>;
   bytes: number;
   crc32: number;
 }
 
-interface Columns {
-  count: number;
-  id: string[];
-  title: string[];
-  excerpt: string[];
-  webUrl: string[];
-  publishedAt: Float64Array;
-  /** Indices into `strings`. */
-  providerName: Uint32Array;
-  providerDomain: Uint32Array;
-  type: Uint32Array;
-  /** Article i's topics are topicRefs[topicStart[i] .. topicStart[i+1]] (display form, key) pairs. */
-  topicStart: Uint32Array;
-  topicRefs: Uint32Array;
-  imageStart: Uint32Array;
-  imageUrl: string[];
+const TYPES = { u8: Uint8Array, u32: Uint32Array, i32: Int32Array, f64: Float64Array } as const;
+type Column = Uint8Array | Uint32Array | Int32Array | Float64Array;
+
+/** Text columns: `<name>Text` (UTF-8) and `<name>Ends`. */
+const TEXTS = ['id', 'title', 'excerpt', 'webUrl', 'imageUrl', 'story', 'path'] as const;
+type TextName = (typeof TEXTS)[number];
+const NUMBERS = {
+  publishedAt: 'f64',
+  quality: 'f64',
+  heat: 'f64',
+  published: 'u8',
+  relatedCount: 'u32',
+  providerName: 'u32',
+  providerDomain: 'u32',
+  type: 'u32',
+  /** Article i's topics are topicRefs[2t], [2t+1] (display form, key in `strings`) for t in its range. */
+  topicStart: 'u32',
+  topicRefs: 'u32',
+  imageStart: 'u32',
   /** NaN where the file gave none. */
-  imageWidth: Float64Array;
-  imageHeight: Float64Array;
-  quality: Float64Array;
-  heat: Float64Array;
-  published: Uint8Array;
-  relatedCount: Uint32Array;
-  path: string[];
-  strings: string[];
-  problems: CorpusProblem[];
-  stories: string[];
-  prefixTable: LibraryDerived['prefixTable'];
-}
+  imageWidth: 'f64',
+  imageHeight: 'f64',
+  /** The file row whose path is the article's. */
+  pathFile: 'u32',
+  fileSize: 'f64',
+  fileMtime: 'f64',
+  fileDoc: 'i32',
+  /** JSON: { strings, problems, prefixTable }. */
+  meta: 'u8',
+} as const;
+type NumberName = keyof typeof NUMBERS;
+type SectionName = NumberName | `${TextName}Text` | `${TextName}Ends`;
 
 /** NaN stands for null in the number columns: no article field is NaN (the schema refuses it). */
 const orNaN = (value: number | null | undefined) => value ?? Number.NaN;
 const orNull = (value: number) => (Number.isNaN(value) ? null : value);
 const orUndefined = (value: number) => (Number.isNaN(value) ? undefined : value);
 
-function toColumns(
-  articles: readonly Article[],
-  problems: CorpusProblem[],
-  derived: LibraryDerived,
-): Columns {
+const EMPTY_IMAGES: readonly ArticleImage[] = Object.freeze([]);
+const EMPTY_RELATED: readonly RelatedLink[] = Object.freeze([]);
+
+/** Strings as one NUL-separated UTF-8 run and each one's end. */
+function textColumn(values: readonly string[]): { text: Buffer; ends: Uint32Array } {
+  const ends = new Uint32Array(values.length);
+  let at = 0;
+  values.forEach((value, i) => {
+    ends[i] = at += Buffer.byteLength(value, 'utf8');
+    at++;
+  });
+  return { text: Buffer.from(values.join('\u0000'), 'utf8'), ends };
+}
+
+class TextView {
+  constructor(
+    private readonly bytes: Buffer,
+    private readonly ends: Uint32Array,
+  ) {}
+
+  at(i: number): string {
+    return this.bytes.toString('utf8', i ? this.ends[i - 1]! + 1 : 0, this.ends[i]);
+  }
+
+  /** Every item at once: one decode and a split, quicker than item by item. */
+  all(): string[] {
+    return this.ends.length ? this.bytes.toString('utf8').split('\u0000') : [];
+  }
+
+  /** Whether the ends fit the bytes (and there are `count`). */
+  fits(count: number): boolean {
+    return this.ends.length === count && (count === 0 || this.ends[count - 1]! <= this.bytes.length);
+  }
+}
+
+/** The columns one snapshot's articles read from. */
+class ArticleColumns {
+  readonly text: Record<TextName, TextView>;
+  private readonly providers = new Map<number, { name: string; domain: string }>();
+
+  constructor(
+    readonly numbers: { [K in NumberName]: Column },
+    texts: Record<TextName, TextView>,
+    readonly strings: readonly string[],
+  ) {
+    this.text = texts;
+  }
+
+  /** One object per provider, shared by its articles (a snapshot's articles are never changed). */
+  provider(doc: number): { name: string; domain: string } {
+    const name = this.numbers.providerName[doc]!;
+    const domain = this.numbers.providerDomain[doc]!;
+    const key = name * 0x100000000 + domain;
+    let provider = this.providers.get(key);
+    if (!provider) {
+      provider = Object.freeze({ name: this.strings[name]!, domain: this.strings[domain]! });
+      this.providers.set(key, provider);
+    }
+    return provider;
+  }
+
+  topics(doc: number, which: 0 | 1): string[] {
+    const { topicStart, topicRefs } = this.numbers;
+    const topics: string[] = [];
+    for (let t = topicStart[doc]!; t < topicStart[doc + 1]!; t++)
+      topics.push(this.strings[topicRefs[2 * t + which]!]!);
+    return topics;
+  }
+
+  images(doc: number): ArticleImage[] {
+    const { imageStart, imageWidth, imageHeight } = this.numbers;
+    const from = imageStart[doc]!;
+    const to = imageStart[doc + 1]!;
+    if (from === to) return EMPTY_IMAGES as ArticleImage[];
+    const images: ArticleImage[] = [];
+    for (let m = from; m < to; m++)
+      images.push({
+        url: this.text.imageUrl.at(m),
+        width: orUndefined(imageWidth[m]!),
+        height: orUndefined(imageHeight[m]!),
+      });
+    return images;
+  }
+}
+
+/**
+ * An article of a snapshot: what library builds and rankings read of every article in tight loops
+ * (id, date, heat, published) as plain fields, everything else read from the snapshot's columns when
+ * asked for. 100k of them are ~10 MB that the young generation copies once, not the ~100 MB of plain
+ * articles with their strings and arrays (at a warm start the garbage collector was most of decoding
+ * those). Read-only (nothing changes a loaded article), and plain through toJSON; a spread
+ * (`{ ...article }`) sees only the plain fields: copy with toJSON().
+ */
+export class SnapshotArticle {
+  readonly id: string;
+  readonly publishedAt: number | null;
+  readonly heat: number | null;
+  readonly published: boolean;
+  readonly #columns: ArticleColumns;
+  readonly #doc: number;
+
+  constructor(columns: ArticleColumns, doc: number, id: string) {
+    const { numbers } = columns;
+    this.id = id;
+    this.publishedAt = orNull(numbers.publishedAt[doc]!);
+    this.heat = orNull(numbers.heat[doc]!);
+    this.published = numbers.published[doc] === 1;
+    this.#columns = columns;
+    this.#doc = doc;
+  }
+
+  get title(): string {
+    return this.#columns.text.title.at(this.#doc);
+  }
+  get excerpt(): string {
+    return this.#columns.text.excerpt.at(this.#doc);
+  }
+  get body(): string {
+    return '';
+  }
+  get webUrl(): string {
+    return this.#columns.text.webUrl.at(this.#doc);
+  }
+  get provider(): { name: string; domain: string } {
+    return this.#columns.provider(this.#doc);
+  }
+  get topics(): string[] {
+    return this.#columns.topics(this.#doc, 0);
+  }
+  get topicKeys(): string[] {
+    return this.#columns.topics(this.#doc, 1);
+  }
+  get images(): ArticleImage[] {
+    return this.#columns.images(this.#doc);
+  }
+  get quality(): number | null {
+    return orNull(this.#columns.numbers.quality[this.#doc]!);
+  }
+  get type(): string {
+    return this.#columns.strings[this.#columns.numbers.type[this.#doc]!]!;
+  }
+  get related(): RelatedLink[] {
+    return EMPTY_RELATED as RelatedLink[];
+  }
+  get relatedCount(): number {
+    return this.#columns.numbers.relatedCount[this.#doc]!;
+  }
+  get path(): string {
+    return this.#columns.text.path.at(this.#columns.numbers.pathFile[this.#doc]!);
+  }
+
+  /** The article as a plain object, fields in the order parseArticle gives them. */
+  toJSON(): Article {
+    return {
+      id: this.id,
+      title: this.title,
+      excerpt: this.excerpt,
+      body: '',
+      webUrl: this.webUrl,
+      publishedAt: this.publishedAt,
+      provider: { ...this.provider },
+      topics: [...this.topics],
+      topicKeys: [...this.topicKeys],
+      images: this.images.map((image) => ({ ...image })),
+      quality: this.quality,
+      heat: this.heat,
+      published: this.published,
+      type: this.type,
+      related: [],
+      relatedCount: this.relatedCount,
+      path: this.path,
+    };
+  }
+}
+
+/** The file table of a listing and what each file gave. */
+export function corpusFileTable(files: readonly FileEntry[], docs: Int32Array): CorpusFileTable {
+  const { text, ends } = textColumn(files.map((file) => file.relPath));
+  return {
+    count: files.length,
+    pathText: text,
+    pathEnds: ends,
+    size: Float64Array.from(files, (file) => file.size),
+    mtimeMs: Float64Array.from(files, (file) => file.mtimeMs),
+    doc: docs,
+  };
+}
+
+function toSections(snapshot: Omit<Snapshot, 'key'>): Array<[SectionName, Column]> {
+  const { articles, files } = snapshot;
   const count = articles.length;
   const strings: string[] = [];
   const stringIds = new Map<string, number>();
@@ -99,95 +302,95 @@ function toColumns(
   });
   topicStart[count] = topicRefs.length / 2;
   imageStart[count] = imageUrl.length;
-  return {
-    count,
+  const fileRow = new Map<string, number>();
+  const paths = fileTablePaths(files);
+  paths.forEach((relPath, row) => fileRow.set(relPath, row));
+  const texts: Record<TextName, readonly string[]> = {
     id: articles.map((article) => article.id),
     title: articles.map((article) => article.title),
     excerpt: articles.map((article) => article.excerpt),
     webUrl: articles.map((article) => article.webUrl),
+    imageUrl,
+    story: snapshot.derived.stories,
+    path: paths,
+  };
+  const numbers: { [K in NumberName]: Column } = {
     publishedAt: Float64Array.from(articles, (article) => orNaN(article.publishedAt)),
+    quality: Float64Array.from(articles, (article) => orNaN(article.quality)),
+    heat: Float64Array.from(articles, (article) => orNaN(article.heat)),
+    published: Uint8Array.from(articles, (article) => (article.published ? 1 : 0)),
+    relatedCount: Uint32Array.from(articles, (article) => article.relatedCount),
     providerName: Uint32Array.from(articles, (article) => intern(article.provider.name)),
     providerDomain: Uint32Array.from(articles, (article) => intern(article.provider.domain)),
     type: Uint32Array.from(articles, (article) => intern(article.type)),
     topicStart,
     topicRefs: Uint32Array.from(topicRefs),
     imageStart,
-    imageUrl,
     imageWidth: Float64Array.from(imageWidth),
     imageHeight: Float64Array.from(imageHeight),
-    quality: Float64Array.from(articles, (article) => orNaN(article.quality)),
-    heat: Float64Array.from(articles, (article) => orNaN(article.heat)),
-    published: Uint8Array.from(articles, (article) => (article.published ? 1 : 0)),
-    relatedCount: Uint32Array.from(articles, (article) => article.relatedCount),
-    path: articles.map((article) => article.path),
-    strings,
-    problems,
-    stories: derived.stories,
-    prefixTable: derived.prefixTable,
+    pathFile: Uint32Array.from(articles, (article) => fileRow.get(article.path) ?? 0),
+    fileSize: files.size,
+    fileMtime: files.mtimeMs,
+    fileDoc: files.doc,
+    meta: Buffer.from(
+      JSON.stringify({ strings, problems: snapshot.problems, prefixTable: snapshot.derived.prefixTable }),
+      'utf8',
+    ),
   };
+  const sections: Array<[SectionName, Column]> = Object.entries(numbers) as Array<[SectionName, Column]>;
+  for (const name of TEXTS) {
+    const { text, ends } = textColumn(texts[name]);
+    sections.push([`${name}Text`, text], [`${name}Ends`, ends]);
+  }
+  return sections;
 }
 
-function fromColumns(c: Columns): Article[] {
-  const { strings, topicStart, topicRefs, imageStart, imageUrl, imageWidth, imageHeight } = c;
-  const { id, title, excerpt, webUrl, publishedAt, providerName, providerDomain, type } = c;
-  const { quality, heat, published, relatedCount, path } = c;
-  const articles = new Array<Article>(c.count);
-  for (let i = 0; i < c.count; i++) {
-    const topics: string[] = [];
-    const topicKeys: string[] = [];
-    for (let t = topicStart[i]!; t < topicStart[i + 1]!; t++) {
-      topics.push(strings[topicRefs[2 * t]!]!);
-      topicKeys.push(strings[topicRefs[2 * t + 1]!]!);
-    }
-    const images: ArticleImage[] = [];
-    for (let m = imageStart[i]!; m < imageStart[i + 1]!; m++) {
-      images.push({
-        url: imageUrl[m]!,
-        width: orUndefined(imageWidth[m]!),
-        height: orUndefined(imageHeight[m]!),
-      });
-    }
-    // Fields in the order parseArticle gives them, so every article object has one shape.
-    articles[i] = {
-      id: id[i]!,
-      title: title[i]!,
-      excerpt: excerpt[i]!,
-      body: '',
-      webUrl: webUrl[i]!,
-      publishedAt: orNull(publishedAt[i]!),
-      provider: { name: strings[providerName[i]!]!, domain: strings[providerDomain[i]!]! },
-      topics,
-      topicKeys,
-      images,
-      quality: orNull(quality[i]!),
-      heat: orNull(heat[i]!),
-      published: published[i] === 1,
-      type: strings[type[i]!]!,
-      related: [],
-      relatedCount: relatedCount[i]!,
-      path: path[i]!,
-    };
-  }
-  return articles;
-}
+const typeOf = (column: Column): keyof typeof TYPES =>
+  column instanceof Float64Array
+    ? 'f64'
+    : column instanceof Int32Array
+      ? 'i32'
+      : column instanceof Uint32Array
+        ? 'u32'
+        : 'u8';
+const pad = (at: number) => (8 - (at % 8)) % 8;
+const bytesOf = (column: Column) => Buffer.from(column.buffer, column.byteOffset, column.byteLength);
 
 /**
- * The snapshot as bytes, in two parts (header, payload) so they are written without a copy. Articles
- * lose their bodies and related lists: see Article.
+ * The snapshot as bytes, in parts (header, then the payload's sections and padding) so they are
+ * written without a copy. Articles lose their bodies and related lists: see Article.
  */
 export function encodeSnapshot(snapshot: Snapshot): Buffer[] {
-  const payload = v8.serialize(toColumns(snapshot.articles, snapshot.problems, snapshot.derived));
+  const sections = toSections(snapshot);
+  const payload: Buffer[] = [];
+  let at = 0;
+  let crc = 0;
+  const add = (bytes: Buffer) => {
+    // An empty part is left out: zlib.crc32 of an empty view of an empty buffer is not its seed.
+    if (!bytes.length) return;
+    payload.push(bytes);
+    crc = zlib.crc32(bytes, crc);
+    at += bytes.length;
+  };
+  for (const [, column] of sections) {
+    if (pad(at)) add(Buffer.alloc(pad(at)));
+    add(bytesOf(column));
+  }
   const header: Header = {
     format: FORMAT,
     key: snapshot.key,
+    version: snapshot.version,
     count: snapshot.articles.length,
-    bytes: payload.length,
-    crc32: zlib.crc32(payload),
+    files: snapshot.files.count,
+    sections: sections.map(([name, column]) => ({ name, type: typeOf(column), length: column.length })),
+    bytes: at,
+    crc32: crc,
   };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
-  const length = Buffer.alloc(4);
-  length.writeUInt32LE(headerBytes.length, 0);
-  return [Buffer.concat([length, headerBytes]), payload];
+  const start = Buffer.alloc(4 + headerBytes.length + pad(4 + headerBytes.length));
+  start.writeUInt32LE(headerBytes.length, 0);
+  headerBytes.copy(start, 4);
+  return [start, ...payload];
 }
 
 /** The key a snapshot was saved for, without reading the rest; null if it is not a snapshot. */
@@ -218,46 +421,112 @@ function readHeader(bytes: Buffer): { header: Header; payloadStart: number } | n
     if (bytes.length < 4) return null;
     const length = bytes.readUInt32LE(0);
     const header = JSON.parse(bytes.subarray(4, 4 + length).toString('utf8')) as Partial<Header>;
-    if (header.format !== FORMAT || typeof header.key !== 'string') return null;
-    return { header: header as Header, payloadStart: 4 + length };
+    if (header.format !== FORMAT || typeof header.key !== 'string' || !Array.isArray(header.sections))
+      return null;
+    return { header: header as Header, payloadStart: 4 + length + pad(4 + length) };
   } catch {
     return null;
   }
 }
 
-function isColumns(value: unknown): value is Columns {
-  const c = value as Partial<Columns> | null;
-  if (!c || typeof c.count !== 'number') return false;
-  const rows = [c.id, c.title, c.excerpt, c.webUrl, c.path, c.stories, c.publishedAt, c.providerName];
-  return (
-    rows.every((column) => column?.length === c.count) &&
-    [c.providerDomain, c.type, c.quality, c.heat, c.published, c.relatedCount].every(
-      (column) => column?.length === c.count,
-    ) &&
-    c.topicStart?.length === c.count + 1 &&
-    c.imageStart?.length === c.count + 1 &&
-    Array.isArray(c.strings) &&
-    Array.isArray(c.problems) &&
-    Array.isArray(c.prefixTable)
-  );
-}
+/** Checks a payload against its CRC-32; a caller may check it elsewhere (another thread) meanwhile. */
+export type RegionCheck = (payload: Uint8Array, crc32: number) => boolean;
+const checkNow: RegionCheck = (payload, crc32) => zlib.crc32(payload) === crc32;
 
-/** The snapshot in `bytes` if it was saved for `key` and is whole; otherwise null (the caller rebuilds). */
-export function decodeSnapshot(bytes: Buffer, key: string): Snapshot | null {
+/**
+ * The snapshot in `bytes` if it was saved for `expected` (a key, or any key of a cache version) and
+ * is whole; otherwise null (the caller rebuilds). Its articles view `bytes`, which must stay as they
+ * are. The payload is checked with `check` (its CRC-32 here by default).
+ */
+export function decodeSnapshot(
+  bytes: Buffer,
+  expected: string | { version: string },
+  check: RegionCheck = checkNow,
+): Snapshot | null {
   const found = readHeader(bytes);
-  if (!found || found.header.key !== key) return null;
-  const payload = bytes.subarray(found.payloadStart);
-  if (payload.length !== found.header.bytes || zlib.crc32(payload) !== found.header.crc32) return null;
+  if (!found) return null;
+  const { key, version } = found.header;
+  if (typeof expected === 'string' ? key !== expected : version !== expected.version) return null;
+  const { header, payloadStart } = found;
+  const payload = bytes.subarray(payloadStart);
+  if (payload.length !== header.bytes || !check(payload, header.crc32)) return null;
   try {
-    const columns: unknown = v8.deserialize(payload);
-    if (!isColumns(columns)) return null;
-    return {
-      key,
-      articles: fromColumns(columns),
-      problems: columns.problems,
-      derived: { stories: columns.stories, prefixTable: columns.prefixTable },
-    };
+    const view: Partial<Record<SectionName, Column>> = {};
+    let at = 0;
+    for (const { name, type, length } of header.sections) {
+      const Type = TYPES[type];
+      at += pad(at);
+      // Typed arrays need aligned offsets: a file read whole starts its own buffer at 0; otherwise copy.
+      const offset = payload.byteOffset + at;
+      view[name] =
+        offset % Type.BYTES_PER_ELEMENT === 0
+          ? new Type(payload.buffer as ArrayBuffer, offset, length)
+          : new Type(Uint8Array.from(payload.subarray(at, at + length * Type.BYTES_PER_ELEMENT)).buffer);
+      at += length * Type.BYTES_PER_ELEMENT;
+    }
+    return fromSections(view, header);
   } catch {
-    return null;
+    return null; // sections that do not fit the file, or a payload that does not parse
   }
+}
+
+function fromSections(view: Partial<Record<SectionName, Column>>, header: Header): Snapshot | null {
+  const { count, files: fileCount } = header;
+  const texts = {} as Record<TextName, TextView>;
+  for (const name of TEXTS) {
+    const text = view[`${name}Text`];
+    const ends = view[`${name}Ends`];
+    if (!(text instanceof Uint8Array) || !(ends instanceof Uint32Array)) return null;
+    texts[name] = new TextView(Buffer.from(text.buffer, text.byteOffset, text.byteLength), ends);
+  }
+  const numbers = {} as { [K in NumberName]: Column };
+  for (const [name, type] of Object.entries(NUMBERS) as Array<[NumberName, keyof typeof TYPES]>) {
+    const column = view[name];
+    if (!(column instanceof TYPES[type])) return null;
+    numbers[name] = column;
+  }
+  const perArticle: NumberName[] = ['publishedAt', 'quality', 'heat', 'published', 'relatedCount'];
+  perArticle.push('providerName', 'providerDomain', 'type', 'pathFile');
+  const images = numbers.imageStart[count];
+  const whole =
+    perArticle.every((name) => numbers[name].length === count) &&
+    numbers.topicStart.length === count + 1 &&
+    numbers.imageStart.length === count + 1 &&
+    numbers.topicRefs.length === 2 * numbers.topicStart[count]! &&
+    [numbers.fileSize, numbers.fileMtime, numbers.fileDoc].every((column) => column.length === fileCount) &&
+    [texts.id, texts.title, texts.excerpt, texts.webUrl, texts.story].every((text) => text.fits(count)) &&
+    texts.imageUrl.fits(images ?? -1) &&
+    numbers.imageWidth.length === images &&
+    texts.path.fits(fileCount);
+  if (!whole) return null;
+  const metaBytes = numbers.meta;
+  const meta = JSON.parse(
+    Buffer.from(metaBytes.buffer as ArrayBuffer, metaBytes.byteOffset, metaBytes.byteLength).toString('utf8'),
+  ) as {
+    strings: string[];
+    problems: CorpusProblem[];
+    prefixTable: LibraryDerived['prefixTable'];
+  };
+  const columns = new ArticleColumns(numbers, texts, meta.strings);
+  const ids = texts.id.all();
+  const stories = texts.story.all();
+  if (ids.length !== count || stories.length !== count) return null;
+  const articles = new Array<Article>(count);
+  for (let doc = 0; doc < count; doc++) articles[doc] = new SnapshotArticle(columns, doc, ids[doc]!);
+  const pathText = view.pathText as Uint8Array;
+  return {
+    key: header.key,
+    version: header.version,
+    articles,
+    problems: meta.problems,
+    derived: { stories, prefixTable: meta.prefixTable },
+    files: {
+      count: fileCount,
+      pathText,
+      pathEnds: view.pathEnds as Uint32Array,
+      size: numbers.fileSize as Float64Array,
+      mtimeMs: numbers.fileMtime as Float64Array,
+      doc: numbers.fileDoc as Int32Array,
+    },
+  };
 }

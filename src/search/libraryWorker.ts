@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { DEFAULT_MAX_FILE_BYTES, listArticleFiles } from '../articles/corpusFiles.ts';
-import { cacheFiles, corpusCacheDir, libraryKey, readIndexShared } from './libraryCaches.ts';
+import { cacheFiles, corpusCacheDir, libraryKey } from './libraryCaches.ts';
 import { peekSnapshot } from './librarySnapshot.ts';
 import type { LoadLibraryOptions } from './loadLibrary.ts';
 import type { TextIndexData } from './textIndex.ts';
@@ -9,9 +9,9 @@ import type { TextIndexData } from './textIndex.ts';
  * Runs in a worker thread: list, parse, index and cache the corpus off the main thread.
  *
  * First load (`firstLoad`): post `{ listed: { key } }` as soon as the corpus is listed, while the main
- * thread decodes the snapshot it has, then `{ index }`: the index file in shared memory when the
- * snapshot was saved for this key (null otherwise). The main thread answers `{ build: false }` when
- * both match and are whole (nothing else to do) or `{ build: true }`. Then post `{ snapshot }` (its bytes, as soon as they exist) and `{ built }`
+ * thread reads the caches. When the snapshot was saved for this key, the main thread answers
+ * `{ build: false }` if the caches are whole (nothing else to do) or `{ build: true }`; for another key
+ * the build starts at once. Then post `{ snapshot }` (its bytes, as soon as they exist) and `{ built }`
  * (the index and the build's timings), both moved without a copy; write the caches and post
  * `{ saved: problem | null }`.
  *
@@ -43,11 +43,9 @@ async function firstLoad(): Promise<void> {
   port.postMessage({ listed: { key } });
   const cacheDir = options.dataDir ? corpusCacheDir(options.dataDir, options.articlesDir) : null;
   const savedKey = cacheDir ? peekSnapshot(cacheFiles(cacheDir).snapshot)?.key : undefined;
-  // Caches saved for this key: read the index for the main thread (it decodes the snapshot meanwhile)
-  // and let it say whether both were whole. Saved for another key, they cannot match: build at once.
-  const warm = savedKey === key && cacheDir !== null;
-  port.postMessage({ index: warm ? readIndexShared(cacheDir) : null });
-  if (warm && !(await answer).build) return;
+  // Caches saved for this key: the main thread says whether they were whole. Saved for another key,
+  // they cannot match: build at once.
+  if (savedKey === key && !(await answer).build) return;
   // Only now the rest of the engine: a warm start needs nothing of it here.
   const { buildLibraryParts, cacheBytes, saveLibraryCaches } = await import('./loadLibrary.ts');
 

@@ -8,6 +8,7 @@ import type { Logger } from '../logger.ts';
 import { onReloadSignal } from '../ops/reloadSignal.ts';
 import { Library } from './library.ts';
 import { LiveCatalogBuilder } from './liveCatalog.ts';
+import { libraryOrigin } from './loadLibrary.ts';
 import {
   indexFromWire,
   type FromWorker,
@@ -212,6 +213,9 @@ class LibraryReloader implements LiveLibrary {
   /** The base library's ids, paths and term statistics, in slices between which other work runs. */
   private async sendBase(worker: Worker): Promise<void> {
     const { list } = this.baseLibrary.catalog;
+    // The files the base was made from, when the loader knows them: the worker compares the folder with
+    // them (and needs no article paths). A warm start served before listing the corpus relies on it.
+    const files = libraryOrigin(this.baseLibrary)?.files ?? null;
     const post = (message: ToWorker, transfer: ArrayBuffer[] = []) => {
       if (this.worker === worker) worker.postMessage(message, transfer);
     };
@@ -220,7 +224,7 @@ class LibraryReloader implements LiveLibrary {
       post({
         type: 'base-articles',
         ids: slice.map((article) => article.id).join('\n'),
-        paths: slice.map((article) => article.path).join('\n'),
+        paths: files ? '' : slice.map((article) => article.path).join('\n'),
       });
       await nextTask();
     }
@@ -233,7 +237,13 @@ class LibraryReloader implements LiveLibrary {
       post({ type: 'base-terms', terms: terms.join('\n'), df }, [df.buffer]);
       await nextTask();
     }
-    post({ type: 'adopt', baseDocCount: list.length, since: this.since, restart: this.restarts > 0 });
+    post({
+      type: 'adopt',
+      baseDocCount: list.length,
+      since: this.since,
+      restart: this.restarts > 0,
+      files,
+    });
   }
 
   private onWorkerGone(worker: Worker, error: Error): void {

@@ -11,8 +11,14 @@ import { writeAtomically } from '../jsonCache.ts';
 import { curatedLinksReader } from './curatedLinks.ts';
 import { Library, type LibraryDerived } from './library.ts';
 import { libraryAssembly, libraryExtension } from './libraryExtension.ts';
-import { cacheFiles, corpusCacheDir, libraryKey } from './libraryCaches.ts';
-import { decodeSnapshot, encodeSnapshot, snapshotKey, type Snapshot } from './librarySnapshot.ts';
+import { cacheFiles, cacheVersion, corpusCacheDir, libraryKey } from './libraryCaches.ts';
+import {
+  corpusFileTable,
+  decodeSnapshot,
+  encodeSnapshot,
+  type CorpusFileTable,
+  type Snapshot,
+} from './librarySnapshot.ts';
 import { deserializeTextIndex, textIndexParts, type TextIndexData } from './textIndex.ts';
 
 export { cacheFiles, corpusCacheDir, INDEX_VERSION, libraryKey } from './libraryCaches.ts';
@@ -28,6 +34,14 @@ export interface LoadLibraryOptions {
   maxFileBytes?: number;
   /** Progress of a load that has to parse or index (never called on a warm start). */
   onProgress?: (progress: LoadProgress) => void;
+  /**
+   * Serve from the caches as last saved without listing the corpus first (a warm start then reads two
+   * files and nothing else). Only for a caller that goes on to watchLibrary: its first look compares
+   * every file with the size and mtime the caches recorded and applies the difference as a reload, so
+   * an answer is stale only for those few seconds. Without it (one-shot commands, scripts), caches are
+   * used only when the corpus listed now matches them.
+   */
+  catchUpLater?: boolean;
 }
 
 export interface LoadProgress {
@@ -39,6 +53,11 @@ export interface LoadProgress {
 export interface LoadedLibrary {
   library: Library;
   problems: CorpusProblem[];
+  /**
+   * False when the library was served from the caches without listing the corpus (`catchUpLater`):
+   * watchLibrary's first look catches up with the folder.
+   */
+  checked: boolean;
   /** Milliseconds per phase, and whether the library came from the warm-start snapshot. */
   timings: {
     listMs: number;
@@ -61,7 +80,7 @@ function readSavedIndex(file: string, key: string): TextIndexData | null {
   }
 }
 
-function readSavedSnapshot(file: string, key: string): Snapshot | null {
+function readSavedSnapshot(file: string, key: string | { version: string }): Snapshot | null {
   try {
     return decodeSnapshot(fs.readFileSync(file), key);
   } catch {
@@ -75,17 +94,21 @@ export interface PreparedLibrary {
   index: TextIndexData;
   derived: LibraryDerived;
   problems: CorpusProblem[];
+  /** Every corpus file the library was made from (null: not known, the watcher reads them all). */
+  files: CorpusFileTable | null;
+  /** Whether `files` are the corpus as listed by this load (false: as the caches last recorded it). */
+  checked: boolean;
   timings: Omit<LoadedLibrary['timings'], 'libraryMs' | 'totalMs'> & { derivedMs: number };
 }
 
-/** The snapshot and index saved for `key`, when both are there and whole. */
+/** The snapshot and index saved for `key` (or any key of a cache version), when both are there and whole. */
 export function readWarmCaches(
   cacheDir: string,
-  key: string,
+  key: string | { version: string },
 ): { snapshot: Snapshot; index: TextIndexData } | null {
   const names = cacheFiles(cacheDir);
   const snapshot = readSavedSnapshot(names.snapshot, key);
-  const index = snapshot ? readSavedIndex(names.index, key) : null;
+  const index = snapshot ? readSavedIndex(names.index, snapshot.key) : null;
   return snapshot && index && index.docCount === snapshot.articles.length ? { snapshot, index } : null;
 }
 
@@ -97,7 +120,10 @@ export function readWarmCaches(
  * and both caches are written for the next start.
  */
 export function prepareLibrary(options: LoadLibraryOptions): PreparedLibrary;
-/** With `warmOnly`, null unless the caches match the corpus (nothing is parsed or built). */
+/**
+ * With `warmOnly`, null unless the caches match the corpus (nothing is parsed or built); with
+ * `catchUpLater` too, unless there are whole caches at all (the corpus is not listed).
+ */
 export function prepareLibrary(options: LoadLibraryOptions, mode: { warmOnly: true }): PreparedLibrary | null;
 export function prepareLibrary(
   options: LoadLibraryOptions,
@@ -106,13 +132,30 @@ export function prepareLibrary(
   const started = performance.now();
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const cacheDir = options.dataDir ? corpusCacheDir(options.dataDir, options.articlesDir) : null;
+  const latest =
+    mode?.warmOnly && options.catchUpLater && cacheDir
+      ? readWarmCaches(cacheDir, { version: cacheVersion(maxFileBytes) })
+      : null;
+  if (latest) {
+    return {
+      ...fromSnapshot(latest.snapshot, latest.index, false),
+      timings: {
+        listMs: 0,
+        loadMs: performance.now() - started,
+        indexMs: 0,
+        derivedMs: 0,
+        indexFromCache: true,
+        fromSnapshot: true,
+      },
+    };
+  }
   const files = listArticleFiles(options.articlesDir);
   const key = libraryKey(files, maxFileBytes);
   const listed = performance.now();
   const warm = cacheDir ? readWarmCaches(cacheDir, key) : null;
   if (warm) {
     return {
-      ...fromSnapshot(warm.snapshot, warm.index),
+      ...fromSnapshot(warm.snapshot, warm.index, true),
       timings: {
         listMs: listed - started,
         loadMs: performance.now() - listed,
@@ -132,9 +175,20 @@ export function prepareLibrary(
   return built.prepared;
 }
 
-/** A library's parts from its snapshot and index. */
-export function fromSnapshot(snapshot: Snapshot, index: TextIndexData): Omit<PreparedLibrary, 'timings'> {
-  return { articles: snapshot.articles, index, derived: snapshot.derived, problems: snapshot.problems };
+/** A library's parts from its snapshot and index; `checked`: the snapshot's key is the corpus's now. */
+export function fromSnapshot(
+  snapshot: Snapshot,
+  index: TextIndexData,
+  checked: boolean,
+): Omit<PreparedLibrary, 'timings'> {
+  return {
+    articles: snapshot.articles,
+    index,
+    derived: snapshot.derived,
+    problems: snapshot.problems,
+    files: snapshot.files,
+    checked,
+  };
 }
 
 /** The parts of a library just built, with what saving them takes. */
@@ -174,9 +228,17 @@ export function buildLibraryParts(
   const derived = assembly.derived();
   const derivedAt = performance.now();
   // The snapshot first: a worker hands it over, to be decoded while the index is assembled.
+  const fileTable = corpusFileTable(corpus.files, corpus.fileDocs);
   const snapshotBytes =
     cacheDir || handOver
-      ? encodeSnapshot({ key, articles: corpus.articles, problems: corpus.problems, derived })
+      ? encodeSnapshot({
+          key,
+          version: cacheVersion(maxFileBytes),
+          articles: corpus.articles,
+          problems: corpus.problems,
+          derived,
+          files: fileTable,
+        })
       : null;
   if (snapshotBytes) handOver?.onSnapshot(snapshotBytes);
   const encoded = performance.now();
@@ -193,6 +255,8 @@ export function buildLibraryParts(
       index,
       derived,
       problems: corpus.problems,
+      files: fileTable,
+      checked: true,
       timings: {
         listMs: listing.listMs,
         loadMs: loaded - started,
@@ -234,19 +298,16 @@ export function saveLibraryCaches(
   }
 }
 
+const origins = new WeakMap<Library, { files: CorpusFileTable | null; checked: boolean }>();
+
 /**
- * The snapshot as last saved, whatever corpus state it was saved for (its key says which): decoded
- * while a worker lists the corpus (and reads the index), and used if its key matches. Null when
- * missing or damaged.
+ * How a library was loaded: the corpus files it was made from, and whether they were listed by the
+ * load or are as the caches last recorded them. watchLibrary compares the folder with them.
  */
-export function readLatestSnapshot(cacheDir: string): Snapshot | null {
-  try {
-    const bytes = fs.readFileSync(cacheFiles(cacheDir).snapshot);
-    const key = snapshotKey(bytes);
-    return key === null ? null : decodeSnapshot(bytes, key);
-  } catch {
-    return null;
-  }
+export function libraryOrigin(
+  library: Library,
+): { files: CorpusFileTable | null; checked: boolean } | undefined {
+  return origins.get(library);
 }
 
 /** Assemble prepared parts into the library the front ends use. */
@@ -262,10 +323,12 @@ export function assembleLibrary(
     curatedLinks: curatedLinksReader(articlesDir, RELATED_CACHE_SIZE),
   });
   const done = performance.now();
+  origins.set(library, { files: prepared.files, checked: prepared.checked });
   const { derivedMs, ...timings } = prepared.timings;
   return {
     library,
     problems: prepared.problems,
+    checked: prepared.checked,
     timings: { ...timings, libraryMs: derivedMs + (done - assembling), totalMs: done - startedAt },
   };
 }

@@ -1,6 +1,8 @@
 import type { Worker } from 'node:worker_threads';
 import type { CorpusProblem } from '../articles/article.ts';
 import { startWorker, workerEntry } from '../articles/workerThreads.ts';
+import { DEFAULT_MAX_FILE_BYTES } from '../articles/corpusFiles.ts';
+import { cacheVersion, readFileShared, type SharedFileReader } from './libraryCaches.ts';
 import { decodeSnapshot, peekSnapshot } from './librarySnapshot.ts';
 import {
   assembleLibrary,
@@ -8,7 +10,6 @@ import {
   corpusCacheDir,
   fromSnapshot,
   prepareLibrary,
-  readLatestSnapshot,
   type LoadedLibrary,
   type LoadLibraryOptions,
   type LoadProgress,
@@ -27,7 +28,6 @@ const LIST_HERE_BELOW = import.meta.url.endsWith('.ts') ? 40_000 : 10_000;
 /** What libraryWorker posts on a first load (see there). */
 type FirstLoadReply =
   | { listed: { key: string } }
-  | { index: Uint8Array | null }
   | { snapshot: Uint8Array }
   | { built: { index: TextIndexData; timings: PreparedLibrary['timings'] } }
   | { saved: { problem: CorpusProblem | null; ms: number } }
@@ -57,7 +57,7 @@ function repliesOf(worker: Worker, onProgress: LoadLibraryOptions['onProgress'])
     failure ??= new Error(`the library worker stopped with exit code ${code} before it was done`);
     push();
   });
-  return async function next<K extends 'listed' | 'index' | 'snapshot' | 'built' | 'saved'>(
+  return async function next<K extends 'listed' | 'snapshot' | 'built' | 'saved'>(
     kind: K,
   ): Promise<Extract<FirstLoadReply, Record<K, unknown>>[K]> {
     for (;;) {
@@ -69,13 +69,73 @@ function repliesOf(worker: Worker, onProgress: LoadLibraryOptions['onProgress'])
   };
 }
 
+/** Checks a region's CRC-32 in the thread that read it, while this thread goes on with the bytes. */
+function checkIn(reader: SharedFileReader, checks: Array<Promise<boolean>>) {
+  return (region: Uint8Array, crc32: number) => {
+    const start = region.byteOffset;
+    checks.push(reader.crc32(start, start + region.byteLength).then((found) => found === crc32));
+    return true;
+  };
+}
+
+const bufferOf = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
 /**
- * loadLibrary for the running bot and the terminal. A small corpus with caches is checked here, as a
- * warm start. Otherwise a worker lists the corpus while this thread reads the caches; when the
- * worker's key matches theirs (a warm start), the library is built from them here and the worker
- * stops. Otherwise the worker parses (across cores) and indexes, and hands over the snapshot bytes and
- * the index without a copy; this thread decodes the snapshot while the worker assembles the index and
- * writes the caches. So the event loop never stalls for longer than a warm start, however much changed.
+ * The latest caches, read into shared memory by two threads of their own (snapshot, index) while this
+ * one decodes the snapshot as soon as it is there; the CRC-32s are checked in those threads while the
+ * library is assembled here. Null when either file is missing, damaged, or saved for another key
+ * than `key` (when given).
+ */
+async function readLatestCaches(
+  names: { snapshot: string; index: string },
+  version: string,
+  key: () => Promise<string | null>,
+): Promise<{
+  prepared: Omit<PreparedLibrary, 'timings' | 'checked'>;
+  loadMs: number;
+  verified: Promise<boolean>;
+} | null> {
+  const reading = performance.now();
+  const snapshotReader = readFileShared(names.snapshot);
+  const indexReader = readFileShared(names.index);
+  const checks: Array<Promise<boolean>> = [];
+  try {
+    const snapshotBytes = await snapshotReader.bytes;
+    const snapshot =
+      snapshotBytes && decodeSnapshot(bufferOf(snapshotBytes), { version }, checkIn(snapshotReader, checks));
+    const indexBytes = snapshot && (await indexReader.bytes);
+    const index =
+      indexBytes && deserializeTextIndex(bufferOf(indexBytes), snapshot.key, checkIn(indexReader, checks));
+    if (!snapshot || !index || index.docCount !== snapshot.articles.length) return null;
+    const loadMs = performance.now() - reading;
+    const expected = await key();
+    if (expected !== null && expected !== snapshot.key) return null;
+    const verified = Promise.all(checks).then((results) => results.every(Boolean));
+    // The readers go once the checks are in (the bytes stay: shared memory lives while it is viewed).
+    void verified.finally(() => {
+      snapshotReader.stop();
+      indexReader.stop();
+    });
+    return { prepared: fromSnapshot(snapshot, index, expected !== null), loadMs, verified };
+  } catch {
+    return null;
+  } finally {
+    if (!checks.length) {
+      snapshotReader.stop();
+      indexReader.stop();
+    }
+  }
+}
+
+/**
+ * loadLibrary for the running bot and the terminal. With `catchUpLater`, caches are served as last
+ * saved without listing the corpus (watchLibrary's first look catches up); otherwise a worker lists
+ * the corpus meanwhile and the caches are used only when its key is theirs. A small corpus with
+ * caches is read here. A big one's caches are read into shared memory by threads of their own while
+ * this one decodes and assembles (see readLatestCaches). Without caches that fit, the worker parses
+ * (across cores) and indexes, and hands over the snapshot bytes and the index without a copy; this
+ * thread decodes the snapshot while the worker assembles the index and writes the caches. So the event
+ * loop never stalls for longer than a warm start, however much changed.
  */
 export async function loadLibraryInBackground(
   options: LoadLibraryOptions,
@@ -83,7 +143,8 @@ export async function loadLibraryInBackground(
 ): Promise<LoadedLibrary> {
   const started = performance.now();
   const cacheDir = options.dataDir ? corpusCacheDir(options.dataDir, options.articlesDir) : null;
-  const saved = cacheDir ? peekSnapshot(cacheFiles(cacheDir).snapshot) : null;
+  const names = cacheDir ? cacheFiles(cacheDir) : null;
+  const saved = names ? peekSnapshot(names.snapshot) : null;
   if (saved && saved.count < listHereBelow) {
     // A small corpus lists faster than a worker starts.
     const warm = prepareLibrary(options, { warmOnly: true });
@@ -91,58 +152,67 @@ export async function loadLibraryInBackground(
   }
   // A function cannot cross to the worker: progress comes back as messages.
   const { onProgress, ...plain } = options;
-  const worker = startWorker(workerEntry('libraryWorker', import.meta.url), {
-    options: plain,
-    firstLoad: true,
-  });
-  const next = repliesOf(worker, onProgress);
+  let worker: Worker | null = null;
+  let next: ReturnType<typeof repliesOf> | null = null;
+  const startBuilder = () => {
+    worker = startWorker(workerEntry('libraryWorker', import.meta.url), { options: plain, firstLoad: true });
+    next = repliesOf(worker, onProgress);
+    return next;
+  };
+  let listed: Promise<{ key: string }> | null = null;
+  const listing = () => (listed ??= (next ?? startBuilder())('listed'));
   try {
-    const reading = performance.now();
-    // Decoded while the worker lists the corpus and reads the index; used if its key is the same.
-    const latest = cacheDir && saved && saved.count >= listHereBelow ? readLatestSnapshot(cacheDir) : null;
-    const readMs = performance.now() - reading;
-    const { key } = await next('listed');
-    const shared = await next('index');
-    const listMs = performance.now() - started;
-    const index =
-      latest?.key === key && shared ? deserializeTextIndex(Buffer.from(shared.buffer), key) : null;
-    if (latest && index && index.docCount === latest.articles.length) {
-      worker.postMessage({ build: false });
-      return assembleLibrary(
-        {
-          ...fromSnapshot(latest, index),
-          timings: {
-            listMs,
-            loadMs: readMs,
-            indexMs: 0,
-            derivedMs: 0,
-            indexFromCache: true,
-            fromSnapshot: true,
-          },
-        },
-        options.articlesDir,
-        started,
+    if (!options.catchUpLater) void listing().catch(() => undefined);
+    if (saved && names && saved.count >= listHereBelow) {
+      const version = cacheVersion(options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+      const latest = await readLatestCaches(names, version, async () =>
+        options.catchUpLater ? null : (await listing()).key,
       );
+      if (latest) {
+        const loaded = assembleLibrary(
+          {
+            ...latest.prepared,
+            checked: !options.catchUpLater,
+            timings: {
+              listMs: options.catchUpLater ? 0 : performance.now() - started,
+              loadMs: latest.loadMs,
+              indexMs: 0,
+              derivedMs: 0,
+              indexFromCache: true,
+              fromSnapshot: true,
+            },
+          },
+          options.articlesDir,
+          started,
+        );
+        if (await latest.verified) {
+          (worker as Worker | null)?.postMessage({ build: false });
+          return loaded;
+        }
+      }
     }
-    worker.postMessage({ build: true });
-    const handed = await next('snapshot');
+    const { key } = await listing();
+    const listMs = performance.now() - started;
+    const replies = next!;
+    (worker as unknown as Worker).postMessage({ build: true });
+    const handed = await replies('snapshot');
     const decoding = performance.now();
-    const bytes = Buffer.from(handed.buffer, handed.byteOffset, handed.byteLength);
-    const snapshot = decodeSnapshot(bytes, key);
+    // Made just now by the worker: no need to check it again.
+    const snapshot = decodeSnapshot(bufferOf(handed), key, () => true);
     if (!snapshot) throw new Error('the library worker handed over a snapshot that does not decode');
     const decodeMs = performance.now() - decoding;
-    const built = await next('built');
-    const { problem, ms: saveMs } = await next('saved');
+    const built = await replies('built');
+    const { problem, ms: saveMs } = await replies('saved');
     if (problem) snapshot.problems.push(problem);
     return assembleLibrary(
       {
-        ...fromSnapshot(snapshot, built.index),
+        ...fromSnapshot(snapshot, built.index, true),
         timings: { ...built.timings, listMs, derivedMs: built.timings.derivedMs + decodeMs, saveMs },
       },
       options.articlesDir,
       started,
     );
   } finally {
-    void worker.terminate();
+    void (worker as Worker | null)?.terminate();
   }
 }

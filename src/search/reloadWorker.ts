@@ -140,7 +140,7 @@ port.on('message', (message: ToWorker) => {
     switch (message.type) {
       case 'base-articles':
         if (message.ids) baseIds.push(...message.ids.split('\n'));
-        if (message.ids) basePaths.push(...message.paths.split('\n'));
+        if (message.paths) basePaths.push(...message.paths.split('\n'));
         return;
       case 'base-terms': {
         const terms = message.terms ? message.terms.split('\n') : [];
@@ -148,7 +148,7 @@ port.on('message', (message: ToWorker) => {
         return;
       }
       case 'adopt': {
-        const changes = state.adopt({ ids: baseIds, paths: basePaths }, message.since);
+        const changes = state.adopt({ ids: baseIds, paths: basePaths, files: message.files }, message.since);
         baseIds.length = 0;
         basePaths.length = 0;
         base = {
