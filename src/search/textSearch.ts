@@ -5,6 +5,7 @@ import type { Notice } from './notices.ts';
 import { clampLimit, clampOffset, countStories, pageOfStories } from './paging.ts';
 import { DAY_MS, searchScore } from './ranking.ts';
 import { placementFactor, placementOf } from './placement.ts';
+import { inferTopics, topicFactor } from './topicFeedback.ts';
 import { popcount, topK, type WordPlan } from './scorer.ts';
 import { fieldsOfTerm, termWordOf } from './segments.ts';
 import { surfaceForm } from './surfaceWords.ts';
@@ -95,15 +96,26 @@ export function searchText(
       accepted.push(doc);
       bestCoverage = Math.max(bestCoverage, coverageOf(doc));
     }
+    // Articles carrying the topics the best matches are about count more (see topicFeedback.ts).
+    const about = namedTopic
+      ? new Map<string, number>()
+      : inferTopics(
+          catalog,
+          accepted,
+          textOf,
+          words.map((word) => word.stem),
+        );
+    const scoreOf = (doc: number) =>
+      searchScore(textOf(doc), list[doc]!, catalog.maxHeat, now) *
+      (about.size ? topicFactor(list[doc]!.topicKeys, about) : 1);
     // Results that match every word come first; a partial match only fills in after them.
-    const baseRank = (doc: number) =>
-      coverageOf(doc) * 1e6 + Math.min(searchScore(textOf(doc), list[doc]!, catalog.maxHeat, now), 9e5);
+    const baseRank = (doc: number) => coverageOf(doc) * 1e6 + Math.min(scoreOf(doc), 9e5);
     // The best of them are ranked again by where the words stand (see placement.ts): it only raises a
     // score, so nothing outside the pool can overtake what is in it.
     const placed = new Map<number, number>();
     for (const doc of topK(accepted, PLACEMENT_POOL + offset, baseRank)) {
       const factor = matched(doc) ? placementFactor(placementOf(list[doc]!, plans)) : 1;
-      const text = searchScore(textOf(doc), list[doc]!, catalog.maxHeat, now) * factor;
+      const text = scoreOf(doc) * factor;
       placed.set(doc, coverageOf(doc) * 1e6 + Math.min(text, 9e5));
     }
     const rank = (doc: number) => placed.get(doc) ?? baseRank(doc);

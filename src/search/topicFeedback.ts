@@ -1,0 +1,91 @@
+import { isStopWord, stem, splitWords } from './analyzer.ts';
+import type { Catalog } from './catalog.ts';
+import { topK } from './scorer.ts';
+
+/**
+ * Topics a query is about, read off its best text matches (pseudo-relevance feedback): "school
+ * closures" names no topic, but the articles that match it best are mostly the curators' "Education
+ * Impact". A topic counts by its share of those matches (weighted by score) beyond its share of the
+ * whole library, so a topic on every other article ("Coronavirus") does not pass for the specific one.
+ */
+export const TOPIC_FEEDBACK = { matches: 30, minShare: 0.25, weight: 0.5, named: 0.8 };
+
+/** Per catalog: each stem of a topic name → the topics it names, with how many content words each name has. */
+const topicNameWords = new WeakMap<Catalog, Map<string, Array<{ key: string; words: number }>>>();
+
+function topicsByNameWord(catalog: Catalog): Map<string, Array<{ key: string; words: number }>> {
+  let table = topicNameWords.get(catalog);
+  if (!table) {
+    table = new Map();
+    for (const [key, entry] of catalog.topicIndex) {
+      const stems = [
+        ...new Set(
+          splitWords(entry.name)
+            .filter((word) => !isStopWord(word))
+            .map(stem),
+        ),
+      ];
+      for (const word of stems) {
+        const list = table.get(word) ?? [];
+        list.push({ key, words: stems.length });
+        table.set(word, list);
+      }
+    }
+    topicNameWords.set(catalog, table);
+  }
+  return table;
+}
+
+/**
+ * Topics whose names share words with the query ("banks fighting fraud" and the curators' "artificial
+ * intelligence bank"), each by the share of its name's words the query has.
+ */
+export function topicsNamedBy(catalog: Catalog, queryStems: readonly string[]): Map<string, number> {
+  const table = topicsByNameWord(catalog);
+  const counts = new Map<string, { hits: number; words: number }>();
+  for (const word of new Set(queryStems)) {
+    for (const { key, words } of table.get(word) ?? []) {
+      const known = counts.get(key) ?? { hits: 0, words };
+      known.hits++;
+      counts.set(key, known);
+    }
+  }
+  return new Map([...counts].map(([key, { hits, words }]) => [key, hits / words]));
+}
+
+export function inferTopics(
+  catalog: Catalog,
+  docs: readonly number[],
+  score: (doc: number) => number,
+  queryStems: readonly string[] = [],
+): Map<string, number> {
+  const top = topK(docs, TOPIC_FEEDBACK.matches, score);
+  const inferred = new Map<string, number>();
+  for (const [key, share] of topicsNamedBy(catalog, queryStems))
+    inferred.set(key, TOPIC_FEEDBACK.named * share);
+  if (top.length < 3) return inferred;
+  let total = 0;
+  const weighted = new Map<string, number>();
+  for (const doc of top) {
+    const weight = Math.max(0, score(doc));
+    total += weight;
+    for (const key of catalog.list[doc]!.topicKeys) weighted.set(key, (weighted.get(key) ?? 0) + weight);
+  }
+  if (total <= 0) return inferred;
+  const libraryShare = (key: string) =>
+    (catalog.topicIndex.get(key)?.docs.length ?? 0) / Math.max(1, catalog.list.length);
+  for (const [key, sum] of weighted) {
+    const share = sum / total;
+    // Specific: it is far commoner among the matches than in the library as a whole.
+    if (share >= TOPIC_FEEDBACK.minShare && share > 2 * libraryShare(key))
+      inferred.set(key, Math.max(share, inferred.get(key) ?? 0));
+  }
+  return inferred;
+}
+
+/** The factor a match's score is lifted by for carrying the topics the query is about: 1 … 1 + weight. */
+export function topicFactor(topicKeys: readonly string[], inferred: ReadonlyMap<string, number>): number {
+  let best = 0;
+  for (const key of topicKeys) best = Math.max(best, inferred.get(key) ?? 0);
+  return 1 + TOPIC_FEEDBACK.weight * best;
+}
