@@ -9,6 +9,7 @@ import type { DigestTargetRef, DigestTargetSettings, Store } from '../store/type
 import type { DigestDelivery } from './delivery.ts';
 import type { CrashPointName, RunReport } from './protocol.ts';
 import type { RetryPolicy } from './retry.ts';
+import { loadFeedback, type FeedbackWeights } from './feedback.ts';
 import { DigestRunner } from './runner.ts';
 import { DigestScheduler, type TickReport } from './scheduler.ts';
 import { DIGEST_MAX_WINDOW_MS, previewDigestAt, type DigestEngine } from './selection.ts';
@@ -49,6 +50,8 @@ export interface DigestModule {
   serverStatus(guildId: string): Promise<DigestStatus[]>;
   /** What a run now would post: the runner's own selection, without posting or recording. */
   preview(target: DigestTargetSettings): Promise<Article[]>;
+  /** What the server's readers' votes weigh now (re-ranks its digests and lists). */
+  feedback(guildId: string): Promise<FeedbackWeights>;
   /** Resumes interrupted runs, catches up on what is due, then starts the ticker. */
   start(): Promise<TickReport>;
   /** Stops the ticker and waits for runs in flight. Does not close the store. */
@@ -88,6 +91,7 @@ export function createDigestModule(options: DigestModuleOptions): DigestModule {
     status: (guildId, slot) => readDigestStatus(store, guildId, now(), slot),
     serverStatus: (guildId) => readServerStatus(store, guildId, now()),
     preview: (target) => previewDigestAt(store, engine(), target, now(), { maxWindowMs }),
+    feedback: (guildId) => loadFeedback(store, guildId, now()),
     start: () => scheduler.start(),
     stop: () => scheduler.stop(),
   };

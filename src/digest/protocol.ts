@@ -32,6 +32,7 @@ import { deliverWithRetry, StoppedWhileRetrying, type RetryContext } from './ret
 import {
   digestWindow,
   exclusionHistory,
+  feedbackFor,
   selectDigestArticles,
   type DigestEngine,
   type SelectionOptions,
@@ -278,7 +279,11 @@ async function prepare(
   const engine = deps.engine();
   const history = await exclusionHistory(deps.store, target);
   const window = { since: run.windowStart!, until: run.windowEnd! };
-  const selected = await selectDigestArticles(engine, target, window, history, deps.selection);
+  const feedback = await feedbackFor(deps.store, target, deps.now());
+  const selected = await selectDigestArticles(engine, target, window, history, {
+    ...deps.selection,
+    feedback,
+  });
   if (selected.length === 0) return null;
 
   const content = digestContent({

@@ -9,6 +9,7 @@ import type { DigestQuery } from '../search/types.ts';
 import type { DigestTargetSettings, SentHistory, Store } from '../store/types.ts';
 import { refOf } from '../store/types.ts';
 import { DAY_MS } from '../time/localTime.ts';
+import { loadFeedback, NO_FEEDBACK, rerankByFeedback, type FeedbackWeights } from './feedback.ts';
 
 /** The engine as the digest needs it; `Library` is one. Read at call time: the library may be swapped. */
 export interface DigestEngine {
@@ -26,7 +27,12 @@ export const SUBSCRIPTION_DIGEST_SIZE = 5;
 export interface SelectionOptions {
   maxWindowMs?: number;
   subscriptionSize?: number;
+  /** The server's readers' votes: candidates are re-ranked by them (a bounded effect). */
+  feedback?: FeedbackWeights;
 }
+
+/** With feedback, the engine is asked for this many times the size, so a liked article can move up. */
+const FEEDBACK_CANDIDATES = 3;
 
 export interface DigestWindow {
   since: number;
@@ -56,10 +62,11 @@ export async function selectDigestArticles(
   options: SelectionOptions = {},
 ): Promise<Article[]> {
   const limit = digestSize(target, options);
+  const feedback = options.feedback ?? NO_FEEDBACK;
   const query: DigestQuery = {
     since: window.since,
     until: window.until,
-    limit,
+    limit: feedback.votes > 0 ? limit * FEEDBACK_CANDIDATES : limit,
     topics: target.kind === 'guild' ? target.topics : [target.topicKey],
     excludeIds: history.articleIds,
     excludeStories: history.storyIds,
@@ -69,7 +76,13 @@ export async function selectDigestArticles(
   // The engine promises to honour the exclusions; checking again is cheap and keeps "never repeat" here.
   const stories = new Set(history.storyIds);
   const selected: Article[] = [];
-  for (const article of await engine.selectDigest(query)) {
+  const candidates = rerankByFeedback(
+    await engine.selectDigest(query),
+    feedback,
+    (article) => article,
+    (article) => article.heat,
+  );
+  for (const article of candidates) {
     const story = engine.storyOf(article);
     if (history.articleIds.has(article.id) || stories.has(story)) continue;
     stories.add(story);
@@ -109,20 +122,26 @@ export async function exclusionHistory(
   return own;
 }
 
+/** The server's feedback for a server digest; none for a personal one (votes are per server). */
+export async function feedbackFor(
+  store: Pick<Store, 'listVotes'>,
+  target: DigestTargetSettings,
+  now: number,
+): Promise<FeedbackWeights> {
+  return target.kind === 'guild' ? loadFeedback(store, target.guildId, now) : NO_FEEDBACK;
+}
+
 /** What a digest for `target` would hold if it ran at `now`, without posting or recording anything. */
 export async function previewDigestAt(
-  store: Pick<Store, 'sentArticles' | 'listGuildDigests'>,
+  store: Pick<Store, 'sentArticles' | 'listGuildDigests' | 'listVotes'>,
   engine: DigestEngine,
   target: DigestTargetSettings,
   now: number,
   options: SelectionOptions = {},
 ): Promise<Article[]> {
   const history = await exclusionHistory(store, target);
-  return selectDigestArticles(
-    engine,
-    target,
-    digestWindow(target, now, options.maxWindowMs),
-    history,
-    options,
-  );
+  return selectDigestArticles(engine, target, digestWindow(target, now, options.maxWindowMs), history, {
+    feedback: await feedbackFor(store, target, now),
+    ...options,
+  });
 }

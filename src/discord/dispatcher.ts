@@ -11,6 +11,7 @@ import type { HandledInteraction, InteractionKind, InteractionOutcome } from '..
 import type { Command, CommandContext } from './command.ts';
 import { decodeCustomId } from './customIds.ts';
 import { discordNotices } from './discordIdiom.ts';
+import { createVoteLimiter, handleMoreLike, handleVote } from './feedbackButtons.ts';
 import { PAGE_SIZE, renderNotice, renderResults } from './render.ts';
 import { renderAnswer, RESULTS_PER_LIST } from './replies.ts';
 import { InteractionResponder } from './responder.ts';
@@ -44,6 +45,7 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
   const accepting = options.accepting ?? (() => true);
   const commandsByName = new Map(options.commands.map((command) => [command.data.name, command]));
   const turns = new Turns();
+  const votes = createVoteLimiter();
 
   /** A label for metrics: a registered name or action, never free text. */
   function commandLabel(interaction: Interaction): string {
@@ -118,6 +120,21 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
 
   async function onComponent(interaction: MessageComponentInteraction): Promise<InteractionOutcome> {
     const action = decodeCustomId(interaction.customId);
+    if (action?.action === 'vote' || action?.action === 'more-like') {
+      const respond = new InteractionResponder(interaction, 'reply', deferAfterMs, true);
+      try {
+        if (action.action === 'vote') await handleVote(interaction, action, context, votes, respond);
+        else
+          await handleMoreLike(
+            interaction.isStringSelectMenu() ? interaction.values[0] : undefined,
+            context,
+            respond,
+          );
+      } finally {
+        respond.dispose();
+      }
+      return 'answered';
+    }
     if (action?.action === 'page') {
       const session = context.sessions.get(action.sessionId);
       if (!session) {

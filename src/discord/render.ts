@@ -8,6 +8,7 @@ import {
 } from 'discord.js';
 import type { Recommendation, TopicCount } from '../search/types.ts';
 import { encodeCustomId } from './customIds.ts';
+import { voteRows } from './voteButtons.ts';
 import { LIMITS, safeUrl, truncate } from './limits.ts';
 
 /** What every reply and message is built as; discord.js accepts it for replies, edits and sends. */
@@ -163,6 +164,11 @@ export function renderResults(view: ResultsView): RenderedMessage {
       ],
     });
   }
+  // 👍 👎 for the articles shown, in the rows the pager and the menu leave free.
+  const articlesShown = shown.flatMap(({ result, position }) =>
+    result.kind === 'article' ? [{ id: result.article.id, position: position + 1 }] : [],
+  );
+  components.push(...voteRows(articlesShown, LIMITS.actionRows - components.length - 1));
   const options: APISelectMenuOption[] = shown.flatMap(({ result, position }) =>
     result.kind === 'article'
       ? [

@@ -1,12 +1,14 @@
 /** A prepared digest (data) as a Discord channel message, and the notice for a subscriber whose DMs are closed. */
-import type { APIEmbed, RESTPostAPIChannelMessageJSONBody } from 'discord.js';
+import { ComponentType, type APIEmbed, type RESTPostAPIChannelMessageJSONBody } from 'discord.js';
 
 import type { Article } from '../articles/article.ts';
 import type { DigestArticle, DigestContent, DigestTitle } from '../digest/content.ts';
 import { formatLocalDay } from '../time/localTime.ts';
 import { DEFAULT_DIGEST_NAME, digestNameKey } from '../store/types.ts';
 import { LIMITS, truncate } from './limits.ts';
-import { escapeText, fitMessage, resultEmbed } from './render.ts';
+import { encodeCustomId } from './customIds.ts';
+import { escapeText, fitMessage, resultEmbed, type RenderedMessage } from './render.ts';
+import { voteRows } from './voteButtons.ts';
 
 /** A channel message body; the delivery adds the nonce. */
 export type DigestMessageBody = Omit<RESTPostAPIChannelMessageJSONBody, 'nonce' | 'enforce_nonce'>;
@@ -99,14 +101,48 @@ export function renderDigestMessage(content: DigestContent): DigestMessageBody {
         ),
       digestReference(content),
     ),
-    components: [],
+    components: digestComponents(content),
     allowedMentions: { parse: [] },
   });
   return {
     content: message.content,
     embeds: message.embeds,
+    components: message.components,
     allowed_mentions: role ? { parse: [], roles: [role] } : { parse: [] },
   };
+}
+
+/**
+ * Under a digest: 👍 👎 per article (server digests only: votes count per server; up to eight articles,
+ * four rows), then a "More like this…" menu that answers privately with related reading.
+ */
+function digestComponents(content: DigestContent): RenderedMessage['components'] {
+  const articles = content.articles.slice(0, LIMITS.embedsPerMessage);
+  const rows: RenderedMessage['components'] =
+    content.title.kind === 'server'
+      ? voteRows(
+          articles.map((article, i) => ({ id: article.id, position: i + 1 })),
+          LIMITS.actionRows - 1,
+        )
+      : [];
+  if (articles.length) {
+    rows.push({
+      type: ComponentType.ActionRow,
+      components: [
+        {
+          type: ComponentType.StringSelect,
+          custom_id: encodeCustomId({ action: 'more-like' }),
+          placeholder: 'More like this…',
+          options: articles.map((article, i) => ({
+            label: truncate(`${i + 1}. ${article.title}`, LIMITS.selectOptionText),
+            value: article.id,
+            description: truncate(article.providerName, LIMITS.selectOptionText) || undefined,
+          })),
+        },
+      ],
+    });
+  }
+  return rows;
 }
 
 /** Posted where the user subscribed; pings only them. */
