@@ -218,6 +218,14 @@ describe('👍 👎 feedback', () => {
       'Senate debates the budget again',
     ]);
 
+    // Each moved article says why, with the size of the move (factor − 1).
+    const why = (i: number) => JSON.stringify(second!.embeds[i]);
+    expect(why(0)).toMatch(
+      /top by heat since the last digest; readers here like (Machine Learning|Lab Weekly) \(\+2\d %\)/,
+    );
+    expect(why(1)).not.toContain('readers here');
+    expect(why(2)).toMatch(/readers here like (Politics|Daily Desk) less \(-2\d %\)/);
+
     const topic = await h.emu
       .sendCommand({
         name: 'topic',

@@ -12,6 +12,8 @@ export interface DigestArticle {
   heat: number | null;
   topics: string[];
   imageUrl: string | null;
+  /** Why it is there beyond "top by heat": what the server's feedback did to it, if anything. */
+  why?: string;
 }
 
 /** The title's parts; the renderer words it (`Daily digest · Mon 2 Jun`) in the target's time zone. */
@@ -59,6 +61,8 @@ export function digestContent(options: {
   target: DigestTargetSettings;
   articles: readonly Article[];
   at: number;
+  /** A "why" per article id, for the ones feedback moved. */
+  why?: (article: Article) => string | null;
 }): DigestContent {
   const { target, at } = options;
   return {
@@ -70,7 +74,10 @@ export function digestContent(options: {
         ? { kind: 'server', at, timeZone: target.timeZone, name: target.name }
         : { kind: 'subscription', topic: target.topic, at, timeZone: target.timeZone },
     mentionRoleId: target.kind === 'guild' ? target.mentionRoleId : null,
-    articles: options.articles.map(digestArticle),
+    articles: options.articles.map((article) => {
+      const why = options.why?.(article);
+      return why ? { ...digestArticle(article), why } : digestArticle(article);
+    }),
     topics: target.kind === 'guild' ? [...target.topics] : [target.topic],
   };
 }

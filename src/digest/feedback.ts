@@ -108,6 +108,29 @@ export function rerankByFeedback<T>(
     .map(({ item }) => item);
 }
 
+/**
+ * Why feedback moved an article, for its "why" line: the strongest voted topic or provider behind it
+ * ("readers here like Machine Learning", "readers here like Politics less"); null when it did not move.
+ */
+export function feedbackWhy(
+  weights: FeedbackWeights,
+  article: Pick<Article, 'topics' | 'provider'>,
+): string | null {
+  const factor = feedbackFactor(weights, article);
+  if (Math.abs(factor - 1) < 0.02) return null;
+  const candidates = [
+    ...article.topics.map((topic) => weights.topics.get(topicKey(topic))),
+    weights.providers.get(topicKey(article.provider.name)),
+  ].filter(
+    (preference): preference is Preference =>
+      preference !== undefined && Math.sign(preference.value) === Math.sign(factor - 1),
+  );
+  const strongest = candidates.sort((a, b) => Math.abs(b.value) - Math.abs(a.value))[0];
+  if (!strongest) return null;
+  const percent = Math.round((factor - 1) * 100);
+  return `readers here like ${strongest.name}${factor > 1 ? '' : ' less'} (${percent > 0 ? '+' : ''}${percent} %)`;
+}
+
 /** "readers here prefer Machine Learning, Azure; less Coronavirus", or null before any clear preference. */
 export function describeFeedback(weights: FeedbackWeights, shown = 3): string | null {
   const all = [...weights.topics.values(), ...weights.providers.values()].filter(

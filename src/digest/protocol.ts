@@ -26,6 +26,7 @@ import {
 } from '../store/types.ts';
 import { digestContent, parseDigestContent, type DigestContent } from './content.ts';
 import type { DeliveryFailure, DeliveryResult, DeliveryTarget, DigestDelivery } from './delivery.ts';
+import { feedbackWhy } from './feedback.ts';
 import { holdLease, type ClaimSettings, type HeldLease } from './lease.ts';
 import { digestNonce } from './nonce.ts';
 import { deliverWithRetry, StoppedWhileRetrying, type RetryContext } from './retry.ts';
@@ -292,6 +293,7 @@ async function prepare(
     target,
     articles: selected,
     at: deps.now(),
+    why: (article) => feedbackWhy(feedback, article),
   });
   const articles = selected.map((article) => ({ articleId: article.id, storyId: engine.storyOf(article) }));
   const recorded = await deps.store.prepareRun({

@@ -94,11 +94,17 @@ export function renderDigestMessage(content: DigestContent): DigestMessageBody {
   const message = fitMessage({
     content: `${role ? `<@&${role}> ` : ''}**${escapeText(digestTitleText(content.title))}**`,
     embeds: withReference(
-      content.articles
-        .slice(0, LIMITS.embedsPerMessage)
-        .map((article, i) =>
-          resultEmbed({ kind: 'article', article: asArticle(article), why: DIGEST_WHY, score: 0 }, i + 1),
+      content.articles.slice(0, LIMITS.embedsPerMessage).map((article, i) =>
+        resultEmbed(
+          {
+            kind: 'article',
+            article: asArticle(article),
+            why: article.why ? `${DIGEST_WHY}; ${article.why}` : DIGEST_WHY,
+            score: 0,
+          },
+          i + 1,
         ),
+      ),
       digestReference(content),
     ),
     components: digestComponents(content),
