@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LibraryRef } from '../src/app/libraryRef.ts';
 import type { Library } from '../src/search/library.ts';
 import { watchLibrary, type LiveLibrary, type ReloadReport } from '../src/search/liveLibrary.ts';
-import { loadLibrary } from '../src/search/loadLibrary.ts';
+import { corpusCacheDir, loadLibrary } from '../src/search/loadLibrary.ts';
 import { loadLibraryInBackground } from '../src/search/loadLibraryInBackground.ts';
 import { articleFile, tempDir, writeCorpus, type FixtureArticle } from './support/articles.ts';
 import { eventually, killGroup } from './support/processes.ts';
@@ -152,6 +152,36 @@ describe('a warm start that catches up', () => {
     });
     expect(other.timings.fromSnapshot).toBe(false);
     expect(other.checked).toBe(true);
+  }, 60_000);
+});
+
+describe('caches checked in the threads that read them', () => {
+  it('GIVEN a byte flipped in the snapshot or the index THEN the library assembled meanwhile is dropped and rebuilt', async () => {
+    const dir = corpus();
+    const dataDir = tempDir();
+    const reference = await loadLibraryInBackground({ articlesDir: dir, dataDir }, { listHereBelow: 0 });
+    const cacheDir = corpusCacheDir(dataDir, dir);
+    for (const name of ['library-snapshot.bin', 'text-index.bin']) {
+      const file = path.join(cacheDir, name);
+      const bytes = fs.readFileSync(file);
+      // Past the headers, in the checked payload: only the CRC-32 can tell.
+      bytes[bytes.length - 5]! ^= 0x01;
+      fs.writeFileSync(file, bytes);
+      const again = await loadLibraryInBackground(
+        { articlesDir: dir, dataDir, catchUpLater: true },
+        { listHereBelow: 0 },
+      );
+      expect(again.timings.fromSnapshot, name).toBe(false);
+      expect(again.checked).toBe(true);
+      for (const query of ['learn', 'quantum', 'bees'])
+        expect(titlesFor(again.library, query)).toEqual(titlesFor(reference.library, query));
+      // The rebuilt caches serve the next start.
+      const next = await loadLibraryInBackground(
+        { articlesDir: dir, dataDir, catchUpLater: true },
+        { listHereBelow: 0 },
+      );
+      expect(next.timings.fromSnapshot).toBe(true);
+    }
   }, 60_000);
 });
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { corpusFingerprint, PARSE_CACHE_VERSION, type FileEntry } from '../articles/corpusFiles.ts';
@@ -62,18 +63,19 @@ export interface SharedFileReader {
   stop(): void;
 }
 
+/** Reads [start, end) of the file into the shared buffer; the first thread then answers CRC-32 requests. */
 const READER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const zlib = require('node:zlib');
-let bytes = null;
+const { file, buffer, start, end, answersChecks } = workerData;
+const bytes = new Uint8Array(buffer);
+let ok = true;
 try {
-  const fd = fs.openSync(workerData, 'r');
+  const fd = fs.openSync(file, 'r');
   try {
-    const size = fs.fstatSync(fd).size;
-    bytes = new Uint8Array(new SharedArrayBuffer(size));
-    for (let at = 0; at < size; ) {
-      const read = fs.readSync(fd, bytes, at, size - at, at);
+    for (let at = start; at < end; ) {
+      const read = fs.readSync(fd, bytes, at, end - at, at);
       if (read === 0) throw new Error('cut short');
       at += read;
     }
@@ -81,36 +83,67 @@ try {
     fs.closeSync(fd);
   }
 } catch {
-  bytes = null;
+  ok = false;
 }
-parentPort.postMessage({ bytes });
-parentPort.on('message', ({ start, end }) =>
-  parentPort.postMessage({ crc32: bytes ? zlib.crc32(bytes.subarray(start, end)) : -1 }),
-);
+parentPort.postMessage({ ok });
+if (answersChecks)
+  parentPort.on('message', ({ start, end }) =>
+    parentPort.postMessage({ crc32: zlib.crc32(bytes.subarray(start, end)) }),
+  );
 `;
 
-export function readFileShared(file: string): SharedFileReader {
-  const worker = new Worker(READER_SOURCE, { eval: true, workerData: file });
+/**
+ * `file` read into shared memory by `threads` threads of their own, each its share: touching fresh
+ * memory is most of reading a cache file here, and threads touch it in parallel.
+ */
+export function readFileShared(file: string, threads = 1): SharedFileReader {
+  let size: number;
+  try {
+    size = fs.statSync(file).size;
+  } catch {
+    return { bytes: Promise.resolve(null), crc32: () => Promise.resolve(-1), stop: () => undefined };
+  }
+  // Allocating is free: the pages are touched by the readers.
+  const buffer = new SharedArrayBuffer(size);
+  const share = Math.ceil(size / threads / 4096) * 4096;
+  const workers: Worker[] = [];
+  const reads: Array<Promise<boolean>> = [];
+  for (let start = 0; start < size || workers.length === 0; start += share) {
+    const end = Math.min(size, start + share);
+    const answersChecks = workers.length === 0;
+    const worker = new Worker(READER_SOURCE, {
+      eval: true,
+      workerData: { file, buffer, start, end, answersChecks },
+    });
+    workers.push(worker);
+    reads.push(
+      new Promise<boolean>((resolve) => {
+        worker.once('message', (reply: { ok: boolean }) => resolve(reply.ok));
+        worker.once('error', () => resolve(false));
+        worker.once('exit', () => resolve(false));
+      }),
+    );
+  }
+  const checker = workers[0]!;
   const gone = new Promise<never>((_, reject) => {
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`the cache reader stopped (exit code ${code})`)));
+    checker.once('error', reject);
+    checker.once('exit', (code) => reject(new Error(`the cache reader stopped (exit code ${code})`)));
   });
   gone.catch(() => undefined);
   const replies: Array<(value: number) => void> = [];
-  const bytes = new Promise<Uint8Array | null>((resolve) => {
-    worker.once('message', (reply: { bytes: Uint8Array | null }) => {
-      resolve(reply.bytes);
-      worker.on('message', (answer: { crc32: number }) => replies.shift()?.(answer.crc32));
+  const bytes = Promise.all(reads).then((done) => {
+    checker.on('message', (answer: { crc32?: number }) => {
+      if (answer.crc32 !== undefined) replies.shift()?.(answer.crc32);
     });
-    gone.catch(() => resolve(null));
+    return done.every(Boolean) ? new Uint8Array(buffer) : null;
   });
   return {
     bytes,
     crc32(start, end) {
       const answer = new Promise<number>((resolve) => replies.push(resolve));
-      worker.postMessage({ start, end });
+      checker.postMessage({ start, end });
       return Promise.race([answer, gone]).catch(() => -1);
     },
-    stop: () => void worker.terminate(),
+    stop: () => workers.forEach((worker) => void worker.terminate()),
   };
 }
