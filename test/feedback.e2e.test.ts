@@ -13,6 +13,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { commands } from '../commands/index.ts';
+import { topic as topicVerb } from '../src/app/verbs.ts';
 import { createDigests, type Digests } from '../src/discord/digests.ts';
 import { createDigestRest } from '../src/discord/discordDelivery.ts';
 import { VOTES_PER_MINUTE } from '../src/discord/feedbackButtons.ts';
@@ -226,16 +227,25 @@ describe('👍 👎 feedback', () => {
     expect(why(1)).not.toContain('readers here');
     expect(why(2)).toMatch(/readers here like (Politics|Daily Desk) less \(-2\d %\)/);
 
-    const topic = await h.emu
-      .sendCommand({
-        name: 'topic',
-        options: { name: 'Machine Learning' },
-        user: MEMBER,
-        guildId: GUILD,
-        channelId: GENERAL,
-      })
-      .settled();
-    expect(topic.original?.embeds.length).toBe(2);
+    // The same weights re-rank the server's lists (the /topic hook): a list by score alone, then re-ranked.
+    const library = h.bot.context.library.current;
+    const politicsList = topicVerb(library, { name: 'Politics', limit: 5 });
+    const chartsList = topicVerb(library, { name: 'Machine Learning', limit: 5 });
+    const budget = politicsList.items[0]!;
+    const charts = chartsList.items.find(
+      (item) => item.kind === 'article' && item.article.title.includes('charts'),
+    )!;
+    // Equal scores: only the feedback tells them apart.
+    const list = {
+      ...politicsList,
+      items: [
+        { ...budget, score: 1 },
+        { ...charts, score: 1 },
+      ],
+    };
+    const reranked = await digests.service.rerank!(GUILD, list);
+    expect(reranked.items).toEqual([list.items[1], list.items[0]]);
+    expect(await digests.service.rerank!('100000000000000999', list)).toEqual(list);
     expect(h.emu.takeViolations()).toEqual([]);
   });
 
