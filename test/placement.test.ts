@@ -59,3 +59,41 @@ describe('ranking by where the words stand', () => {
     expect(order[0]).toBe('Quarterly results of a hosting firm');
   });
 });
+
+describe('topics a query is about', () => {
+  const day = { heat: 10, date: '2022-05-30T10:00:00Z' };
+  const library = Library.fromArticles(
+    makeArticles([
+      ...['Ohio', 'Texas', 'Maine'].map((state, i) => ({
+        ...day,
+        title: `${state} keeps schools shut`,
+        excerpt: `School closures in ${state} last until autumn, the board says.`,
+        topics: ['Education Impact', 'Coronavirus'],
+        webUrl: `https://news.example/edu-${i}`,
+      })),
+      {
+        // More popular than the others: without the topic it would come first.
+        ...day,
+        heat: 40,
+        title: 'Vermont keeps schools shut',
+        excerpt: 'School closures in Vermont last until autumn, the board says.',
+        topics: ['Politics'],
+        webUrl: 'https://news.example/untagged',
+      },
+      ...Array.from({ length: 12 }, (_, i) => ({
+        ...day,
+        title: `Case numbers update ${i}`,
+        excerpt: 'Hospitals report new admissions this week.',
+        topics: ['Coronavirus'],
+        webUrl: `https://news.example/cases-${i}`,
+      })),
+    ]),
+  );
+
+  it('GIVEN a natural query that names no topic THEN the articles of the topic its best matches share come first', () => {
+    const results = library.search('school closures').results;
+    const topics = results.map((result) => (result.kind === 'article' ? result.article.topics[0] : ''));
+    expect(topics.slice(0, 3)).toEqual(['Education Impact', 'Education Impact', 'Education Impact']);
+    expect(topics[3]).toBe('Politics');
+  });
+});
