@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { Article, CorpusProblem } from '../articles/article.ts';
+import type { CorpusFileTable } from '../articles/corpusFiles.ts';
 import { CorpusWatcher } from '../articles/watchCorpus.ts';
 import { startWorker, workerEntry } from '../articles/workerThreads.ts';
 import type { Config } from '../config.ts';
@@ -101,6 +102,23 @@ interface Batch {
 }
 
 const nextTask = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * The file table as it can cross to the worker cheaply: arrays in shared memory go as they are; a view
+ * of an ordinary buffer is copied to its own bytes first (a message would carry its whole buffer).
+ */
+function postable(files: CorpusFileTable): CorpusFileTable {
+  const own = <T extends Uint8Array | Uint32Array | Float64Array | Int32Array>(array: T): T =>
+    array.buffer instanceof SharedArrayBuffer ? array : (array.slice() as T);
+  return {
+    count: files.count,
+    pathText: own(files.pathText),
+    pathEnds: own(files.pathEnds),
+    size: own(files.size),
+    mtimeMs: own(files.mtimeMs),
+    doc: own(files.doc),
+  };
+}
 
 /**
  * Keeps `library` in step with the corpus folder while the process runs: folder watches (when
@@ -215,7 +233,8 @@ class LibraryReloader implements LiveLibrary {
     const { list } = this.baseLibrary.catalog;
     // The files the base was made from, when the loader knows them: the worker compares the folder with
     // them (and needs no article paths). A warm start served before listing the corpus relies on it.
-    const files = libraryOrigin(this.baseLibrary)?.files ?? null;
+    const origin = libraryOrigin(this.baseLibrary)?.files;
+    const files = origin ? postable(origin) : null;
     const post = (message: ToWorker, transfer: ArrayBuffer[] = []) => {
       if (this.worker === worker) worker.postMessage(message, transfer);
     };
