@@ -230,7 +230,12 @@ describe('digest delivery modes', () => {
       [403, 50013],
       [403, 50013],
     ]);
-    expect(await settings('status', { name: 'AI' })).toContain('Missing permissions in');
+    expect(await settings('status', { name: 'AI' })).toContain(
+      `Missing permissions in <#${FORUM}>: the bot needs View Channel, Embed Links, Read Message History, Create Posts, Send Messages in Threads there.`,
+    );
+    expect(await settings('status', { name: 'Science' })).toContain(
+      `But: Posted, but its thread could not be started. Missing permissions in <#${NEWS}>: the bot needs View Channel, Embed Links, Read Message History, Send Messages, Create Public Threads, Send Messages in Threads there.`,
+    );
   });
 });
 

@@ -86,10 +86,13 @@ function digestLines(settings: GuildDigestSettings, report: DigestStatus, guildI
 
 function lastRunOutcome(run: NonNullable<DigestStatus['lastRun']>, guildId: string): string {
   switch (run.state) {
-    case 'posted':
-      return run.channelId && run.messageId
-        ? `posted: https://discord.com/channels/${guildId}/${run.channelId}/${run.messageId}`
-        : 'posted.';
+    case 'posted': {
+      const posted =
+        run.channelId && run.messageId
+          ? `posted: https://discord.com/channels/${guildId}/${run.channelId}/${run.messageId}`
+          : 'posted.';
+      return run.problem ? `${posted} But: ${describeRunProblem(run.problem)}` : posted;
+    }
     case 'empty':
       return 'nothing new to post, so nothing was posted.';
     case 'claimed':

@@ -226,6 +226,7 @@ async function runClaimed(
     state: 'posted',
     channelId,
     messageId,
+    ...(delivered.warning && { problem: delivered.warning }),
     now: now(),
   });
   if (!finished.applied) {

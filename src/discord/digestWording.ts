@@ -1,14 +1,21 @@
 /** How digest problems and pause reasons read on Discord: stored as data, mentions added only here. */
 import type { PauseReason, RunProblem } from '../store/types.ts';
 import { HOUR_MS, formatLocal } from '../time/localTime.ts';
+import { DELIVERY_PERMISSIONS } from './digestPermissions.ts';
 
 const channel = (channelId: string | null) => (channelId ? `<#${channelId}>` : 'the digest channel');
 const hours = (ms: number) => (ms / HOUR_MS).toFixed(1);
 
 export function describeRunProblem(problem: RunProblem): string {
   switch (problem.kind) {
-    case 'missing-permissions':
-      return `Missing permissions in ${channel(problem.channelId)}: the bot needs View Channel, Send Messages and Embed Links there.`;
+    case 'missing-permissions': {
+      const needed = problem.mode
+        ? DELIVERY_PERMISSIONS[problem.mode].map(([name]) => name).join(', ')
+        : 'View Channel, Send Messages and Embed Links';
+      return `Missing permissions in ${channel(problem.channelId)}: the bot needs ${needed} there.`;
+    }
+    case 'thread-not-started':
+      return `Posted, but its thread could not be started. ${describeRunProblem(problem.cause)}`;
     case 'missing-access':
       return `The bot cannot see ${channel(problem.channelId)} (missing access): give it View Channel or choose another channel.`;
     case 'unknown-channel':

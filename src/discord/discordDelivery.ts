@@ -17,6 +17,7 @@ import {
 } from 'discord-api-types/v10';
 
 import type { DigestContent } from '../digest/content.ts';
+import type { RunProblem } from '../store/types.ts';
 import type { DeliveryFailure, DeliveryTarget, DigestDelivery, FoundDelivery } from '../digest/delivery.ts';
 import { DEFAULT_RETRY_POLICY } from '../digest/retry.ts';
 import { shardIdentityFromEnv } from '../ops/shardIdentity.ts';
@@ -127,6 +128,11 @@ export function classifyDiscordError(
     return outage({ kind: 'rate-limited', retryAfterMs: error.retryAfter }, error.retryAfter);
   }
   return outage({ kind: 'unreachable', message: error instanceof Error ? error.message : String(error) });
+}
+
+/** A missing permission while starting a thread or a forum post: the wording names that mode's permissions. */
+function withMode(problem: RunProblem, mode: 'thread' | 'forum'): RunProblem {
+  return problem.kind === 'missing-permissions' ? { ...problem, mode } : problem;
 }
 
 /** Only a configured role may ever be pinged; everything else is mentioned silently. */
@@ -282,12 +288,19 @@ export function createDiscordDelivery({
           to.kind === 'channel' && to.mode === 'thread'
             ? await startThread(channelId!, message.id, content).then(
                 () => undefined,
-                (error: unknown) => classifyDiscordError(error, channelId, to).problem,
+                (error: unknown): RunProblem => ({
+                  kind: 'thread-not-started',
+                  channelId,
+                  cause: withMode(classifyDiscordError(error, channelId, to).problem, 'thread'),
+                }),
               )
             : undefined;
         return { ok: true, channelId: channelId!, messageId: message.id, ...(warning && { warning }) };
       } catch (error) {
-        return classifyDiscordError(error, channelId, to);
+        const failure = classifyDiscordError(error, channelId, to);
+        return to.kind === 'channel' && to.mode === 'forum'
+          ? { ...failure, problem: withMode(failure.problem, 'forum') }
+          : failure;
       }
     },
 

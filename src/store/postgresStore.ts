@@ -409,7 +409,7 @@ export class PostgresStore implements Store {
           finish.state,
           finish.state === 'posted' ? finish.channelId : null,
           finish.state === 'posted' ? finish.messageId : null,
-          finish.state === 'failed' || finish.state === 'skipped' ? storeReason(finish.problem) : null,
+          finish.state === 'empty' ? null : storeReason(finish.problem ?? null),
           finish.now,
           finish.owner ?? null,
         ],

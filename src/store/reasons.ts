@@ -5,8 +5,10 @@
  */
 
 export type RunProblem =
-  /** Discord refused: the bot may not send (or embed) in the channel. */
-  | { kind: 'missing-permissions'; channelId: string | null }
+  /** Discord refused: the bot may not send (or embed) in the channel; `mode` when posting a thread or forum post. */
+  | { kind: 'missing-permissions'; channelId: string | null; mode?: 'thread' | 'forum' }
+  /** The digest message was posted, but its thread could not be started. */
+  | { kind: 'thread-not-started'; channelId: string | null; cause: RunProblem }
   /** Discord refused: the bot cannot see the channel. */
   | { kind: 'missing-access'; channelId: string | null }
   | { kind: 'unknown-channel'; channelId: string | null }

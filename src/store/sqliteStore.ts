@@ -433,7 +433,7 @@ export class SqliteStore implements Store {
             channelId: finish.state === 'posted' ? finish.channelId : null,
             messageId: finish.state === 'posted' ? finish.messageId : null,
             reason:
-              finish.state === 'failed' || finish.state === 'skipped' ? storeReason(finish.problem) : null,
+              finish.state === 'empty' ? null : storeReason(finish.problem ?? null),
             now: finish.now,
             owner: finish.owner ?? null,
           }).changes > 0;

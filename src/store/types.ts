@@ -189,7 +189,15 @@ export interface RunFinishFence {
 
 export type RunFinish = RunFinishFence &
   (
-    | { runId: number; state: 'posted'; channelId: string; messageId: string; now: number }
+    | {
+        runId: number;
+        state: 'posted';
+        channelId: string;
+        messageId: string;
+        /** Posted, but not all of it (e.g. its thread could not be started): shown with the run. */
+        problem?: RunProblem;
+        now: number;
+      }
     | { runId: number; state: 'empty'; now: number }
     | { runId: number; state: 'skipped'; problem: RunProblem; now: number }
     | {
