@@ -12,11 +12,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { digestNonce } from '../src/digest/nonce.ts';
 import { SqliteStore } from '../src/store/sqliteStore.ts';
-import { targetKey, type DigestTargetRef } from '../src/store/types.ts';
+import { PostgresStore } from '../src/store/postgresStore.ts';
+import { targetKey, type DigestTargetRef, type Store } from '../src/store/types.ts';
 import type { CrashChildConfig } from './digest-support/crashChild.ts';
 import { crashDueAt } from './digest-support/crashScenario.ts';
 import { IDS, makeTempDir } from './digest-support/harness.ts';
 import { startWireTap, type WireTap } from './digest-support/wireTap.ts';
+import { createTestDatabase } from './support/postgres.ts';
 import { Permissions, startEmulator, type Emulator } from './emulator/index.ts';
 import { DEFAULT_BOT_PERMISSIONS } from './emulator/permissions.ts';
 
@@ -72,9 +74,10 @@ interface ChildExit {
 }
 
 /** One bot process at `now` (bot-side clock), killed as told. */
-function runBot(now: number, kill: Kill): Promise<ChildExit> {
+function runBot(now: number, kill: Kill, databaseUrl?: string): Promise<ChildExit> {
   return new Promise((resolve, reject) => {
     const config: CrashChildConfig = {
+      ...(databaseUrl && { databaseUrl }),
       dbPath,
       api: tap.api,
       token: emulator.token,
@@ -104,8 +107,8 @@ function runBot(now: number, kill: Kill): Promise<ChildExit> {
   });
 }
 
-async function seed(kind: Seeded): Promise<DigestTargetRef> {
-  const store = new SqliteStore(dbPath);
+async function seed(kind: Seeded, databaseUrl?: string): Promise<DigestTargetRef> {
+  const store: Store = databaseUrl ? await PostgresStore.open(databaseUrl) : new SqliteStore(dbPath);
   const now = DUE_AT - HOUR_MS;
   let ref: DigestTargetRef;
   if (kind !== 'subscription') {
@@ -152,18 +155,18 @@ const messagePostsSince = (seq: number) =>
 const lastSeq = () => emulator.requests.at(-1)?.seq ?? 0;
 
 /** Kills the first process as told, restarts a clean one `outageMs` later on both clocks, and reports. */
-async function crashThenRestart(kind: Seeded, kill: Kill, outageMs: number) {
-  const ref = await seed(kind);
-  const crashed = await runBot(DUE_AT + 60_000, kill);
+async function crashThenRestart(kind: Seeded, kill: Kill, outageMs: number, databaseUrl?: string) {
+  const ref = await seed(kind, databaseUrl);
+  const crashed = await runBot(DUE_AT + 60_000, kill, databaseUrl);
   expect(crashed.signal, crashed.stderr).toBe('SIGKILL');
   const afterCrash = emulator.botMessages(channelOf(ref)).length;
 
   emulator.clock.advance(outageMs);
   const seqBeforeRestart = lastSeq();
-  const restarted = await runBot(DUE_AT + 60_000 + outageMs, null);
+  const restarted = await runBot(DUE_AT + 60_000 + outageMs, null, databaseUrl);
   expect(restarted.code, restarted.stderr).toBe(0);
 
-  const store = new SqliteStore(dbPath);
+  const store: Store = databaseUrl ? await PostgresStore.open(databaseUrl) : new SqliteStore(dbPath);
   const run = await store.getRun(ref, DUE_AT);
   await store.close();
   return {
@@ -252,6 +255,20 @@ describe('GIVEN a forum post or a thread that reached Discord before the process
     },
     60_000,
   );
+
+  it('WHEN the forum digest on Postgres is killed after posting and restarts an hour later THEN exactly one post', async (context) => {
+    const database = await createTestDatabase('exactly-once-forum');
+    if (!database) return context.skip();
+    try {
+      const result = await crashThenRestart('forum', 'after-post-before-record', HOUR_MS, database.url);
+      const posts = emulator.threadsIn(FORUM);
+      expect(posts).toHaveLength(1);
+      expect(result.run).toMatchObject({ state: 'posted', channelId: posts[0]!.id });
+      expect(emulator.violations).toEqual([]);
+    } finally {
+      await database.drop();
+    }
+  }, 60_000);
 
   it.each(['after-post-before-record', 'on-the-wire-after-discord'] as const)(
     'WHEN the thread digest is killed %s and restarts an hour later THEN one message and one thread from it',
