@@ -12,7 +12,7 @@ import type { TextIndexData } from './textIndex.ts';
  * thread reads the caches. When the snapshot was saved for this key, the main thread answers
  * `{ build: false }` if the caches are whole (nothing else to do) or `{ build: true }`; for another key
  * the build starts at once. Then post `{ snapshot }` (its bytes, as soon as they exist) and `{ built }`
- * (the index and the build's timings), both moved without a copy; write the caches and post
+ * (the index file's bytes and the build's timings), both in shared memory; write the caches and post
  * `{ saved: problem | null }`.
  *
  * Earlier shape, still answered (`replyWithParts`): prepare, then `{ ok: true }` with the caches as
@@ -48,6 +48,7 @@ async function firstLoad(): Promise<void> {
   if (savedKey === key && !(await answer).build) return;
   // Only now the rest of the engine: a warm start needs nothing of it here.
   const { buildLibraryParts, cacheBytes, saveLibraryCaches } = await import('./loadLibrary.ts');
+  const { textIndexParts } = await import('./textIndex.ts');
 
   const built = buildLibraryParts(
     options,
@@ -66,11 +67,17 @@ async function firstLoad(): Promise<void> {
     },
   );
   const bytes = cacheBytes(built);
-  const saving = performance.now();
-  // The index file first: its arrays move to the main thread next.
-  const indexProblem = saveLibraryCaches(options, { index: bytes.index });
   const { index, timings } = built.prepared;
-  port.postMessage({ built: { index, timings } }, indexBuffers(index));
+  // The index as its file has it, in shared memory: the main thread views it (as a warm start does)
+  // while this thread writes the same bytes to the file, instead of writing first and moving after.
+  const parts = bytes.index ?? textIndexParts(index, key);
+  const image = new Uint8Array(new SharedArrayBuffer(parts.reduce((sum, part) => sum + part.length, 0)));
+  parts.reduce((at, part) => (image.set(part, at), at + part.length), 0);
+  port.postMessage({ built: { image, timings } });
+  const saving = performance.now();
+  const indexProblem = saveLibraryCaches(options, {
+    index: bytes.index ? [Buffer.from(image.buffer, image.byteOffset, image.byteLength)] : null,
+  });
   const problem = saveLibraryCaches(options, { snapshot: bytes.snapshot }) ?? indexProblem;
   port.postMessage({ saved: { problem, ms: performance.now() - saving } });
 }

@@ -15,7 +15,7 @@ import {
   type LoadProgress,
   type PreparedLibrary,
 } from './loadLibrary.ts';
-import { deserializeTextIndex, type TextIndexData } from './textIndex.ts';
+import { deserializeTextIndex } from './textIndex.ts';
 
 export { startWorker } from '../articles/workerThreads.ts';
 
@@ -29,7 +29,7 @@ const LIST_HERE_BELOW = import.meta.url.endsWith('.ts') ? 40_000 : 10_000;
 type FirstLoadReply =
   | { listed: { key: string } }
   | { snapshot: Uint8Array }
-  | { built: { index: TextIndexData; timings: PreparedLibrary['timings'] } }
+  | { built: { image: Uint8Array; timings: PreparedLibrary['timings'] } }
   | { saved: { problem: CorpusProblem | null; ms: number } }
   | { ok: false; message: string; code?: string }
   | { progress: LoadProgress };
@@ -209,16 +209,22 @@ export async function loadLibraryInBackground(
     const decodeMs = performance.now() - decoding;
     await nextTask();
     const built = await replies('built');
-    const { problem, ms: saveMs } = await replies('saved');
-    if (problem) snapshot.problems.push(problem);
-    return assembleLibrary(
+    const index = deserializeTextIndex(bufferOf(built.image), key, () => true);
+    if (!index) throw new Error('the library worker handed over an index that does not decode');
+    await nextTask();
+    // Assembled while the worker writes the caches; what it found saving them is added after.
+    const loaded = assembleLibrary(
       {
-        ...fromSnapshot(snapshot, built.index, true),
-        timings: { ...built.timings, listMs, derivedMs: built.timings.derivedMs + decodeMs, saveMs },
+        ...fromSnapshot(snapshot, index, true),
+        timings: { ...built.timings, listMs, derivedMs: built.timings.derivedMs + decodeMs },
       },
       options.articlesDir,
       started,
     );
+    const { problem, ms: saveMs } = await replies('saved');
+    if (problem) loaded.problems.push(problem);
+    loaded.timings.saveMs = saveMs;
+    return loaded;
   } finally {
     void (worker as Worker | null)?.terminate();
   }
