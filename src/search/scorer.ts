@@ -43,13 +43,14 @@ export class Scorer {
   }
 
   /**
-   * Each word's terms. `prefixLast`: the last word is being typed (autocomplete, `word*`); any word may
-   * also be unfinished or mistyped when the exact word is rare or absent (see Vocabulary.expand).
+   * Each word's terms. The last word may be unfinished (autocomplete, a search submitted half-typed);
+   * any word may be unfinished or mistyped when the exact word is rare or absent (see Vocabulary.expand).
    */
-  plan(words: QueryWord[], vocabulary: Vocabulary, prefixLast: boolean): WordPlan[] {
+  plan(words: QueryWord[], vocabulary: Vocabulary): WordPlan[] {
     return words.map((word, i) => ({
       word,
-      matches: vocabulary.expand(word, { prefix: prefixLast && i === words.length - 1, complete: true }),
+      // People press Enter on half-typed words: the last word is completed in every search.
+      matches: vocabulary.expand(word, { prefix: i === words.length - 1, complete: true }),
     }));
   }
 

@@ -57,7 +57,7 @@ export function searchText(
   // Stop words only count when the query has nothing else ("The Who"): titles index them.
   const content = allWords.filter((word) => !word.stop);
   const words = content.length ? content : allWords;
-  const allPlans = catalog.scorer.plan(words, catalog.vocabulary, completeLast);
+  const allPlans = catalog.scorer.plan(words, catalog.vocabulary);
   // Words the corpus lacks entirely cannot be matched; they are named in the notice instead.
   const plans = allPlans.filter((plan) => plan.matches.length);
   const since = options.period && options.period !== 'all' ? now - PERIOD_MS[options.period] : null;
