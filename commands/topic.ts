@@ -23,9 +23,13 @@ export const topic = {
 
   async execute(interaction, context, respond) {
     const name = interaction.options.getString('name', true);
-    await respond.send(
-      renderAnswer(context, topicVerb(context.library.current, { name, limit: RESULTS_PER_LIST })),
-    );
+    const result = topicVerb(context.library.current, { name, limit: RESULTS_PER_LIST });
+    // In a server, its readers' 👍 👎 re-rank the list (bounded; src/digest/feedback.ts).
+    const ranked =
+      interaction.guildId && context.digest?.rerank
+        ? await context.digest.rerank(interaction.guildId, result)
+        : result;
+    await respond.send(renderAnswer(context, ranked));
   },
 
   autocomplete(interaction, context) {

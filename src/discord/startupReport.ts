@@ -20,7 +20,12 @@ export const CHANNEL_PERMISSIONS = [
   ['Read Message History', PermissionFlagsBits.ReadMessageHistory],
 ] as const;
 
-export const BOT_PERMISSIONS = new PermissionsBitField(CHANNEL_PERMISSIONS.map(([, flag]) => flag));
+/** The invite asks for the channel permissions and those a digest posted as a thread needs too. */
+export const BOT_PERMISSIONS = new PermissionsBitField([
+  ...CHANNEL_PERMISSIONS.map(([, flag]) => flag),
+  PermissionFlagsBits.CreatePublicThreads,
+  PermissionFlagsBits.SendMessagesInThreads,
+]);
 
 export function inviteUrl(applicationId: string): string {
   const query = new URLSearchParams({
