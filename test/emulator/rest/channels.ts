@@ -13,27 +13,10 @@ import {
   type RestResult,
   type RouteHandler,
 } from './context.ts';
+import { requirePermission, visibleChannel } from './access.ts';
 import { dispatchMessage, dispatchMessageDelete, prepareMessage, restMessage } from './messages.ts';
 
 /** A channel the bot can see: 10003 when unknown/deleted, 50001 without VIEW_CHANNEL. */
-function visibleChannel(ctx: RestContext, id: string): ChannelRecord {
-  const channel = ctx.state.liveChannel(id);
-  if (!channel) throw DiscordErrors.unknownChannel(`channel ${id} does not exist (or was deleted)`);
-  if (
-    channel.guildId &&
-    (ctx.state.permissionsIn(channel, ctx.state.bot.id) & Permissions.ViewChannel) === 0n
-  ) {
-    throw DiscordErrors.missingAccess(`bot cannot view channel ${id}`);
-  }
-  return channel;
-}
-
-function requirePermission(ctx: RestContext, channel: ChannelRecord, bit: bigint, name: string): void {
-  if (!channel.guildId) return;
-  if ((ctx.state.permissionsIn(channel, ctx.state.bot.id) & bit) === 0n) {
-    throw DiscordErrors.missingPermissions(`bot lacks ${name} in channel ${channel.id}`);
-  }
-}
 
 function findMessage(ctx: RestContext, channel: ChannelRecord, messageId: string) {
   const message = ctx.state.messages.get(messageId);

@@ -14,30 +14,13 @@ import type { Issue } from '../validation/index.ts';
 import { isRecord, type JsonObject } from '../validation/index.ts';
 import type { Router } from '../http.ts';
 import { ok, param, type RestContext, type RestRequest, type RouteHandler } from './context.ts';
+import { requirePermission, visibleChannel } from './access.ts';
 import { dispatchMessage, prepareMessage, restMessage } from './messages.ts';
 
 export const THREAD_LIMITS = { name: 100, appliedTags: 5 } as const;
 const ARCHIVE_DURATIONS = new Set([60, 1440, 4320, 10080]);
 const PUBLIC_THREAD = 11;
 const ANNOUNCEMENT_THREAD = 10;
-
-function visible(ctx: RestContext, id: string): ChannelRecord {
-  const channel = ctx.state.liveChannel(id);
-  if (!channel) throw DiscordErrors.unknownChannel(`channel ${id} does not exist (or was deleted)`);
-  if (
-    channel.guildId &&
-    (ctx.state.permissionsIn(channel, ctx.state.bot.id) & Permissions.ViewChannel) === 0n
-  ) {
-    throw DiscordErrors.missingAccess(`bot cannot view channel ${id}`);
-  }
-  return channel;
-}
-
-function require(ctx: RestContext, channel: ChannelRecord, bit: bigint, name: string): void {
-  if ((ctx.state.permissionsIn(channel, ctx.state.bot.id) & bit) === 0n) {
-    throw DiscordErrors.missingPermissions(`bot lacks ${name} in channel ${channel.id}`);
-  }
-}
 
 /** name and auto_archive_duration, checked as Discord does. */
 function threadFields(body: JsonObject, issues: Issue[]): { name: string; autoArchiveDuration?: number } {
@@ -75,7 +58,7 @@ function dispatchThreadCreate(ctx: RestContext, thread: ChannelRecord): void {
 
 /** POST /channels/{forum}/threads with `message`: a forum post. */
 const createForumPost: RouteHandler = (ctx, req) => {
-  const forum = visible(ctx, param(req, 'channel_id'));
+  const forum = visibleChannel(ctx, param(req, 'channel_id'));
   if (forum.type !== FORUM_CHANNEL_TYPE) {
     // Threads without a starting message in text channels are not emulated: the bot never makes them.
     throw invalidFormBody([
@@ -111,15 +94,15 @@ const createForumPost: RouteHandler = (ctx, req) => {
   if (issues.length) throw invalidFormBody(issues);
   const applied = tags as string[];
   // In a forum, Send Messages is "Create Posts"; a moderated tag needs Manage Threads.
-  require(ctx, forum, Permissions.SendMessages, 'SEND_MESSAGES (Create Posts)');
+  requirePermission(ctx, forum, Permissions.SendMessages, 'SEND_MESSAGES (Create Posts)');
   if (applied.some((id) => forum.availableTags.find((tag) => tag.id === id)?.moderated)) {
-    require(ctx, forum, Permissions.ManageThreads, 'MANAGE_THREADS (moderated tag)');
+    requirePermission(ctx, forum, Permissions.ManageThreads, 'MANAGE_THREADS (moderated tag)');
   }
   const prepared = prepareMessage(ctx, { ...req, body: body.message } as RestRequest, body.message, {
     mentionPolicy: true,
   });
   if (Array.isArray(prepared.body.embeds) && prepared.body.embeds.length > 0) {
-    require(ctx, forum, Permissions.EmbedLinks, 'EMBED_LINKS');
+    requirePermission(ctx, forum, Permissions.EmbedLinks, 'EMBED_LINKS');
   }
   const thread = ctx.state.createThread(forum, {
     name: fields.name,
@@ -143,7 +126,7 @@ const createForumPost: RouteHandler = (ctx, req) => {
 
 /** POST /channels/{channel}/messages/{message}/threads: a public thread from a message. */
 const threadFromMessage: RouteHandler = (ctx, req) => {
-  const channel = visible(ctx, param(req, 'channel_id'));
+  const channel = visibleChannel(ctx, param(req, 'channel_id'));
   const message = ctx.state.messages.get(param(req, 'message_id'));
   if (!message || message.deleted || message.channelId !== channel.id || message.ephemeral) {
     throw DiscordErrors.unknownMessage(
@@ -156,7 +139,7 @@ const threadFromMessage: RouteHandler = (ctx, req) => {
   if (channel.thread || channel.type === FORUM_CHANNEL_TYPE || !channel.guildId) {
     throw DiscordErrors.nonTextChannel(`channel ${channel.id} cannot hold threads`);
   }
-  require(ctx, channel, Permissions.CreatePublicThreads, 'CREATE_PUBLIC_THREADS');
+  requirePermission(ctx, channel, Permissions.CreatePublicThreads, 'CREATE_PUBLIC_THREADS');
   if (ctx.state.channels.has(message.id)) {
     throw DiscordErrors.threadAlreadyCreated(`message ${message.id} already has a thread`);
   }
