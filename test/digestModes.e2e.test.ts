@@ -4,29 +4,23 @@
  * tagged from its topics), one as threads started from the digest message, and what happens without
  * the permissions each needs.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 
-import { Routes } from 'discord.js';
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { commands } from '../commands/index.ts';
-import { createDigests, type Digests } from '../src/discord/digests.ts';
-import { createDigestRest, forumTagsFor } from '../src/discord/discordDelivery.ts';
+import type { Digests } from '../src/discord/digests.ts';
+import { forumTagsFor } from '../src/discord/discordDelivery.ts';
 import { digestThreadName } from '../src/discord/renderDigest.ts';
 import type { DigestContent } from '../src/digest/content.ts';
 import { Library } from '../src/search/library.ts';
-import { SqliteStore } from '../src/store/sqliteStore.ts';
+import type { SqliteStore } from '../src/store/sqliteStore.ts';
 import type { InteractionRecord } from './emulator/index.ts';
 import { DEFAULT_BOT_PERMISSIONS, Permissions } from './emulator/permissions.ts';
+import { startDigestBot, type DigestBot } from './digest-support/digestBot.ts';
 import { makeArticles, type FixtureArticle } from './support/articles.ts';
-import { ADMIN, GENERAL, GUILD, MEMBER, TOKEN, startHarness, type Harness } from './support/bot.ts';
+import { ADMIN, GENERAL, GUILD, MEMBER, type Harness } from './support/bot.ts';
 
 const NEWS = '1100000000000000011';
 const FORUM = '1100000000000000015';
-const NEVER = '0 0 0 1 1 *';
 const berlin = (day: number, hour: number, minute = 0) => Date.UTC(2025, 5, day, hour - 2, minute);
 
 const ARTICLES: FixtureArticle[] = [
@@ -51,26 +45,16 @@ const ARTICLES: FixtureArticle[] = [
 ];
 
 let h: Harness;
-let dir: string;
 let now: number;
 let store: SqliteStore;
 let digests: Digests;
+let bot: DigestBot | undefined;
 
 async function boot(botPermissions: bigint = DEFAULT_BOT_PERMISSIONS | Permissions.CreatePublicThreads) {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'broadsheet-digest-modes-'));
   now = berlin(2, 8);
-  const rest = createDigestRest(TOKEN);
-  store = SqliteStore.openInDataDir(dir);
-  digests = createDigests({
-    store,
-    rest,
-    library: () => h.bot.context.library.current,
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    now: () => now,
-    cronExpression: NEVER,
-  });
-  h = await startHarness({
+  bot = await startDigestBot({
     library: Library.fromArticles(makeArticles(ARTICLES)),
+    now: () => now,
     emulator: {
       guilds: [
         {
@@ -96,21 +80,13 @@ async function boot(botPermissions: bigint = DEFAULT_BOT_PERMISSIONS | Permissio
         },
       ],
     },
-    bot: { digest: digests.service },
   });
-  rest.options.api = h.emu.apiUrl;
-  await digests.start();
-  await h.bot.client.rest.put(Routes.applicationCommands(h.emu.application.id), {
-    body: commands.map((command) => command.data),
-  });
+  ({ h, store, digests } = bot);
 }
 
 afterEach(async () => {
-  await h?.bot.drain();
-  await digests?.stop();
-  await store?.close();
-  await h?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await bot?.stop();
+  bot = undefined;
 });
 
 async function settings(subcommand: string, options: Record<string, string | number | boolean>) {

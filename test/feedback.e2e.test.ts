@@ -4,27 +4,20 @@
  * privately, a flood is refused, a DM vote is not counted, and the next digest and /topic list of the
  * server change order in the way the feedback model says.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 
-import { Routes } from 'discord.js';
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { commands } from '../commands/index.ts';
 import { topic as topicVerb } from '../src/app/verbs.ts';
-import { createDigests, type Digests } from '../src/discord/digests.ts';
-import { createDigestRest } from '../src/discord/discordDelivery.ts';
+import type { Digests } from '../src/discord/digests.ts';
 import { VOTES_PER_MINUTE } from '../src/discord/feedbackButtons.ts';
 import { Library } from '../src/search/library.ts';
-import { SqliteStore } from '../src/store/sqliteStore.ts';
+import type { SqliteStore } from '../src/store/sqliteStore.ts';
 import type { StoredMessage } from './emulator/index.ts';
+import { startDigestBot, type DigestBot } from './digest-support/digestBot.ts';
 import { makeArticles, type FixtureArticle } from './support/articles.ts';
-import { ADMIN, GENERAL, GUILD, MEMBER, TOKEN, startHarness, type Harness } from './support/bot.ts';
+import { ADMIN, GENERAL, GUILD, MEMBER, type Harness } from './support/bot.ts';
 
 const NEWS = '1100000000000000011';
-const NEVER = '0 0 0 1 1 *';
 const berlin = (day: number, hour: number) => Date.UTC(2025, 5, day, hour - 2);
 const READERS = [1, 2, 3].map((n) => ({ id: `120000000000000010${n}`, username: `reader${n}` }));
 const FLOODER = { id: '1200000000000000199', username: 'flood' };
@@ -77,26 +70,16 @@ const SECOND_DAY: FixtureArticle[] = [
 ];
 
 let h: Harness;
-let dir: string;
 let now: number;
 let store: SqliteStore;
 let digests: Digests;
+let bot: DigestBot | undefined;
 
 async function boot() {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'broadsheet-feedback-'));
   now = berlin(2, 8);
-  const rest = createDigestRest(TOKEN);
-  store = SqliteStore.openInDataDir(dir);
-  digests = createDigests({
-    store,
-    rest,
-    library: () => h.bot.context.library.current,
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    now: () => now,
-    cronExpression: NEVER,
-  });
-  h = await startHarness({
+  bot = await startDigestBot({
     library: Library.fromArticles(makeArticles(FIRST_DAY)),
+    now: () => now,
     emulator: {
       users: [ADMIN, MEMBER, ...READERS, FLOODER],
       guilds: [
@@ -112,21 +95,13 @@ async function boot() {
         },
       ],
     },
-    bot: { digest: digests.service },
   });
-  rest.options.api = h.emu.apiUrl;
-  await digests.start();
-  await h.bot.client.rest.put(Routes.applicationCommands(h.emu.application.id), {
-    body: commands.map((command) => command.data),
-  });
+  ({ h, store, digests } = bot);
 }
 
 afterEach(async () => {
-  await h?.bot.drain();
-  await digests?.stop();
-  await store?.close();
-  await h?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await bot?.stop();
+  bot = undefined;
 });
 
 const customIds = (message: StoredMessage | undefined) =>
