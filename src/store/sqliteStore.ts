@@ -432,8 +432,7 @@ export class SqliteStore implements Store {
             state: finish.state,
             channelId: finish.state === 'posted' ? finish.channelId : null,
             messageId: finish.state === 'posted' ? finish.messageId : null,
-            reason:
-              finish.state === 'empty' ? null : storeReason(finish.problem ?? null),
+            reason: finish.state === 'empty' ? null : storeReason(finish.problem ?? null),
             now: finish.now,
             owner: finish.owner ?? null,
           }).changes > 0;
