@@ -158,7 +158,7 @@ function phases(result: RunResult): string {
   const t = result.timings;
   const ms = (key: string) => (typeof t[key] === 'number' ? fmtMs(t[key]) : '—');
   return result.fromSnapshot
-    ? `list ${ms('listMs')} ‖ read ${ms('loadMs')}, library ${ms('libraryMs')}`
+    ? `${t.listMs ? `list ${ms('listMs')} ‖ ` : 'served before listing, '}read ${ms('loadMs')}, library ${ms('libraryMs')}`
     : `list ${ms('listMs')}, parse ${ms('loadMs')}, index ${ms('indexMs')}, hand-over ${ms('derivedMs')}, library ${ms('libraryMs')} (save ${ms('saveMs')} alongside)`;
 }
 
