@@ -149,6 +149,8 @@ export interface AnalyzedRun {
   /** Words (not stop words) this analyzer met for the first time in this run, with their local term ids. */
   newWords: string[];
   newWordTerms: Uint32Array;
+  /** The analyzer's sequence number of the document each new word was first met in. */
+  newWordDocs: Uint32Array;
   /** Sequence number of the run's first document. */
   firstDoc: number;
   docCount: number;
@@ -166,6 +168,7 @@ export function analyzedRunBuffers(run: AnalyzedRun): ArrayBuffer[] {
   return [
     run.newTermDocs,
     run.newWordTerms,
+    run.newWordDocs,
     run.docTermStart,
     run.docTerms,
     run.packedTf,
@@ -267,6 +270,7 @@ export class TextAnalyzer {
       newTermDocs: new GrowableUint32(),
       newWords: [] as string[],
       newWordTerms: new GrowableUint32(),
+      newWordDocs: new GrowableUint32(),
       docTermStart: new GrowableUint32(),
       docTerms: new GrowableUint32(),
       packedTf: new GrowableUint32(),
@@ -349,6 +353,7 @@ export class TextAnalyzer {
     const term = this.termOf(word);
     this.run.newWords.push(word);
     this.run.newWordTerms.push(term);
+    this.run.newWordDocs.push(this.docCount);
     return this.words.insert(word, hash, term, free);
   }
 
@@ -384,6 +389,7 @@ export class TextAnalyzer {
       newTermDocs: run.newTermDocs.finish(),
       newWords: run.newWords,
       newWordTerms: run.newWordTerms.finish(),
+      newWordDocs: run.newWordDocs.finish(),
       firstDoc: run.firstDoc,
       docCount: this.docCount - run.firstDoc,
       docTermStart: run.docTermStart.finish(),
@@ -401,6 +407,7 @@ export class TermTable {
   readonly firstDocs: number[] = [];
   readonly surfaceWords: string[] = [];
   readonly surfaceLocal: number[] = [];
+  readonly surfaceFirstDocs: number[] = [];
   /** Local id → index term id, -1 until assigned. */
   global = new Int32Array(0);
 
@@ -414,6 +421,7 @@ export class TermTable {
     for (let i = 0; i < run.newWords.length; i++) {
       this.surfaceWords.push(run.newWords[i]!);
       this.surfaceLocal.push(run.newWordTerms[i]!);
+      this.surfaceFirstDocs.push(run.newWordDocs[i]!);
     }
     if (this.global.length < this.terms.length) {
       const bigger = new Int32Array(Math.max(this.terms.length, this.global.length * 2)).fill(-1);
@@ -463,8 +471,12 @@ export function assembleTextIndex(
   let entries = 0;
   let termBound = 0;
   const tables = new Set<TermTable>();
+  /** Per analyzer, the sequence numbers of the documents kept (a merged-away duplicate is not). */
+  const kept = new Map<TermTable, Set<number>>();
   for (const { table, run, index } of docs) {
     entries += run.docTermStart[index + 1]! - run.docTermStart[index]!;
+    if (!kept.has(table)) kept.set(table, new Set());
+    kept.get(table)!.add(run.firstDoc + index);
     if (!tables.has(table)) termBound += table.terms.length;
     tables.add(table);
   }
@@ -554,7 +566,14 @@ export function assembleTextIndex(
   }
 
   const termsByText = Uint32Array.from(terms.keys()).sort((a, b) => compareText(terms[a]!, terms[b]!));
-  const { surfaceWords, surfaceTerms } = surfaceVocabulary(tables);
+  const { surfaceWords, surfaceTerms } = surfaceVocabulary(tables, kept, (word, id) => {
+    // A word first met in a document merged away counts only if a kept document has it too.
+    for (let p = postingStart[id]!; p < postingStart[id + 1]!; p++) {
+      const article = articles[postingDocs[p]!]!;
+      if (FIELDS.some((field) => splitWords(fieldText(article, field)).includes(word))) return true;
+    }
+    return false;
+  });
   return {
     docCount,
     terms,
@@ -572,15 +591,19 @@ export function assembleTextIndex(
 }
 
 /** The words of every table whose terms made it into the index, sorted, each once. */
-function surfaceVocabulary(tables: ReadonlySet<TermTable>): {
-  surfaceWords: string[];
-  surfaceTerms: Uint32Array;
-} {
+function surfaceVocabulary(
+  tables: ReadonlySet<TermTable>,
+  kept: ReadonlyMap<TermTable, ReadonlySet<number>>,
+  inKeptDoc: (word: string, termId: number) => boolean,
+): { surfaceWords: string[]; surfaceTerms: Uint32Array } {
   const termOfWord = new Map<string, number>();
   for (const table of tables) {
+    const keptHere = kept.get(table)!;
     for (let i = 0; i < table.surfaceWords.length; i++) {
+      const word = table.surfaceWords[i]!;
       const id = table.global[table.surfaceLocal[i]!]!;
-      if (id >= 0 && !termOfWord.has(table.surfaceWords[i]!)) termOfWord.set(table.surfaceWords[i]!, id);
+      if (id < 0 || termOfWord.has(word)) continue;
+      if (keptHere.has(table.surfaceFirstDocs[i]!) || inKeptDoc(word, id)) termOfWord.set(word, id);
     }
   }
   const surfaceWords = [...termOfWord.keys()].sort(compareText);
@@ -642,7 +665,8 @@ export function textIndexParts(index: TextIndexData, key: string): Buffer[] {
     surfaceWords: index.surfaceWords.join('\n'),
     arrays: ARRAY_KEYS.map((name) => ({ name, length: index[name].length })),
     bytes: offset,
-    crc32: arrays.reduce((crc, part) => zlib.crc32(part, crc), 0),
+    // Node 20: the CRC-32 of an empty part is 0, not the running value, so empty parts are skipped.
+    crc32: arrays.reduce((crc, part) => (part.length ? zlib.crc32(part, crc) : crc), 0),
   };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const lengthPrefix = Buffer.alloc(8);
