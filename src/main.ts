@@ -40,9 +40,12 @@ async function runLocalMode(config: Config, envFile: string | null): Promise<voi
   // A signal (or npm exiting) ends the prompt: only a feed import may need stopping, then exit 0.
   const feeds: { imports?: FeedImports } = {};
   onShutdownSignal(async () => feeds.imports?.stop());
-  const loaded = await openLibrary(config, terminalProgress());
-  const { library, problems, timings } = loaded;
   const { runTerminal, isOneShot } = await import('./local/terminal.ts');
+  // The prompt and a pipe are served from the caches at once and catch up with the folder (watchLibrary);
+  // a one-shot command answers from a library checked against the folder first.
+  const oneShot = isOneShot(process.argv.slice(2));
+  const loaded = await openLibrary(config, terminalProgress(), !oneShot);
+  const { library, problems, timings } = loaded;
   const summary = `${describeCounts(library)} from ${config.ARTICLES_DIR} in ${Math.round(timings.totalMs)} ms`;
   const settings = envFile ? ` Settings from ${path.relative(process.cwd(), envFile) || envFile}.` : '';
   process.stderr.write(
@@ -50,7 +53,7 @@ async function runLocalMode(config: Config, envFile: string | null): Promise<voi
   );
   // The prompt and a pipe see the corpus change (WATCH_ARTICLES, SIGHUP); a one-shot command does not wait.
   const current = new LibraryRef(library);
-  const live = isOneShot(process.argv.slice(2)) ? null : watchLibrary({ config, library: current });
+  const live = oneShot ? null : watchLibrary({ config, library: current });
   // So are feeds imported (FEEDS_FILE), reporting on stderr: stdout stays the answers'.
   if (config.FEEDS_FILE && !isOneShot(process.argv.slice(2))) {
     const format = config.LOG_FORMAT ?? defaultLogFormat(process.stderr);
@@ -191,8 +194,12 @@ async function runBot(config: Config & { DISCORD_TOKEN: string }, envFile: strin
   }
 
   // corpus → library
-  const loaded = await openLibrary(config, (progress) =>
-    logger.info(progress, `loading the library: ${progress.phase} ${progress.done} of ${progress.total}`),
+  // Served from the caches at once; watchLibrary (always started below) catches up with the folder.
+  const loaded = await openLibrary(
+    config,
+    (progress) =>
+      logger.info(progress, `loading the library: ${progress.phase} ${progress.done} of ${progress.total}`),
+    true,
   );
   logLoaded(logger, config, loaded);
   const library = new LibraryRef(loaded.library);
@@ -287,6 +294,7 @@ function readConfig(): Config {
 async function openLibrary(
   config: Config,
   onProgress: (progress: LoadProgress) => void,
+  catchUpLater: boolean,
 ): Promise<LoadedLibrary> {
   const articlesDir = path.resolve(config.ARTICLES_DIR);
   try {
@@ -295,6 +303,7 @@ async function openLibrary(
       dataDir: path.resolve(config.DATA_DIR),
       maxFileBytes: config.MAX_ARTICLE_BYTES,
       onProgress,
+      catchUpLater,
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
