@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { articleFile, tempDir, writeCorpus } from './support/articles.ts';
@@ -219,4 +220,28 @@ describe('npm run dev', () => {
       child.kill('SIGKILL');
     }
   }, 60_000);
+});
+
+describe('local mode in a pipe whose reader leaves early', () => {
+  it('GIVEN `| head -1` on a long --json pipe THEN the first answer arrives and the process ends quietly with 0', () => {
+    const questions = Array.from({ length: 2_000 }, () => 'search learning').join('\n');
+    // The shell closes the pipe after head's one line; stdin is a file so the bot has more to answer.
+    const input = path.join(tempDir(), 'questions.txt');
+    fs.writeFileSync(input, questions);
+    const run = spawnSync(
+      'sh',
+      [
+        '-c',
+        `node --import tsx "${path.resolve('src/main.ts')}" --json < "${input}" | head -1; echo "exit $?"`,
+      ],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, DISCORD_TOKEN: '', ARTICLES_DIR: corpus, DATA_DIR: tempDir(), NO_COLOR: '1' },
+        timeout: 60_000,
+      },
+    );
+    const [first] = run.stdout.split('\n');
+    expect(JSON.parse(first!).command).toBe('search');
+    expect(run.stderr).not.toMatch(/EPIPE|Unhandled|at .*terminal\.ts/);
+  }, 90_000);
 });

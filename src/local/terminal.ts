@@ -51,7 +51,14 @@ export async function runTerminal(
       return { outcome: { command: line.name, error: `Something went wrong: ${message}` }, json };
     }
   };
+  // The reader of a pipe may go before the answers end (`| head`): stop answering, quietly.
+  let readerGone = false;
+  options.output.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    readerGone = true;
+  });
   const print = ({ outcome, json }: { outcome: LocalOutcome; json: boolean }) => {
+    if (readerGone) return;
     const text = json ? outcomeToJson(outcome) : outcomeToText(outcome, color && !json, width);
     options.output.write(text + '\n');
   };
@@ -76,6 +83,7 @@ export async function runTerminal(
   }
   let code = 0;
   for await (const raw of rl) {
+    if (readerGone) break;
     const answered = answer(tokenize(raw.slice(0, MAX_LINE_CHARS).trim()));
     if (answered?.outcome.command === 'quit') break;
     if (answered) {
