@@ -6,14 +6,13 @@ import {
   type Interaction,
   type MessageComponentInteraction,
 } from 'discord.js';
-import { related, stillInLibrary } from '../app/verbs.ts';
+import { stillInLibrary } from '../app/verbs.ts';
 import type { HandledInteraction, InteractionKind, InteractionOutcome } from '../ops/metrics.ts';
 import type { Command, CommandContext } from './command.ts';
 import { decodeCustomId } from './customIds.ts';
 import { discordNotices } from './discordIdiom.ts';
-import { createVoteLimiter, handleMoreLike, handleVote } from './feedbackButtons.ts';
+import { createVoteLimiter, handleVote, sendRelatedReading } from './feedbackButtons.ts';
 import { PAGE_SIZE, renderNotice, renderResults } from './render.ts';
-import { renderAnswer, RESULTS_PER_LIST } from './replies.ts';
 import { InteractionResponder } from './responder.ts';
 import { Turns } from './turns.ts';
 
@@ -125,10 +124,11 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
       try {
         if (action.action === 'vote') await handleVote(interaction, action, context, votes, respond);
         else
-          await handleMoreLike(
+          await sendRelatedReading(
             interaction.isStringSelectMenu() ? interaction.values[0] : undefined,
             context,
             respond,
+            { ephemeral: true },
           );
       } finally {
         respond.dispose();
@@ -172,28 +172,15 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
       }
       return 'answered';
     }
-    const articleId =
-      action?.action === 'related-menu' && interaction.isStringSelectMenu()
-        ? interaction.values[0]
-        : undefined;
     const respond = new InteractionResponder(interaction, 'reply', deferAfterMs);
     try {
-      const library = context.library.current;
-      const article = articleId ? library.get(articleId) : undefined;
-      if (!article) {
-        await respond.send(
-          renderNotice(
-            action
-              ? 'That article is no longer in the library (it changed since this message was posted). Try `/search`.'
-              : 'This button is no longer supported. Run the command again.',
-          ),
-          { ephemeral: true },
-        );
+      if (action?.action !== 'related-menu' || !interaction.isStringSelectMenu()) {
+        await respond.send(renderNotice('This button is no longer supported. Run the command again.'), {
+          ephemeral: true,
+        });
         return 'answered';
       }
-      await respond.send(
-        renderAnswer(context, related(library, { ref: article.id, limit: RESULTS_PER_LIST })),
-      );
+      await sendRelatedReading(interaction.values[0], context, respond, { ephemeral: false });
       return 'answered';
     } finally {
       respond.dispose();

@@ -69,24 +69,28 @@ export async function handleVote(
   await say(text);
 }
 
-/** "More like this…": related reading for the chosen article, only for the reader who asked. */
-export async function handleMoreLike(
+/**
+ * Related reading for the article a menu picked (results' "Related reading for…", a digest's "More like
+ * this…"); `ephemeral` for the digest's, which answers only the reader who asked.
+ */
+export async function sendRelatedReading(
   articleId: string | undefined,
   context: CommandContext,
   respond: Responder,
+  { ephemeral }: { ephemeral: boolean },
 ): Promise<void> {
   const library = context.library.current;
   const article = articleId ? library.get(articleId) : undefined;
   if (!article) {
     await respond.send(
       renderNotice(
-        'That article is no longer in the library (it changed since this digest was posted). Try `/search`.',
+        'That article is no longer in the library (it changed since this message was posted). Try `/search`.',
       ),
       { ephemeral: true },
     );
     return;
   }
   await respond.send(renderAnswer(context, related(library, { ref: article.id, limit: RESULTS_PER_LIST })), {
-    ephemeral: true,
+    ephemeral,
   });
 }
