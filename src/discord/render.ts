@@ -4,7 +4,6 @@ import {
   type APIActionRowComponent,
   type APIComponentInMessageActionRow,
   type APIEmbed,
-  type APISelectMenuOption,
 } from 'discord.js';
 import type { Recommendation, TopicCount } from '../search/types.ts';
 import { encodeCustomId } from './customIds.ts';
@@ -169,30 +168,22 @@ export function renderResults(view: ResultsView): RenderedMessage {
     result.kind === 'article' ? [{ id: result.article.id, position: position + 1 }] : [],
   );
   components.push(...voteRows(articlesShown, LIMITS.actionRows - components.length - 1));
-  const options: APISelectMenuOption[] = shown.flatMap(({ result, position }) =>
-    result.kind === 'article'
-      ? [
-          {
-            label: truncate(`${position + 1}. ${result.article.title}`, LIMITS.selectOptionText),
-            value: result.article.id,
-            description: truncate(result.article.provider.name, LIMITS.selectOptionText),
-          },
-        ]
-      : [],
+  const articles = shown.flatMap(({ result, position }) =>
+    result.kind === 'article' ? [{ position: position + 1, article: result.article }] : [],
   );
-  if (options.length) {
-    components.push({
-      type: ComponentType.ActionRow,
-      components: [
-        {
-          type: ComponentType.StringSelect,
-          custom_id: encodeCustomId({ action: 'related-menu' }),
-          placeholder: 'Related reading for…',
-          options,
-        },
-      ],
-    });
-  }
+  if (articles.length)
+    components.push(
+      articleMenuRow(
+        encodeCustomId({ action: 'related-menu' }),
+        'Related reading for…',
+        articles.map(({ position, article }) => ({
+          position,
+          id: article.id,
+          title: article.title,
+          provider: article.provider.name,
+        })),
+      ),
+    );
   return fitMessage({
     content: header.join('\n'),
     embeds: shown.map(({ result, position }) => resultEmbed(result, position + 1)),
@@ -301,5 +292,28 @@ export function fitMessage(message: RenderedMessage): RenderedMessage {
       ...row,
       components: row.components.slice(0, LIMITS.buttonsPerRow),
     })),
+  };
+}
+
+/** A select menu of numbered articles ("3. Title", provider below): related reading for the one picked. */
+export function articleMenuRow(
+  customId: string,
+  placeholder: string,
+  articles: ReadonlyArray<{ position: number; id: string; title: string; provider: string }>,
+): APIActionRowComponent<APIComponentInMessageActionRow> {
+  return {
+    type: ComponentType.ActionRow,
+    components: [
+      {
+        type: ComponentType.StringSelect,
+        custom_id: customId,
+        placeholder,
+        options: articles.map((article) => ({
+          label: truncate(`${article.position}. ${article.title}`, LIMITS.selectOptionText),
+          value: article.id,
+          description: truncate(article.provider, LIMITS.selectOptionText) || undefined,
+        })),
+      },
+    ],
   };
 }

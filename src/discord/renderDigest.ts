@@ -1,5 +1,5 @@
 /** A prepared digest (data) as a Discord channel message, and the notice for a subscriber whose DMs are closed. */
-import { ComponentType, type APIEmbed, type RESTPostAPIChannelMessageJSONBody } from 'discord.js';
+import type { APIEmbed, RESTPostAPIChannelMessageJSONBody } from 'discord.js';
 
 import type { Article } from '../articles/article.ts';
 import type { DigestArticle, DigestContent, DigestTitle } from '../digest/content.ts';
@@ -7,7 +7,7 @@ import { formatLocalDay } from '../time/localTime.ts';
 import { DEFAULT_DIGEST_NAME, digestNameKey } from '../store/types.ts';
 import { LIMITS, truncate } from './limits.ts';
 import { encodeCustomId } from './customIds.ts';
-import { escapeText, fitMessage, resultEmbed, type RenderedMessage } from './render.ts';
+import { articleMenuRow, escapeText, fitMessage, resultEmbed, type RenderedMessage } from './render.ts';
 import { voteRows } from './voteButtons.ts';
 
 /** A channel message body; the delivery adds the nonce. */
@@ -131,23 +131,19 @@ function digestComponents(content: DigestContent): RenderedMessage['components']
           LIMITS.actionRows - 1,
         )
       : [];
-  if (articles.length) {
-    rows.push({
-      type: ComponentType.ActionRow,
-      components: [
-        {
-          type: ComponentType.StringSelect,
-          custom_id: encodeCustomId({ action: 'more-like' }),
-          placeholder: 'More like this…',
-          options: articles.map((article, i) => ({
-            label: truncate(`${i + 1}. ${article.title}`, LIMITS.selectOptionText),
-            value: article.id,
-            description: truncate(article.providerName, LIMITS.selectOptionText) || undefined,
-          })),
-        },
-      ],
-    });
-  }
+  if (articles.length)
+    rows.push(
+      articleMenuRow(
+        encodeCustomId({ action: 'more-like' }),
+        'More like this…',
+        articles.map((article, i) => ({
+          position: i + 1,
+          id: article.id,
+          title: article.title,
+          provider: article.providerName,
+        })),
+      ),
+    );
   return rows;
 }
 
