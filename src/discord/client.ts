@@ -1,5 +1,6 @@
 import { Client, Events, GatewayIntentBits, Partials, RESTEvents, type REST } from 'discord.js';
 import type { Logger } from '../logger.ts';
+import { BotRest } from './botRest.ts';
 import type { GatewayState, Metrics, RestSource } from '../ops/metrics.ts';
 import { DISCORD_GLOBAL_REQUESTS_PER_SECOND, type ShardIdentity } from '../ops/shardIdentity.ts';
 
@@ -9,7 +10,7 @@ import { DISCORD_GLOBAL_REQUESTS_PER_SECOND, type ShardIdentity } from '../ops/s
  * Mentions are off for every message unless one explicitly allows a role.
  */
 export function createClient(apiUrl: string, shard: ShardIdentity | null = null): Client {
-  return new Client({
+  const client = new Client({
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.DirectMessages],
     partials: [Partials.Channel],
     allowedMentions: { parse: [], repliedUser: false },
@@ -18,6 +19,9 @@ export function createClient(apiUrl: string, shard: ShardIdentity | null = null)
     // servers' events (and DMs to shard 0).
     ...(shard && { shards: [shard.id], shardCount: shard.count }),
   });
+  // Before login, which hands the token to whatever manager is there (src/discord/botRest.ts says why).
+  client.rest = new BotRest(client.options.rest);
+  return client;
 }
 
 /**
