@@ -53,4 +53,34 @@ describe('Turns', () => {
     );
     expect(order).toEqual(Array.from({ length: 20 }, (_, n) => n));
   });
+
+  it('serves urgent pieces first and idle ones only when nothing else waits', async () => {
+    const turns = new Turns();
+    const order: string[] = [];
+    const piece = (name: string, priority: 'urgent' | 'normal' | 'idle') =>
+      turns.take(priority).then(() => {
+        order.push(name);
+      });
+    await Promise.all([
+      piece('idle 1', 'idle'),
+      piece('command 1', 'normal'),
+      piece('command 2', 'normal'),
+      piece('autocomplete 1', 'urgent'),
+      piece('idle 2', 'idle'),
+      piece('autocomplete 2', 'urgent'),
+    ]);
+    expect(order).toEqual(['autocomplete 1', 'autocomplete 2', 'command 1', 'command 2', 'idle 1', 'idle 2']);
+  });
+
+  it('foresees a longer wait for a newcomer the more work is queued, idle work left out', async () => {
+    const turns = new Turns();
+    expect(turns.expectedWaitMs()).toBe(0);
+    const queued = [turns.take('normal'), turns.take('normal'), turns.take('idle')];
+    const two = turns.expectedWaitMs();
+    queued.push(turns.take('normal'));
+    expect(two).toBeGreaterThan(0);
+    expect(turns.expectedWaitMs()).toBeGreaterThan(two);
+    expect(turns.expectedWaitMs('urgent')).toBe(0);
+    await Promise.all(queued);
+  });
 });

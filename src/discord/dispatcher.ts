@@ -15,23 +15,36 @@ import { createVoteLimiter, handleVote, sendRelatedReading } from './feedbackBut
 import { PAGE_SIZE, renderNotice, renderResults } from './render.ts';
 import { InteractionResponder } from './responder.ts';
 import { Turns } from './turns.ts';
+import { warmUp, type WarmUpReport } from './warmUp.ts';
 
 export const USER_ERROR =
   'Something went wrong on our side and has been logged. Please try again in a moment.';
 export const RESTARTING = 'Broadsheet is restarting; try again in a moment.';
+/**
+ * An interaction that would wait longer than this for its turn is acknowledged first ("Broadsheet is
+ * thinking…") and answered by an edit: people see at once that it arrived, well within Discord's 3 s.
+ */
+export const EARLY_ACK_MS = 400;
+/**
+ * And one not answered this long after it arrived (its wait was longer than foreseen, or its handler
+ * is slow) is deferred then: the timer fires between turns, so a queue cannot hold it back.
+ */
+export const DEFER_AFTER_MS = 500;
 
 interface DispatcherOptions {
   /** The command registry, from the composition root. */
   commands: readonly Command[];
   /** Defer when a handler has not answered by then (Discord needs a first response within 3 s). */
   deferAfterMs?: number;
+  /** Defer at once an interaction whose turn is expected later than this (default EARLY_ACK_MS). */
+  earlyAckMs?: number;
   /** False once shutdown has begun: every interaction then gets RESTARTING and touches nothing else. */
   accepting?: () => boolean;
   /** Told about every interaction once it is handled (metrics). */
   observe?: (handled: HandledInteraction) => void;
 }
 
-function where(interaction: Interaction) {
+function where(interaction: Interaction | MessageComponentInteraction) {
   return { guild: interaction.guildId ?? 'dm', channel: interaction.channelId, user: interaction.user.id };
 }
 
@@ -40,7 +53,8 @@ function where(interaction: Interaction) {
  * logs each, and turns any error into a short ephemeral message (or an edit when deferred).
  */
 export function createInteractionHandler(context: CommandContext, options: DispatcherOptions) {
-  const deferAfterMs = options.deferAfterMs ?? 1_000;
+  const deferAfterMs = options.deferAfterMs ?? DEFER_AFTER_MS;
+  const earlyAckMs = options.earlyAckMs ?? EARLY_ACK_MS;
   const accepting = options.accepting ?? (() => true);
   const commandsByName = new Map(options.commands.map((command) => [command.data.name, command]));
   const turns = new Turns();
@@ -64,10 +78,29 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
     }
   }
 
+  /**
+   * Waits for this interaction's turn. When the queue ahead would make that wait long, the interaction
+   * is acknowledged first: the defer is sent now, before any of the queued work runs.
+   */
+  async function turnFor(respond: InteractionResponder | null, priority: 'urgent' | 'normal'): Promise<void> {
+    if (respond && turns.expectedWaitMs(priority) > earlyAckMs) {
+      respond.deferNow().catch((error: unknown) => {
+        // The answer that follows tries again and reports what it can.
+        context.logger.warn({ err: error }, 'could not acknowledge an interaction early');
+      });
+    }
+    await turns.take(priority);
+  }
+
   async function onCommand(interaction: ChatInputCommandInteraction): Promise<InteractionOutcome> {
     const command = commandsByName.get(interaction.commandName);
     const respond = new InteractionResponder(interaction, 'reply', deferAfterMs, command?.ephemeral ?? false);
     try {
+      await turnFor(respond, 'normal');
+      if (!accepting()) {
+        await respond.send(renderNotice(RESTARTING), { ephemeral: true });
+        return 'restarting';
+      }
       if (!command) {
         await respond.send(renderNotice('This command is not known here any more. Try `/help`.'), {
           ephemeral: true,
@@ -94,6 +127,12 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
   }
 
   async function onAutocomplete(interaction: AutocompleteInteraction): Promise<InteractionOutcome> {
+    // Cannot be deferred, and is worthless late: it goes before the queued commands.
+    await turns.take('urgent');
+    if (!accepting()) {
+      await refuse(interaction);
+      return 'restarting';
+    }
     // Never answered with an error: at worst the user sees no suggestions.
     let choices: APIApplicationCommandOptionChoice<string>[] = [];
     let outcome: InteractionOutcome = 'answered';
@@ -119,75 +158,99 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
 
   async function onComponent(interaction: MessageComponentInteraction): Promise<InteractionOutcome> {
     const action = decodeCustomId(interaction.customId);
-    if (action?.action === 'vote' || action?.action === 'more-like') {
-      const respond = new InteractionResponder(interaction, 'reply', deferAfterMs, true);
-      try {
-        if (action.action === 'vote') await handleVote(interaction, action, context, votes, respond);
-        else
-          await sendRelatedReading(
-            interaction.isStringSelectMenu() ? interaction.values[0] : undefined,
-            context,
-            respond,
-            { ephemeral: true },
+    if (action?.action === 'page' && !context.sessions.get(action.sessionId)) {
+      // Known at once, and cheap: answered without waiting for a turn.
+      await interaction.reply({
+        ...renderNotice(
+          'These results have expired (result lists are kept for 30 minutes). Run the command again.',
+        ),
+        flags: MessageFlags.Ephemeral,
+      });
+      return 'answered';
+    }
+    const respond =
+      action?.action === 'page'
+        ? new InteractionResponder(interaction, 'update', deferAfterMs)
+        : new InteractionResponder(
+            interaction,
+            'reply',
+            deferAfterMs,
+            action?.action === 'vote' || action?.action === 'more-like',
           );
-      } finally {
-        respond.dispose();
-      }
-      return 'answered';
-    }
-    if (action?.action === 'page') {
-      const session = context.sessions.get(action.sessionId);
-      if (!session) {
-        await interaction.reply({
-          ...renderNotice(
-            'These results have expired (result lists are kept for 30 minutes). Run the command again.',
-          ),
-          flags: MessageFlags.Ephemeral,
-        });
-        return 'answered';
-      }
-      const respond = new InteractionResponder(interaction, 'update', deferAfterMs);
-      try {
-        // The list was made from an earlier library: articles removed since are left out, and said so.
-        const { results, removed } = stillInLibrary(context.library.current, session.results);
-        const lastPage = Math.max(0, Math.ceil(results.length / PAGE_SIZE) - 1);
-        const first = Math.min(action.page, lastPage) * PAGE_SIZE;
-        let gone = 0;
-        for (const position of removed) if (position >= first && position < first + PAGE_SIZE) gone++;
-        const notices = gone
-          ? [...session.notices, ...discordNotices([{ kind: 'removed-since', count: gone }])]
-          : session.notices;
-        await respond.send(
-          renderResults({
-            ...session,
-            results,
-            removed,
-            notices,
-            page: action.page,
-            sessionId: action.sessionId,
-          }),
-        );
-      } finally {
-        respond.dispose();
-      }
-      return 'answered';
-    }
-    const respond = new InteractionResponder(interaction, 'reply', deferAfterMs);
     try {
-      if (action?.action !== 'related-menu' || !interaction.isStringSelectMenu()) {
-        await respond.send(renderNotice('This button is no longer supported. Run the command again.'), {
-          ephemeral: true,
-        });
-        return 'answered';
+      await turnFor(respond, 'normal');
+      if (!accepting()) {
+        await respond.sendError(RESTARTING);
+        return 'restarting';
       }
-      await sendRelatedReading(interaction.values[0], context, respond, { ephemeral: false });
-      return 'answered';
+      return await answerComponent(interaction, action, respond);
+    } catch (error) {
+      context.logger.error(
+        { err: error, customId: interaction.customId, ...where(interaction) },
+        'component failed',
+      );
+      await respond.sendError(USER_ERROR).catch((sendError: unknown) => {
+        context.logger.warn(
+          { err: sendError, ...where(interaction) },
+          'could not report the failure to the user',
+        );
+      });
+      return 'failed';
     } finally {
       respond.dispose();
     }
   }
 
-  return async function handleInteraction(interaction: Interaction): Promise<void> {
+  async function answerComponent(
+    interaction: MessageComponentInteraction,
+    action: ReturnType<typeof decodeCustomId>,
+    respond: InteractionResponder,
+  ): Promise<InteractionOutcome> {
+    if (action?.action === 'vote') {
+      await handleVote(interaction, action, context, votes, respond);
+      return 'answered';
+    }
+    if (action?.action === 'more-like' || action?.action === 'related-menu') {
+      const articleId = interaction.isStringSelectMenu() ? interaction.values[0] : undefined;
+      await sendRelatedReading(articleId, context, respond, { ephemeral: action.action === 'more-like' });
+      return 'answered';
+    }
+    if (action?.action === 'page') {
+      const session = context.sessions.get(action.sessionId);
+      if (!session) {
+        await respond.send(renderNotice('These results have expired. Run the command again.'), {
+          ephemeral: true,
+        });
+        return 'answered';
+      }
+      // The list was made from an earlier library: articles removed since are left out, and said so.
+      const { results, removed } = stillInLibrary(context.library.current, session.results);
+      const lastPage = Math.max(0, Math.ceil(results.length / PAGE_SIZE) - 1);
+      const first = Math.min(action.page, lastPage) * PAGE_SIZE;
+      let gone = 0;
+      for (const position of removed) if (position >= first && position < first + PAGE_SIZE) gone++;
+      const notices = gone
+        ? [...session.notices, ...discordNotices([{ kind: 'removed-since', count: gone }])]
+        : session.notices;
+      await respond.send(
+        renderResults({
+          ...session,
+          results,
+          removed,
+          notices,
+          page: action.page,
+          sessionId: action.sessionId,
+        }),
+      );
+      return 'answered';
+    }
+    await respond.send(renderNotice('This button is no longer supported. Run the command again.'), {
+      ephemeral: true,
+    });
+    return 'answered';
+  }
+
+  async function handleInteraction(interaction: Interaction): Promise<void> {
     const started = performance.now();
     let kind: InteractionKind = 'other';
     let outcome: InteractionOutcome = 'answered';
@@ -195,16 +258,15 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
       if (interaction.isChatInputCommand()) kind = 'command';
       else if (interaction.isAutocomplete()) kind = 'autocomplete';
       else if (interaction.isMessageComponent()) kind = 'component';
-      await turns.take();
-      if (!accepting()) {
-        outcome = 'restarting';
-        await refuse(interaction);
-      } else if (interaction.isChatInputCommand()) {
+      if (interaction.isChatInputCommand()) {
         outcome = await onCommand(interaction);
       } else if (interaction.isAutocomplete()) {
         outcome = await onAutocomplete(interaction);
       } else if (interaction.isMessageComponent()) {
         outcome = await onComponent(interaction);
+      } else if (!accepting()) {
+        outcome = 'restarting';
+        await refuse(interaction);
       }
     } catch (error) {
       outcome = 'failed';
@@ -227,5 +289,14 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
       );
       options.observe?.({ kind, command: commandLabel(interaction), outcome, seconds });
     }
-  };
+  }
+
+  return Object.assign(handleInteraction, {
+    /** Warms the answering code up on idle turns (src/discord/warmUp.ts); interactions go first. */
+    warmUp: (): Promise<WarmUpReport> =>
+      warmUp(context.library.current, async () => {
+        await turns.take('idle');
+        return accepting();
+      }),
+  });
 }

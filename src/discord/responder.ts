@@ -59,6 +59,14 @@ export class InteractionResponder implements Responder {
         return;
       }
       if (this.state === 'deferred') {
+        if (options.ephemeral && !this.deferEphemeral && this.mode === 'reply') {
+          // Deferred in public before the answer turned out private (a notice for the asker only):
+          // the answer goes privately and the public "thinking…" placeholder is removed.
+          await this.interaction.followUp({ ...message, flags: MessageFlags.Ephemeral });
+          this.state = 'answered';
+          await this.interaction.deleteReply();
+          return;
+        }
         await this.interaction.editReply(message);
         this.state = 'answered';
         return;

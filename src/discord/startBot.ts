@@ -24,6 +24,8 @@ export interface BotOptions {
   /** Called when the gateway closes with a code that reconnecting cannot fix (bad token, intents). */
   onFatal?: (reason: string) => void;
   deferAfterMs?: number;
+  /** Acknowledge at once an interaction expected to wait longer than this for its turn (tests: 0). */
+  earlyAckMs?: number;
   /** Reject (and destroy the client) when the gateway is not READY by then. Default 60 s. */
   startupTimeoutMs?: number;
   /** Interactions, REST responses and gateway state are counted here when given. */
@@ -87,6 +89,7 @@ export async function createBot(options: BotOptions): Promise<RunningBot> {
   const handleInteraction = createInteractionHandler(context, {
     commands: options.commands,
     deferAfterMs: options.deferAfterMs,
+    earlyAckMs: options.earlyAckMs,
     accepting: () => accepting,
     ...(metrics && { observe: (handled) => metrics.interactionHandled(handled) }),
   });
@@ -152,6 +155,11 @@ export async function createBot(options: BotOptions): Promise<RunningBot> {
       ...(shard && { shardCount: shard.count }),
     },
     shard ? `bot ready (shard ${shard.id} of ${shard.count})` : 'bot ready',
+  );
+
+  handleInteraction.warmUp().then(
+    (report) => logger.debug(report, 'answering code warmed up'),
+    (error: unknown) => logger.warn({ err: error }, 'warming up failed; answers are only slower at first'),
   );
 
   const stopAccepting = () => {
