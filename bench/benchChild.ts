@@ -197,7 +197,7 @@ async function broadsheet(args: Args): Promise<void> {
       const prefixes = prefixQueries(new Rng(`prefix:${args.seed}:${len}`), words, len, args.prefixSamples);
       let bad = 0;
       const sample = latencies(prefixes, (p) => {
-        const s: Suggestion[] = lib.suggest(p, { kind });
+        const s: readonly Suggestion[] = lib.suggest(p, { kind, fresh: true });
         bad += s.filter(
           (x) => x.name.length < 1 || x.name.length > 100 || x.value.length < 1 || x.value.length > 100,
         ).length;

@@ -96,7 +96,8 @@ function broadsheetContender(lib: Library): Contender {
       search: ({ text }) => page(lib.search(text, { limit: PAGE })),
       'half-typed': ({ text }) => page(lib.search(text, { limit: PAGE })),
       'half-typed (as you type)': ({ text }) => page(lib.searchAsYouType(text, { limit: PAGE })),
-      autocomplete: ({ text }) => lib.suggest(text, { kind: 'query', limit: SUGGESTIONS }).length,
+      autocomplete: ({ text }) =>
+        lib.suggest(text, { kind: 'query', limit: SUGGESTIONS, fresh: true }).length,
       related: ({ article }) => page(lib.related(article!.id, { curated: false, limit: PAGE })),
     },
   };

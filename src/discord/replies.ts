@@ -80,7 +80,7 @@ export function renderAnswer(
 }
 
 /** Suggestions as Discord choices: ≤ 25, names and values 1–100 characters. */
-export function toChoices(suggestions: Suggestion[]): APIApplicationCommandOptionChoice<string>[] {
+export function toChoices(suggestions: readonly Suggestion[]): APIApplicationCommandOptionChoice<string>[] {
   return suggestions
     .filter((choice) => choice.name.length >= 1 && choice.value.length >= 1)
     .slice(0, LIMITS.autocompleteChoices)
