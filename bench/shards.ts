@@ -1,5 +1,6 @@
 /**
- * `npm run bench:shards [-- --servers 1000] [--interactions 200] [--corpus DIR] [--only digests|interactions]`
+ * `npm run bench:shards [-- --servers 1000] [--interactions 200] [--corpus DIR] [--only digests|interactions]
+ *   [--shards 1|2]`
  *
  * One process against two shards, in the same run, against the Discord API emulator with Discord's
  * global limit (50 requests a second for the bot, all processes together):
@@ -18,7 +19,7 @@ import path from 'node:path';
 import { loadLibrary } from '../src/search/loadLibrary.ts';
 import { openStore } from '../src/store/openStore.ts';
 import type { Store } from '../src/store/types.ts';
-import { startEmulator, type Emulator } from '../test/emulator/index.ts';
+import { startEmulator, type Emulator, type InteractionRecord } from '../test/emulator/index.ts';
 import { articleFile, tempDir, writeCorpus } from '../test/support/articles.ts';
 import {
   createTestDatabase,
@@ -28,7 +29,12 @@ import {
   URL_ENV,
   type TestDatabase,
 } from '../test/support/postgres.ts';
-import { startInGroup, waitForGroupGone, type GroupProcess } from '../test/support/processes.ts';
+import {
+  groupMembers,
+  startInGroup,
+  waitForGroupGone,
+  type GroupProcess,
+} from '../test/support/processes.ts';
 import { ackLatencies, dispatchBurst } from './ackLatency.ts';
 import { percentile } from './measure.ts';
 
@@ -40,6 +46,8 @@ const flag = (name: string) => {
 const SERVERS = Number(flag('servers') ?? 1000);
 const INTERACTIONS = Number(flag('interactions') ?? 200);
 const ONLY = flag('only');
+/** `--shards 1` or `--shards 2`: only that layout (both by default). */
+const SHARDS_ONLY = flag('shards');
 /** Between the bots being ready and the burst of interactions. */
 const SETTLE_MS = Number(flag('settle-seconds') ?? 10) * 1000;
 const CORPUS = path.resolve(
@@ -86,7 +94,11 @@ function emulatorFor(servers: { guild: string; channel: string }[], shards: numb
 }
 
 function startBots(emu: Emulator, layout: Layout, env: NodeJS.ProcessEnv): GroupProcess {
-  return startInGroup(process.execPath, ['--import', 'tsx', path.resolve('src/main.ts')], {
+  // BENCH_PROFILE=<dir>: a CPU profile of every bot process (shards inherit the manager's exec arguments).
+  const profile = process.env.BENCH_PROFILE
+    ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`]
+    : [];
+  return startInGroup(process.execPath, [...profile, '--import', 'tsx', path.resolve('src/main.ts')], {
     ...process.env,
     DISCORD_TOKEN: TOKEN,
     DISCORD_API_URL: emu.apiUrl,
@@ -208,8 +220,36 @@ async function digestBurst(layout: Layout, database: TestDatabase | null): Promi
   }
 }
 
+/** CPU milliseconds (user + system) each process of the group has used so far, from /proc. */
+function groupCpuMs(pgid: number): Map<number, number> {
+  const used = new Map<number, number>();
+  for (const { pid } of groupMembers(pgid)) {
+    try {
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      used.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1000) / 100);
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  return used;
+}
+
+/** CPU used during the burst: each bot process's busiest share, and the emulator's (this process). */
+function cpuDuring(before: Map<number, number>, after: Map<number, number>, benchMs: number): string {
+  const bots = [...after]
+    .map(([pid, ms]) => ms - (before.get(pid) ?? 0))
+    .filter((ms) => ms >= 10)
+    .sort((a, b) => b - a)
+    .map((ms) => ms.toFixed(0));
+  return `bots ${bots.join(' + ')} ms, emulator ${benchMs.toFixed(0)} ms`;
+}
+
 interface AckResult {
   layout: string;
+  /** CPU spent during the burst, by the bot processes and by the emulator. */
+  cpu: string;
   acknowledged: number;
   /** The first acknowledgement: the burst's fixed cost (dispatching it, the first answer). */
   min: number;
@@ -217,6 +257,26 @@ interface AckResult {
   p99: number;
   max: number;
   perShard: string;
+  /** Acknowledgement p99 by what was sent, and how (answered at once, deferred then edited). */
+  byKind: string;
+  /** Dispatch to the answer a user reads (the edit of a deferred reply, or the reply itself). */
+  answeredP99: number;
+}
+
+/** What a record was, for the per-kind breakdown: `/search`, `autocomplete /search`, … */
+function kindOf(record: InteractionRecord): string {
+  const data = record.payload.data as { name?: string } | undefined;
+  const name = `/${data?.name ?? '?'}`;
+  if (record.type === 4) return `autocomplete ${name}`;
+  return record.callbacks[0]?.type === 5 ? `${name} (deferred)` : name;
+}
+
+/** When the user could read the answer: the first callback, or for a deferred reply the first edit. */
+function answeredAt(record: InteractionRecord): number {
+  const first = record.callbacks[0];
+  if (!first) return Infinity;
+  if (first.type !== 5) return first.at;
+  return record.webhookRequests[0]?.at ?? Infinity;
 }
 
 /** `INTERACTIONS` interactions at once, spread over two servers (one on each shard). */
@@ -252,13 +312,27 @@ async function interactionBurst(
         .settled({ timeoutMs: 60_000 })
         .catch(() => console.warn(`  warm-up in server ${i} got no answer within 60 s`));
     }
+    const connectionsBefore = emu.connectionsAccepted;
+    const cpuBefore = groupCpuMs(bots.pgid);
+    const benchBefore = process.cpuUsage();
     const records = await Promise.all(
       // One never answered is counted as not acknowledged, not waited for forever.
       dispatchBurst(emu, INTERACTIONS, ids, where).map((handle) =>
         handle.settled({ timeoutMs: 30_000 }).catch(() => handle.record),
       ),
     );
+    const benchUsed = process.cpuUsage(benchBefore);
+    const cpu = cpuDuring(cpuBefore, groupCpuMs(bots.pgid), (benchUsed.user + benchUsed.system) / 1000);
+    const connections = emu.connectionsAccepted - connectionsBefore;
     const latencies = ackLatencies(records);
+    const kinds = new Map<string, number[]>();
+    for (const [i, record] of records.entries())
+      kinds.set(kindOf(record), [...(kinds.get(kindOf(record)) ?? []), latencies[i]!]);
+    const byKind = [...kinds]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([kind, ms]) => `${kind} ×${ms.length} p99 ${percentile(ms, 99).toFixed(0)} ms`)
+      .join('; ');
+    const answered = records.map((record) => answeredAt(record) - record.dispatchedAt);
     const byShard = new Map<number, number>();
     for (const record of records)
       for (const shard of record.shards) byShard.set(shard, (byShard.get(shard) ?? 0) + 1);
@@ -266,12 +340,15 @@ async function interactionBurst(
     if (violations.length) console.log(`  violations: ${JSON.stringify(violations.slice(0, 3))}`);
     return {
       layout: layout.name,
+      cpu,
       acknowledged: records.filter((record) => record.callbacks.some((callback) => callback.accepted)).length,
       min: Math.min(...latencies),
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
       max: Math.max(...latencies),
       perShard: [...byShard].map(([shard, n]) => `shard ${shard}: ${n}`).join(', '),
+      byKind: `${byKind}; new connections to the emulator: ${connections}`,
+      answeredP99: percentile(answered, 99),
     };
   } finally {
     await stopBots(bots);
@@ -300,7 +377,9 @@ async function postgres(): Promise<{ database: TestDatabase | null; stop: () => 
 
 async function main(): Promise<void> {
   const pg = await postgres();
-  const layouts = pg.database ? LAYOUTS : LAYOUTS.filter((layout) => layout.shards === 1);
+  const layouts = (pg.database ? LAYOUTS : LAYOUTS.filter((layout) => layout.shards === 1)).filter(
+    (layout) => SHARDS_ONLY === undefined || layout.shards === Number(SHARDS_ONLY),
+  );
   if (!pg.database) console.log('no Postgres here: the 2-shard runs are left out (see the warning above)');
   try {
     if (ONLY !== 'interactions') {
@@ -338,10 +417,14 @@ async function main(): Promise<void> {
           'first (ms)': r.min.toFixed(0),
           'ack p50 (ms)': r.p50.toFixed(0),
           'ack p99 (ms)': r.p99.toFixed(0),
+          'answered p99 (ms)': r.answeredP99.toFixed(0),
           'max (ms)': r.max.toFixed(0),
           [`p99 < ${ACK_TARGET_P99_MS} ms`]: r.p99 < ACK_TARGET_P99_MS ? 'yes' : 'NO',
           'dispatched to': r.perShard,
         })),
+      );
+      console.log(
+        `CPU during the burst (until the last interaction settled):\n${results.map((r) => `  ${r.layout}: ${r.cpu}\n    ${r.byKind}`).join('\n')}`,
       );
     }
   } finally {

@@ -513,6 +513,11 @@ export class Emulator {
     this.outageState = on ? { status: options.status ?? 503 } : null;
   }
 
+  /** TCP connections the emulator accepted so far, REST and gateway together. */
+  get connectionsAccepted(): number {
+    return this.server?.connectionsAccepted() ?? 0;
+  }
+
   /** 429s answered so far: past the global limit, past a route's bucket, and scripted ones. */
   get rateLimitCounts(): Readonly<RateLimitCounts> {
     return this.rateLimiter.counts;

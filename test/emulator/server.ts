@@ -10,6 +10,8 @@ export interface HttpHandlers {
 export interface RunningServer {
   server: Server;
   port: number;
+  /** TCP connections accepted so far (REST and gateway): what a client's connection reuse saves. */
+  connectionsAccepted(): number;
   close(): Promise<void>;
 }
 
@@ -17,6 +19,8 @@ export interface RunningServer {
 export async function listen(handlers: HttpHandlers): Promise<RunningServer> {
   const server = createServer(handlers.request);
   server.on('upgrade', handlers.upgrade);
+  let accepted = 0;
+  server.on('connection', () => accepted++);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
@@ -28,6 +32,7 @@ export async function listen(handlers: HttpHandlers): Promise<RunningServer> {
   return {
     server,
     port,
+    connectionsAccepted: () => accepted,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
