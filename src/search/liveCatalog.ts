@@ -28,11 +28,31 @@ export interface GenerationChange {
 /** Prefix-table rows keep this many titles (as the base table does). */
 const PREFIX_ROW = 25;
 const RELATED_CACHE_SIZE = 200;
-/** Appended articles handled per task when a change is prepared in slices. */
-const APPEND_SLICE = 1_000;
+/** A prefix row worked out again: from how many base docs left after tombstones, and which fresh ones. */
+interface MergedRow {
+  kept: number;
+  added: string;
+  docs: number[];
+}
+
+/** Loops offer `pause` a turn this often (it yields only once its task has run long enough). */
+const PAUSE_EVERY = 256;
 /** Base docs copied per task when the builder prepares its tables. */
 const PREPARE_SLICE = 10_000;
 const RESERVE_SIZE = 250;
+/**
+ * The scorer's per-doc arrays get this much room beyond the docs: one article added at a time then
+ * reuses them for thousands of reloads instead of allocating (and later collecting) 800 KB each time.
+ */
+const SCORER_HEADROOM = 4_096;
+
+/**
+ * Offered between the steps of a change and every few hundred items of its loops. The caller decides
+ * whether to yield (liveLibrary yields once a task has run a few ms), so a big batch never holds the
+ * event loop for long and a small one costs no extra turns.
+ */
+export type Pause = () => Promise<void>;
+const noPause: Pause = () => Promise.resolve();
 
 /**
  * Builds each generation of a library that changes while running. The base catalog (as loaded, one
@@ -69,6 +89,10 @@ export class LiveCatalogBuilder {
   private freshDocs = new Map<string, number>();
   private segment: GenerationChange['segment'] = null;
   private scorer: Scorer | undefined;
+  /** The docs the scorer's arrays have room for. */
+  private scorerCapacity = 0;
+  /** The last generation's prefix rows that were worked out again (see mergePrefixTables). */
+  private mergedRows = new Map<string, MergedRow>();
   /** Prefix-table rows already turned into articles (unchanged rows keep their doc arrays). */
   private readonly prefixRows = new WeakMap<readonly number[], Article[]>();
 
@@ -84,14 +108,14 @@ export class LiveCatalogBuilder {
   }
 
   /**
-   * The builder's own copy of the base's tables (one pass over the base, in slices with `pause`
-   * between them); started early by the caller, awaited by the first apply.
+   * The builder's own copy of the base's tables (one pass over the base, offering `pause` a turn every
+   * few thousand docs); started early by the caller, awaited by the first apply.
    */
-  ready(pause?: () => Promise<void>): Promise<void> {
+  ready(pause: Pause = noPause): Promise<void> {
     return (this.prepared ??= this.prepare(pause));
   }
 
-  private async prepare(pause?: () => Promise<void>): Promise<void> {
+  private async prepare(pause: Pause): Promise<void> {
     const base = this.base;
     const B = this.baseSize;
     const heat = (doc: number) => base.list[doc]!.heat ?? 0;
@@ -109,7 +133,7 @@ export class LiveCatalogBuilder {
         if (base.live[doc]) liveHere.push(doc);
       }
       hottest.push(...topK(liveHere, RESERVE_SIZE, heat));
-      if (pause && end < B) await pause();
+      if (end < B) await pause();
     }
     this.list = list;
     this.stories = stories;
@@ -124,11 +148,12 @@ export class LiveCatalogBuilder {
   }
 
   /**
-   * The next generation's catalog, with `change` applied. With `pause`, a large change is prepared in
-   * slices with a pause between them (the list only grows past what the current generation reads, so
-   * it keeps answering meanwhile); the last step, building the catalog, is one short task.
+   * The next generation's catalog, with `change` applied, prepared in steps with `pause` offered
+   * between them and within their loops (the list only grows past what the current generation reads,
+   * and every table the current generation holds is left as it is, so it keeps answering meanwhile);
+   * the last step, building the catalog, is one short task.
    */
-  async apply(change: GenerationChange, pause?: () => Promise<void>): Promise<Catalog> {
+  async apply(change: GenerationChange, pause: Pause = noPause): Promise<Catalog> {
     await this.ready(pause);
     const B = this.baseSize;
     const gone: number[] = [];
@@ -137,7 +162,7 @@ export class LiveCatalogBuilder {
       if (doc === undefined || this.removed[doc]) continue;
       gone.push(doc);
     }
-    if (change.compacted) this.restartFresh(gone);
+    if (change.compacted) await this.restartFresh(gone, pause);
     const freshDocs = change.compacted ? new Map<string, number>() : new Map(this.freshDocs);
     if (!change.compacted) {
       for (const slot of change.deadSlots) {
@@ -156,7 +181,7 @@ export class LiveCatalogBuilder {
     const topicsAdded = new Map<string, { name: string; docs: number[] }>();
     let heatAdded = 0;
     for (let i = 0; i < change.appended.length; i++) {
-      if (pause && i > 0 && i % APPEND_SLICE === 0) await pause();
+      if (i > 0 && i % PAUSE_EVERY === 0) await pause();
       const { article, story } = change.appended[i]!;
       const doc = first + i;
       this.list.push(article);
@@ -178,24 +203,30 @@ export class LiveCatalogBuilder {
     }
     const list = this.list;
     datedAdded.sort((a, b) => list[a]!.publishedAt! - list[b]!.publishedAt!);
-    // A big change gets its last two steps as tasks of their own too.
-    const big = change.appended.length > APPEND_SLICE || gone.length > APPEND_SLICE;
-    if (pause && big) await pause();
+    await pause();
 
     const total = first + change.appended.length;
     const live = grow(this.live, total);
     const removed = grow(this.removed, total);
     const storyNumbers = grow(this.storyNumbers, total);
     storyNumbers.set(appendedNumbers, first);
+    await pause();
     const touchedTopics = new Set<string>();
+    /** Topics that lost a doc: only their doc lists are filtered (the others are appended to, or kept). */
+    const lostTopics = new Set<string>();
+    let liveGone = 0;
     let freshHeatGone = false;
     for (const doc of gone) {
       removed[doc] = 1;
       if (!live[doc]) continue;
       live[doc] = 0;
+      liveGone++;
       this.liveCount--;
       if (doc >= B && (this.list[doc]!.heat ?? 0) >= this.freshMaxHeat) freshHeatGone = true;
-      for (const key of this.list[doc]!.topicKeys) touchedTopics.add(key);
+      for (const key of this.list[doc]!.topicKeys) {
+        touchedTopics.add(key);
+        lostTopics.add(key);
+      }
     }
     this.tombstoned += gone.filter((doc) => doc < B).length;
     for (const doc of liveAdded) live[doc] = 1;
@@ -204,15 +235,25 @@ export class LiveCatalogBuilder {
     if (freshHeatGone) this.freshMaxHeat = this.highestHeat(freshDocs.values(), live);
     this.freshMaxHeat = Math.max(this.freshMaxHeat, heatAdded);
     this.dropFromReserve(removed);
-    this.dated = mergeDated(this.dated, removed, datedAdded, (doc) => list[doc]!.publishedAt!);
-    this.topicDocs = this.updateTopics(touchedTopics, removed, topicsAdded);
+    await pause();
+    if (liveGone || datedAdded.length)
+      this.dated = mergeDated(
+        this.dated,
+        liveGone ? removed : null,
+        datedAdded,
+        (doc) => list[doc]!.publishedAt!,
+      );
+    await pause();
+    this.topicDocs = await this.updateTopics(touchedTopics, lostTopics, removed, topicsAdded, pause);
     this.live = live;
     this.removed = removed;
     this.storyNumbers = storyNumbers;
     this.freshDocs = freshDocs;
     if (change.segment !== undefined) this.segment = change.segment;
-    if (pause && big) await pause();
-    return this.catalog(total);
+    await pause();
+    const prefixTable = this.mergePrefixTables();
+    await pause();
+    return this.catalog(total, prefixTable);
   }
 
   /** A fresh article the current generation holds, by id. */
@@ -221,19 +262,19 @@ export class LiveCatalogBuilder {
     return doc === undefined || this.removed[doc] ? undefined : this.list[doc];
   }
 
-  private catalog(total: number): Catalog {
+  private catalog(total: number, prefixTable: PrefixTable): Catalog {
     const base = this.base;
     const B = this.baseSize;
     const { list, live, removed, segment, freshDocs } = this;
     const heat = (doc: number) => list[doc]!.heat ?? 0;
-    const prefixTable = mergePrefixTables(base.prefixTable, removed, segment?.prefixTable ?? [], B, heat);
     const freshLive: number[] = [];
     for (const doc of freshDocs.values()) if (live[doc]) freshLive.push(doc);
     const popular = topK([...this.baseReserve.slice(0, POPULAR_SIZE), ...freshLive], POPULAR_SIZE, heat);
     const baseTop = this.baseReserve[0];
     const maxHeat = Math.max(baseTop === undefined ? 0 : heat(baseTop), this.freshMaxHeat);
     const segments = segment ? [base.segments[0]!, makeSegment(segment.index, B, 'sorted')] : base.segments;
-    this.scorer = new Scorer(segments, total, this.scorer ?? base.scorer);
+    if (this.scorerCapacity < total) this.scorerCapacity = total + SCORER_HEADROOM;
+    this.scorer = new Scorer(segments, this.scorerCapacity, this.scorer ?? base.scorer);
     const baseLookup = base.byId;
     const baseTitles = base.byTitle;
     const freshTitles = titleLookup(list, live, null, [...freshDocs.values()]);
@@ -279,12 +320,13 @@ export class LiveCatalogBuilder {
    * Slots renumbered: the fresh docs start again right after the base, in new arrays (generations
    * already handed out keep theirs). Every fresh doc of before leaves; the base's tombstones stay.
    */
-  private restartFresh(gone: number[]): void {
+  private async restartFresh(gone: number[], pause: Pause): Promise<void> {
     const B = this.baseSize;
     for (const doc of this.freshDocs.values()) if (!this.removed[doc]) gone.push(doc);
     // Mark them gone (in copies: generations handed out keep their arrays) so the tables drop them.
     const live = this.live.slice();
     const removed = this.removed.slice();
+    const touched = new Set<string>();
     for (const doc of gone) {
       removed[doc] = 1;
       if (live[doc]) {
@@ -292,19 +334,23 @@ export class LiveCatalogBuilder {
         this.liveCount--;
       }
     }
-    const touched = new Set<string>();
     for (const doc of gone) for (const key of this.list[doc]!.topicKeys) touched.add(key);
+    await pause();
     this.dated = mergeDated(this.dated, removed, [], () => 0);
-    this.topicDocs = this.updateTopics(touched, removed, new Map());
+    this.topicDocs = await this.updateTopics(touched, touched, removed, new Map(), pause);
     this.tombstoned += gone.filter((doc) => doc < B).length;
     this.dropFromReserve(removed);
     this.freshMaxHeat = 0;
+    // Fresh doc numbers now name other articles: no merged prefix row of before holds.
+    this.mergedRows = new Map();
+    await pause();
     this.list = this.list.slice(0, B);
     this.stories = this.stories.slice(0, B);
     this.live = live.slice(0, B);
     this.removed = removed.slice(0, B);
     this.storyNumbers = this.storyNumbers.slice(0, B);
     gone.length = 0;
+    await pause();
   }
 
   private highestHeat(docs: Iterable<number>, live: Uint8Array): number {
@@ -328,18 +374,28 @@ export class LiveCatalogBuilder {
       );
   }
 
-  /** Topics whose docs changed: gone docs left out, appended live docs added at the end (docs ascend). */
-  private updateTopics(
+  /**
+   * Topics whose docs changed: gone docs left out of the topics in `lost` (the others lost none, so
+   * their lists are not filtered), appended live docs added at the end (docs ascend).
+   */
+  private async updateTopics(
     touched: ReadonlySet<string>,
+    lost: ReadonlySet<string>,
     removed: Uint8Array,
     added: ReadonlyMap<string, { name: string; docs: number[] }>,
-  ): Map<string, TopicEntry> {
+    pause: Pause,
+  ): Promise<Map<string, TopicEntry>> {
     if (!touched.size) return this.topicDocs;
     const topics = new Map(this.topicDocs);
+    let work = 0;
     for (const key of touched) {
       const known = topics.get(key);
       const fresh = added.get(key)?.docs ?? [];
-      const kept = known ? known.docs.filter((doc) => !removed[doc]) : new Int32Array(0);
+      const kept = !known
+        ? new Int32Array(0)
+        : lost.has(key)
+          ? known.docs.filter((doc) => !removed[doc])
+          : known.docs;
       if (!kept.length && !fresh.length) {
         topics.delete(key);
         continue;
@@ -348,8 +404,58 @@ export class LiveCatalogBuilder {
       docs.set(kept);
       docs.set(fresh, kept.length);
       topics.set(key, { name: known?.name ?? added.get(key)!.name, docs });
+      // A big topic's list is tens of thousands of docs: offer a turn every few of them.
+      if ((work += docs.length) > PAUSE_EVERY * 64) {
+        work = 0;
+        await pause();
+      }
     }
     return topics;
+  }
+
+  /**
+   * Each prefix's best titles over the base (less tombstones) and the fresh docs together. A row is
+   * worked out again only when its base docs or its fresh docs differ from the last generation's; the
+   * others are the same arrays as before (so their articles are not looked up again either).
+   */
+  private mergePrefixTables(): PrefixTable {
+    const { removed, list } = this;
+    const docBase = this.baseSize;
+    const heat = (doc: number) => list[doc]!.heat ?? 0;
+    const fresh = this.segment?.prefixTable ?? [];
+    const extra = new Map(
+      fresh.map(([prefix, docs]) => [
+        prefix,
+        docs.map((doc) => doc + docBase).filter((doc) => !removed[doc]),
+      ]),
+    );
+    const merged: PrefixTable = [];
+    const rows = new Map<string, MergedRow>();
+    for (const [prefix, docs] of this.base.prefixTable) {
+      const added = extra.get(prefix);
+      extra.delete(prefix);
+      const hit = docs.some((doc) => removed[doc]);
+      if (!added?.length && !hit) {
+        merged.push([prefix, docs]);
+        continue;
+      }
+      const kept = hit ? docs.filter((doc) => !removed[doc]) : docs;
+      const addedKey = added?.join(',') ?? '';
+      const known = this.mergedRows.get(prefix);
+      const row =
+        known && known.kept === kept.length && known.added === addedKey
+          ? known
+          : {
+              kept: kept.length,
+              added: addedKey,
+              docs: topK(added ? [...kept, ...added] : [...kept], PREFIX_ROW, heat),
+            };
+      rows.set(prefix, row);
+      if (row.docs.length) merged.push([prefix, row.docs]);
+    }
+    for (const row of extra) if (row[1].length) merged.push(row);
+    this.mergedRows = rows;
+    return merged;
   }
 
   /** Fresh articles' curated links come from their current files, never from the base's cache. */
@@ -378,14 +484,15 @@ function grow<T extends Uint8Array | Int32Array>(array: T, length: number): T {
  */
 function mergeDated(
   dated: Int32Array,
-  removed: Uint8Array,
+  /** Null when no dated doc left. */
+  removed: Uint8Array | null,
   added: readonly number[],
   time: (doc: number) => number,
 ): Int32Array {
   let kept = dated;
   let dropped = 0;
-  for (const doc of dated) if (removed[doc]) dropped++;
-  if (dropped) {
+  if (removed) for (const doc of dated) if (removed[doc]) dropped++;
+  if (removed && dropped) {
     kept = new Int32Array(dated.length - dropped);
     let at = 0;
     for (const doc of dated) if (!removed[doc]) kept[at++] = doc;
@@ -409,33 +516,5 @@ function mergeDated(
     from = lo;
   }
   merged.set(kept.subarray(from), out);
-  return merged;
-}
-
-/** Each prefix's best titles over the base (less tombstones) and the fresh docs together. */
-function mergePrefixTables(
-  base: PrefixTable,
-  removed: Uint8Array,
-  fresh: PrefixTable,
-  docBase: number,
-  heat: (doc: number) => number,
-): PrefixTable {
-  const extra = new Map(
-    fresh.map(([prefix, docs]) => [prefix, docs.map((doc) => doc + docBase).filter((doc) => !removed[doc])]),
-  );
-  const merged: PrefixTable = [];
-  for (const [prefix, docs] of base) {
-    const added = extra.get(prefix);
-    extra.delete(prefix);
-    const hit = docs.some((doc) => removed[doc]);
-    if (!added?.length && !hit) {
-      merged.push([prefix, docs]);
-      continue;
-    }
-    const pool = hit ? docs.filter((doc) => !removed[doc]) : [...docs];
-    if (added) pool.push(...added);
-    if (pool.length) merged.push([prefix, topK(pool, PREFIX_ROW, heat)]);
-  }
-  for (const row of extra) if (row[1].length) merged.push(row);
   return merged;
 }

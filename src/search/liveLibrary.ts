@@ -8,7 +8,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { onReloadSignal } from '../ops/reloadSignal.ts';
 import { Library } from './library.ts';
-import { LiveCatalogBuilder } from './liveCatalog.ts';
+import { LiveCatalogBuilder, type GenerationChange } from './liveCatalog.ts';
 import { libraryOrigin } from './loadLibrary.ts';
 import {
   indexFromWire,
@@ -97,11 +97,44 @@ interface Batch {
   started: number;
   waiters: Waiter[];
   incoming: Map<string, Article>;
+  /** The batch's `articles` messages, parsed when the batch is applied (in slices; see apply). */
+  incomingJson: string[];
   /** The longest main-thread task this batch has cost so far (ms). */
   longestTask: number;
 }
 
 const nextTask = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * A main-thread task of a reload yields to the event loop once it has run this long (ms): queries and
+ * timers waiting meanwhile run between the slices, so the loop is never held for much longer.
+ */
+const TASK_BUDGET_MS = 4;
+
+/**
+ * A pause that yields only when the current task has used its budget; `longest` keeps the longest task
+ * (the time from one yield to the next). Offered often, it cuts long work into short tasks at no cost
+ * to short work.
+ */
+function taskSlicer(budgetMs = TASK_BUDGET_MS) {
+  let started = performance.now();
+  const slicer = {
+    longest: 0,
+    /** The task so far counts; the next one starts now. */
+    mark() {
+      const now = performance.now();
+      slicer.longest = Math.max(slicer.longest, now - started);
+      started = now;
+    },
+    pause: async (): Promise<void> => {
+      if (performance.now() - started < budgetMs) return;
+      slicer.mark();
+      await nextTask();
+      started = performance.now();
+    },
+  };
+  return slicer;
+}
 
 /**
  * The file table as it can cross to the worker cheaply: arrays in shared memory go as they are; a view
@@ -158,7 +191,7 @@ class LibraryReloader implements LiveLibrary {
     this.baseLibrary = options.library.current;
     this.builder = new LiveCatalogBuilder(this.baseLibrary.catalog, this.articlesDir);
     // Its copy of the base's tables, in slices, while the worker starts.
-    void this.builder.ready(nextTask);
+    void this.builder.ready(taskSlicer().pause);
     this.since = options.loadedSince ?? performance.timeOrigin;
     this.ready = new Promise((resolve) => (this.markReady = resolve));
     if (config.WATCH_ARTICLES) {
@@ -223,6 +256,7 @@ class LibraryReloader implements LiveLibrary {
       started: performance.now(),
       waiters: [],
       incoming: new Map(),
+      incomingJson: [],
       longestTask: 0,
     };
     void this.sendBase(worker);
@@ -310,6 +344,7 @@ class LibraryReloader implements LiveLibrary {
       started: performance.now(),
       waiters: this.pendingWaiters,
       incoming: new Map(),
+      incomingJson: [],
       longestTask: 0,
     };
     this.pendingWaiters = [];
@@ -320,9 +355,9 @@ class LibraryReloader implements LiveLibrary {
     const batch = this.inFlight;
     if (!batch || message.batch !== batch.number) return;
     if (message.type === 'articles') {
-      const started = performance.now();
-      for (const article of JSON.parse(message.json) as Article[]) batch.incoming.set(article.id, article);
-      batch.longestTask = Math.max(batch.longestTask, performance.now() - started);
+      // Kept as text for now: a port hands over every message waiting in one task, so parsing here
+      // would make a big batch's hundred slices one long task again.
+      batch.incomingJson.push(message.json);
       return;
     }
     if (message.type === 'failed') {
@@ -367,34 +402,38 @@ class LibraryReloader implements LiveLibrary {
   }
 
   /**
-   * The next generation, built from the batch. A big batch is prepared over several short tasks (the
-   * terms split, the articles appended), then swapped in with one assignment in one short task.
+   * The next generation, built from the batch. Everything before the swap (parsing the batch's
+   * articles, splitting the fresh segment's terms, the builder's steps) runs in tasks of a few ms
+   * with turns of the event loop between them, while the current generation goes on answering; the
+   * swap is one assignment.
    */
   private async apply(
     batch: Batch,
     message: Extract<FromWorker, { type: 'reloaded' }>,
   ): Promise<ReloadReport> {
     const fresh = message.fresh;
-    let task = performance.now();
-    const pause = async () => {
-      batch.longestTask = Math.max(batch.longestTask, performance.now() - task);
-      await nextTask();
-      task = performance.now();
-    };
+    const slicer = taskSlicer();
+    const { pause } = slicer;
     if (message.tombstones.length || fresh) {
+      for (const json of batch.incomingJson.splice(0)) {
+        for (const article of JSON.parse(json) as Article[]) batch.incoming.set(article.id, article);
+        await pause();
+      }
       // A slot's article came in this batch's `articles` messages, or (after a compaction) earlier.
       const articleOf = (id: string) => batch.incoming.get(id) ?? this.builder.freshArticle(id)!;
       const segment = fresh?.index
         ? { index: await indexFromWire(fresh.index, pause), prefixTable: fresh.prefixTable }
         : null;
+      const appended: Array<GenerationChange['appended'][number]> = [];
+      for (const [i, id] of (fresh?.appended ?? []).entries()) {
+        appended.push({ article: articleOf(id), story: fresh!.appendedStories[i]! });
+        if (i % 1_024 === 1_023) await pause();
+      }
       const catalog = await this.builder.apply(
         {
           tombstones: message.tombstones,
           deadSlots: fresh?.deadSlots ?? [],
-          appended: (fresh?.appended ?? []).map((id, i) => ({
-            article: articleOf(id),
-            story: fresh!.appendedStories[i]!,
-          })),
+          appended,
           compacted: fresh?.compacted ?? false,
           ...(fresh && { segment }),
         },
@@ -406,7 +445,8 @@ class LibraryReloader implements LiveLibrary {
       this.watcher?.add(message.folders.added);
       this.watcher?.remove(message.folders.removed);
     }
-    batch.longestTask = Math.max(batch.longestTask, performance.now() - task);
+    slicer.mark();
+    batch.longestTask = Math.max(batch.longestTask, slicer.longest);
     const report = this.report(batch, message.counts, message.problems);
     this.log(report);
     return report;

@@ -104,8 +104,8 @@ export function indexToWire(index: TextIndexData): { wire: IndexWire; transfer: 
   };
 }
 
-/** Lines split per task: a big segment's 60k terms are split over a few short tasks, not one long one. */
-const LINES_PER_SLICE = 20_000;
+/** `pause` is offered a turn this often while lines are split (a big segment has 60k terms). */
+const LINES_PER_SLICE = 2_048;
 
 export async function indexFromWire(wire: IndexWire, pause?: () => Promise<void>): Promise<TextIndexData> {
   const split = async (text: string): Promise<string[]> => {

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Article } from '../articles/article.ts';
 import { CorpusState, type CorpusChanges } from '../articles/corpusChanges.ts';
@@ -19,6 +20,20 @@ import {
  * segment after each change. The main thread never parses or indexes.
  */
 const SAMPLE_SIZE = 1_000;
+/**
+ * This thread works behind the one answering questions: on a busy machine that one gets a core first,
+ * and a reload waits instead (Linux applies a thread's niceness to that thread alone; elsewhere it would
+ * be the whole process's, so it is left as it is).
+ */
+const BACKGROUND_NICENESS = 10;
+
+if (process.platform === 'linux') {
+  try {
+    os.setPriority(BACKGROUND_NICENESS);
+  } catch {
+    // Not permitted here: the thread runs at the process's priority.
+  }
+}
 
 const settings = workerData as WorkerSettings;
 const port = parentPort!;
