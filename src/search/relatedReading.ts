@@ -2,7 +2,7 @@ import type { Article } from '../articles/article.ts';
 import { articleIdFromUrl, normalizeUrl } from '../articles/normalize.ts';
 import type { Catalog } from './catalog.ts';
 import { clampLimit } from './paging.ts';
-import { findSimilar } from './similar.ts';
+import { findSimilar, type SimilarMatch } from './similar.ts';
 import { storyIdOf } from './stories.ts';
 import type { Recommendation, ResultPage } from './types.ts';
 
@@ -68,13 +68,33 @@ export function relatedTo(
     if (seenStories.has(story)) continue;
     seenStories.add(story);
     const candidate = list[match.doc]!;
-    const why = story === ownStory ? `the same story, as ${candidate.provider.name} tells it` : match.why;
-    results.push({ kind: 'article', article: candidate, why, score: match.score });
+    if (story === ownStory) {
+      const why = `the same story, as ${candidate.provider.name} tells it`;
+      results.push({ kind: 'article', article: candidate, why, score: match.score });
+    } else {
+      results.push(explainedOnRead(candidate, match));
+    }
   }
   return {
     article,
     results,
     total: results.length,
     notices: results.length ? [] : [{ kind: 'nothing-related', title: article.title }],
+  };
+}
+
+/**
+ * A similar article whose "why" is worked out when first read and then kept: a list holds up to 25,
+ * a page shows 5, and explaining costs more than finding.
+ */
+function explainedOnRead(article: Article, match: SimilarMatch): Recommendation {
+  let why: string | undefined;
+  return {
+    kind: 'article',
+    article,
+    score: match.score,
+    get why() {
+      return (why ??= match.why);
+    },
   };
 }

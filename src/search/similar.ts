@@ -75,37 +75,49 @@ export function findSimilar(
       }
     }
   }
-  const pool = topK(
-    touched.filter((candidate) => accept(candidate)),
-    RELATED_WEIGHTS.pool,
-    (candidate) => scores[candidate]!,
-  );
+  // The best by text first, then the caller's filter, which is costly per candidate (withheld
+  // articles, often most of a corpus, are rejected): fetched again while too few passed.
+  let pool: number[];
+  for (let fetch = RELATED_WEIGHTS.pool + 32; ;) {
+    const best = topK(touched, fetch, (candidate) => scores[candidate]!);
+    pool = best.filter((candidate) => accept(candidate));
+    if (pool.length >= RELATED_WEIGHTS.pool || best.length < fetch) break;
+    // As many more as the share accepted so far says fill the pool, with a margin.
+    const accepted = Math.max(pool.length, 1) / best.length;
+    fetch = Math.ceil((RELATED_WEIGHTS.pool / accepted) * 1.25) + 32;
+  }
+  pool = pool.slice(0, RELATED_WEIGHTS.pool);
 
   const source = articles[doc]!;
+  const sourceTopics = new Set(source.topicKeys);
+  // Read once per candidate: an article's topic list is built on each read.
+  const poolTopics = pool.map((candidate) => articles[candidate]!.topicKeys);
   const topicCounts = new Map<string, number>();
-  for (const candidate of pool) {
-    for (const key of articles[candidate]!.topicKeys) topicCounts.set(key, (topicCounts.get(key) ?? 0) + 1);
-  }
-  const topicBonus = (candidate: number) => {
+  for (const keys of poolTopics)
+    for (const key of keys) topicCounts.set(key, (topicCounts.get(key) ?? 0) + 1);
+  const topicBonus = (at: number) => {
     let bonus = 0;
-    for (const key of articles[candidate]!.topicKeys) {
-      if (source.topicKeys.includes(key)) bonus += 1 / Math.log2(2 + (topicCounts.get(key) ?? 0));
+    for (const key of poolTopics[at]!) {
+      if (sourceTopics.has(key)) bonus += 1 / Math.log2(2 + (topicCounts.get(key) ?? 0));
     }
     return bonus;
   };
   const w = RELATED_WEIGHTS;
   // Related reading is mostly the same week's news: closeness in time counts, with a half-life of days.
+  const sourceAt = source.publishedAt;
   const closeness = (candidate: number) => {
-    const [a, b] = [source.publishedAt, articles[candidate]!.publishedAt];
-    if (a === null || b === null) return 0;
-    return Math.pow(0.5, Math.abs(a - b) / (w.timeHalfLifeDays * DAY_MS));
+    const at = articles[candidate]!.publishedAt;
+    if (sourceAt === null || at === null) return 0;
+    return Math.pow(0.5, Math.abs(sourceAt - at) / (w.timeHalfLifeDays * DAY_MS));
   };
   const ranked = topK(
-    pool,
+    pool.map((_, at) => at),
     limit,
-    (candidate) =>
-      scores[candidate]! * (1 + w.topics * topicBonus(candidate)) * (1 + w.time * closeness(candidate)),
-  );
+    (at) => {
+      const candidate = pool[at]!;
+      return scores[candidate]! * (1 + w.topics * topicBonus(at)) * (1 + w.time * closeness(candidate));
+    },
+  ).map((at) => pool[at]!);
   // Explained only when read: callers keep about a third of these (one per story).
   return ranked.map((candidate) => ({
     doc: candidate,
