@@ -24,12 +24,12 @@ export const RESTARTING = 'Broadsheet is restarting; try again in a moment.';
  * An interaction that would wait longer than this for its turn is acknowledged first ("Broadsheet is
  * thinking…") and answered by an edit: people see at once that it arrived, well within Discord's 3 s.
  */
-export const EARLY_ACK_MS = 400;
+export const EARLY_ACK_MS = 300;
 /**
  * And one not answered this long after it arrived (its wait was longer than foreseen, or its handler
  * is slow) is deferred then: the timer fires between turns, so a queue cannot hold it back.
  */
-export const DEFER_AFTER_MS = 500;
+export const DEFER_AFTER_MS = 400;
 
 interface DispatcherOptions {
   /** The command registry, from the composition root. */
