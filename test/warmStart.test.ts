@@ -164,7 +164,7 @@ describe('caches checked in the threads that read them', () => {
     for (const name of ['library-snapshot.bin', 'text-index.bin']) {
       const file = path.join(cacheDir, name);
       const bytes = fs.readFileSync(file);
-      // Past the headers, in the checked payload: only the CRC-32 can tell.
+      // Past the headers, in the checked payload: only the digest can tell.
       bytes[bytes.length - 5]! ^= 0x01;
       fs.writeFileSync(file, bytes);
       const again = await loadLibraryInBackground(

@@ -12,6 +12,30 @@ import { Vocabulary } from './vocabulary.ts';
 export interface LibraryDerived {
   stories: string[];
   prefixTable: PrefixTable;
+  /** The catalog's per-doc tables, when they were worked out already (a snapshot saves them). */
+  tables?: CatalogTables;
+}
+
+/**
+ * The catalog's tables that are pure functions of the articles and their stories. A build works them
+ * out (catalogTables) and the snapshot saves them, so a warm start computes none of them: at 100k
+ * articles they were a third of a second on the main thread, and most of the garbage it collected.
+ */
+export interface CatalogTables {
+  /** 1 for a published doc. */
+  live: Uint8Array;
+  liveCount: number;
+  maxHeat: number;
+  /** Live docs with a date, oldest first. */
+  dated: Int32Array;
+  storyNumbers: Int32Array;
+  storyCount: number;
+  /** Docs in order of their ids (equal ids by doc), for lookups by id without a table. */
+  idOrder: Uint32Array;
+  /** Each topic's key, display name and live docs (ascending), in the order topics first appear. */
+  topics: Array<{ key: string; name: string; docs: Int32Array }>;
+  /** The most popular live docs, best first. */
+  popular: number[];
 }
 
 export interface LibraryOptions {
@@ -97,7 +121,7 @@ export function numberStories(stories: readonly string[]): {
   return { numbers, ids };
 }
 
-function buildTopicIndex(articles: readonly Article[]): Map<string, TopicEntry> {
+function buildTopics(articles: readonly Article[]): CatalogTables['topics'] {
   const topicDocs = new Map<string, { name: string; docs: number[] }>();
   const spellings = new Map<string, Map<string, number>>();
   articles.forEach((article, doc) => {
@@ -113,49 +137,87 @@ function buildTopicIndex(articles: readonly Article[]): Map<string, TopicEntry> 
     });
   });
   // The display name of a topic is its most common spelling in the corpus.
-  const topicIndex = new Map<string, TopicEntry>();
-  for (const [key, { name, docs }] of topicDocs) {
+  return [...topicDocs].map(([key, { name, docs }]) => {
     const best = [...spellings.get(key)!].sort((a, b) => b[1] - a[1])[0];
-    topicIndex.set(key, { name: best?.[0] ?? name, docs: Int32Array.from(docs) });
-  }
-  return topicIndex;
+    return { key, name: best?.[0] ?? name, docs: Int32Array.from(docs) };
+  });
 }
 
-export function buildCatalog(articles: Article[], options: LibraryOptions = {}): Catalog {
-  const index = options.index ?? buildTextIndex(articles);
-  const derived = options.derived ?? deriveTables(articles);
-  const live = Uint8Array.from(articles, (article) => (article.published ? 1 : 0));
-  const byId = new Map<string, number>();
+/** The catalog's tables for `articles` (in order) with their story ids. */
+export function catalogTables(articles: readonly Article[], stories: readonly string[]): CatalogTables {
+  const live = new Uint8Array(articles.length);
   let maxHeat = 0;
   const dated: number[] = [];
   let liveCount = 0;
   articles.forEach((article, doc) => {
-    byId.set(article.id, doc);
     if (!article.published) return;
+    live[doc] = 1;
     liveCount++;
     maxHeat = Math.max(maxHeat, article.heat ?? 0);
     if (article.publishedAt !== null) dated.push(doc);
   });
   dated.sort((a, b) => articles[a]!.publishedAt! - articles[b]!.publishedAt!);
-  const topicIndex = buildTopicIndex(articles);
-  const { numbers, ids } = numberStories(derived.stories);
+  const { numbers, ids } = numberStories(stories);
+  const idOrder = Uint32Array.from(articles.keys()).sort(
+    (a, b) => compareIds(articles[a]!.id, articles[b]!.id) || a - b,
+  );
+  return {
+    live,
+    liveCount,
+    maxHeat,
+    dated: Int32Array.from(dated),
+    storyNumbers: numbers,
+    storyCount: ids.size,
+    idOrder,
+    topics: buildTopics(articles),
+    popular: popularDocs(articles, live, null),
+  };
+}
+
+const compareIds = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Lookups by id through `order` (docs sorted by id): a binary search, nothing to build. */
+export function sortedIdLookup(list: readonly Article[], order: Uint32Array): DocLookup {
+  return {
+    get(id) {
+      // The last doc with this id (as a table filled in doc order keeps it).
+      let lo = 0;
+      let hi = order.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (compareIds(list[order[mid]!]!.id, id) <= 0) lo = mid + 1;
+        else hi = mid;
+      }
+      const doc = lo > 0 ? order[lo - 1]! : undefined;
+      return doc !== undefined && list[doc]!.id === id ? doc : undefined;
+    },
+  };
+}
+
+export function buildCatalog(articles: Article[], options: LibraryOptions = {}): Catalog {
+  const index = options.index ?? buildTextIndex(articles);
+  const derived = options.derived ?? deriveTables(articles);
+  const tables = derived.tables ?? catalogTables(articles, derived.stories);
+  const { live, popular } = tables;
+  const topicIndex = new Map<string, TopicEntry>(
+    tables.topics.map(({ key, name, docs }) => [key, { name, docs }]),
+  );
   const segments = [makeSegment(index, 0)];
-  const popular = popularDocs(articles, live, null);
   const catalog: Catalog = {
     list: articles,
     docCount: articles.length,
     segments,
     size: articles.length,
     removed: null,
-    byId,
+    byId: sortedIdLookup(articles, tables.idOrder),
     byTitle: titleLookup(articles, live, null),
     live,
-    liveCount,
+    liveCount: tables.liveCount,
     stories: derived.stories,
-    storyNumbers: numbers,
-    storyCount: ids.size,
-    maxHeat,
-    dated: Int32Array.from(dated),
+    storyNumbers: tables.storyNumbers,
+    storyCount: tables.storyCount,
+    maxHeat: tables.maxHeat,
+    dated: tables.dated,
     topicIndex,
     vocabulary: new Vocabulary(segments),
     scorer: new Scorer(segments, articles.length),

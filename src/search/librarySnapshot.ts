@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import zlib from 'node:zlib';
 import type { Article, ArticleImage, CorpusProblem, RelatedLink } from '../articles/article.ts';
 import { fileTablePaths, type CorpusFileTable, type FileEntry } from '../articles/corpusFiles.ts';
-import type { LibraryDerived } from './catalog.ts';
+import { catalogTables, type CatalogTables, type LibraryDerived } from './catalog.ts';
+import { payloadDigest } from './libraryCaches.ts';
 
 /**
  * The warm-start snapshot: everything a library needs besides its index (articles without bodies or
@@ -16,11 +16,14 @@ import type { LibraryDerived } from './catalog.ts';
  * articles that is ~40 ms instead of ~1 s for decoding every string (in this VM the fresh memory alone
  * costs ~4.5 ms a megabyte, and the texts are 55 MB).
  *
- * Layout: a 4-byte header length, a JSON header (format, key, counts, sections, byte count, CRC-32 of
- * the payload), padding to 8 bytes, then the payload (sections 8-byte aligned). A file cut short,
+ * The catalog's tables (story numbers, dated docs, docs by id, topics, popular docs: see CatalogTables)
+ * are saved too, so a warm start works out none of them.
+ *
+ * Layout: a 4-byte header length, a JSON header (format, key, counts, sections, byte count, digest of
+ * the payload: see payloadDigest), padding to 8 bytes, then the payload (sections 8-byte aligned). A file cut short,
  * damaged or written for another key or format is refused (null).
  */
-const FORMAT = 'broadsheet-snapshot-2';
+const FORMAT = 'broadsheet-snapshot-3';
 
 export type { CorpusFileTable } from '../articles/corpusFiles.ts';
 
@@ -43,7 +46,7 @@ interface Header {
   files: number;
   sections: Array<{ name: SectionName; type: keyof typeof TYPES; length: number }>;
   bytes: number;
-  crc32: number;
+  digest: string;
 }
 
 const TYPES = { u8: Uint8Array, u32: Uint32Array, i32: Int32Array, f64: Float64Array } as const;
@@ -73,7 +76,14 @@ const NUMBERS = {
   fileSize: 'f64',
   fileMtime: 'f64',
   fileDoc: 'i32',
-  /** JSON: { strings, problems, prefixTable }. */
+  /** The catalog's tables (CatalogTables; `live` is `published`). */
+  storyNumbers: 'i32',
+  dated: 'i32',
+  idOrder: 'u32',
+  /** Topic t's docs are topicDocs[topicDocStart[t] .. topicDocStart[t+1]]. */
+  topicDocStart: 'u32',
+  topicDocs: 'i32',
+  /** JSON: { strings, problems, prefixTable, tables: { liveCount, maxHeat, storyCount, popular, topics } }. */
   meta: 'u8',
 } as const;
 type NumberName = keyof typeof NUMBERS;
@@ -288,8 +298,29 @@ export function corpusFileTable(files: readonly FileEntry[], docs: Int32Array): 
   };
 }
 
+/** What the header's meta keeps of the catalog's tables (the rest are columns). */
+interface TablesMeta {
+  liveCount: number;
+  maxHeat: number;
+  storyCount: number;
+  popular: number[];
+  topics: Array<{ key: string; name: string }>;
+}
+
 function toSections(snapshot: Omit<Snapshot, 'key'>): Array<[SectionName, Column]> {
   const { articles, files } = snapshot;
+  const tables = snapshot.derived.tables ?? catalogTables(articles, snapshot.derived.stories);
+  const topicDocStart = new Uint32Array(tables.topics.length + 1);
+  tables.topics.forEach((topic, t) => (topicDocStart[t + 1] = topicDocStart[t]! + topic.docs.length));
+  const topicDocs = new Int32Array(topicDocStart[tables.topics.length]!);
+  tables.topics.forEach((topic, t) => topicDocs.set(topic.docs, topicDocStart[t]));
+  const tablesMeta: TablesMeta = {
+    liveCount: tables.liveCount,
+    maxHeat: tables.maxHeat,
+    storyCount: tables.storyCount,
+    popular: tables.popular,
+    topics: tables.topics.map(({ key, name }) => ({ key, name })),
+  };
   const count = articles.length;
   const strings: string[] = [];
   const stringIds = new Map<string, number>();
@@ -348,8 +379,18 @@ function toSections(snapshot: Omit<Snapshot, 'key'>): Array<[SectionName, Column
     fileSize: files.size,
     fileMtime: files.mtimeMs,
     fileDoc: files.doc,
+    storyNumbers: tables.storyNumbers,
+    dated: tables.dated,
+    idOrder: tables.idOrder,
+    topicDocStart,
+    topicDocs,
     meta: Buffer.from(
-      JSON.stringify({ strings, problems: snapshot.problems, prefixTable: snapshot.derived.prefixTable }),
+      JSON.stringify({
+        strings,
+        problems: snapshot.problems,
+        prefixTable: snapshot.derived.prefixTable,
+        tables: tablesMeta,
+      }),
       'utf8',
     ),
   };
@@ -380,12 +421,9 @@ export function encodeSnapshot(snapshot: Snapshot): Buffer[] {
   const sections = toSections(snapshot);
   const payload: Buffer[] = [];
   let at = 0;
-  let crc = 0;
   const add = (bytes: Buffer) => {
-    // An empty part is left out: zlib.crc32 of an empty view of an empty buffer is not its seed.
     if (!bytes.length) return;
     payload.push(bytes);
-    crc = zlib.crc32(bytes, crc);
     at += bytes.length;
   };
   for (const [, column] of sections) {
@@ -400,7 +438,7 @@ export function encodeSnapshot(snapshot: Snapshot): Buffer[] {
     files: snapshot.files.count,
     sections: sections.map(([name, column]) => ({ name, type: typeOf(column), length: column.length })),
     bytes: at,
-    crc32: crc,
+    digest: payloadDigest(payload),
   };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const start = Buffer.alloc(4 + headerBytes.length + pad(4 + headerBytes.length));
@@ -445,14 +483,14 @@ function readHeader(bytes: Buffer): { header: Header; payloadStart: number } | n
   }
 }
 
-/** Checks a payload against its CRC-32; a caller may check it elsewhere (another thread) meanwhile. */
-export type RegionCheck = (payload: Uint8Array, crc32: number) => boolean;
-const checkNow: RegionCheck = (payload, crc32) => zlib.crc32(payload) === crc32;
+/** Checks a payload against its digest; a caller may check it elsewhere (another thread) meanwhile. */
+export type RegionCheck = (payload: Uint8Array, digest: string) => boolean;
+const checkNow: RegionCheck = (payload, digest) => payloadDigest([payload]) === digest;
 
 /**
  * The snapshot in `bytes` if it was saved for `expected` (a key, or any key of a cache version) and
  * is whole; otherwise null (the caller rebuilds). Its articles view `bytes`, which must stay as they
- * are. The payload is checked with `check` (its CRC-32 here by default).
+ * are. The payload is checked with `check` (its digest here by default).
  */
 export function decodeSnapshot(
   bytes: Buffer,
@@ -465,7 +503,8 @@ export function decodeSnapshot(
   if (typeof expected === 'string' ? key !== expected : version !== expected.version) return null;
   const { header, payloadStart } = found;
   const payload = bytes.subarray(payloadStart);
-  if (payload.length !== header.bytes || !check(payload, header.crc32)) return null;
+  if (payload.length !== header.bytes || typeof header.digest !== 'string' || !check(payload, header.digest))
+    return null;
   try {
     const view: Partial<Record<SectionName, Column>> = {};
     let at = 0;
@@ -510,6 +549,8 @@ function fromSections(view: Partial<Record<SectionName, Column>>, header: Header
     numbers.imageStart.length === count + 1 &&
     numbers.topicRefs.length === 2 * numbers.topicStart[count]! &&
     [numbers.fileSize, numbers.fileMtime, numbers.fileDoc].every((column) => column.length === fileCount) &&
+    [numbers.storyNumbers, numbers.idOrder].every((column) => column.length === count) &&
+    numbers.dated.length <= count &&
     [texts.id, texts.title, texts.excerpt, texts.webUrl, texts.story].every((text) => text.fits(count)) &&
     texts.imageUrl.fits(images ?? -1) &&
     numbers.imageWidth.length === images &&
@@ -522,6 +563,30 @@ function fromSections(view: Partial<Record<SectionName, Column>>, header: Header
     strings: string[];
     problems: CorpusProblem[];
     prefixTable: LibraryDerived['prefixTable'];
+    tables: TablesMeta;
+  };
+  const { topicDocStart, topicDocs } = numbers;
+  const topicCount = meta.tables.topics.length;
+  if (
+    topicDocStart.length !== topicCount + 1 ||
+    topicDocStart[topicCount] !== topicDocs.length ||
+    meta.tables.popular.some((doc) => !(doc < count))
+  )
+    return null;
+  const tables: CatalogTables = {
+    live: numbers.published as Uint8Array,
+    liveCount: meta.tables.liveCount,
+    maxHeat: meta.tables.maxHeat,
+    dated: numbers.dated as Int32Array,
+    storyNumbers: numbers.storyNumbers as Int32Array,
+    storyCount: meta.tables.storyCount,
+    idOrder: numbers.idOrder as Uint32Array,
+    topics: meta.tables.topics.map(({ key, name }, t) => ({
+      key,
+      name,
+      docs: (topicDocs as Int32Array).subarray(topicDocStart[t], topicDocStart[t + 1]),
+    })),
+    popular: meta.tables.popular,
   };
   const columns = new ArticleColumns(numbers, texts, meta.strings);
   const ids = texts.id.all();
@@ -535,7 +600,7 @@ function fromSections(view: Partial<Record<SectionName, Column>>, header: Header
     version: header.version,
     articles,
     problems: meta.problems,
-    derived: { stories, prefixTable: meta.prefixTable },
+    derived: { stories, prefixTable: meta.prefixTable, tables },
     files: {
       count: fileCount,
       pathText,

@@ -8,6 +8,7 @@ import {
   type FileEntry,
 } from '../articles/loadCorpus.ts';
 import { writeAtomically } from '../jsonCache.ts';
+import { catalogTables } from './catalog.ts';
 import { curatedLinksReader } from './curatedLinks.ts';
 import { Library, type LibraryDerived } from './library.ts';
 import { libraryAssembly, libraryExtension } from './libraryExtension.ts';
@@ -226,6 +227,8 @@ export function buildLibraryParts(
   progress?.({ phase: 'indexing', done: 0, total: corpus.articles.length });
   const assembly = libraryAssembly(corpus.articles, corpus.extension);
   const derived = assembly.derived();
+  // Worked out once, for the library and the snapshot (a warm start then works out none of them).
+  derived.tables = catalogTables(corpus.articles, derived.stories);
   const derivedAt = performance.now();
   // The snapshot first: a worker hands it over, to be decoded while the index is assembled.
   const fileTable = corpusFileTable(corpus.files, corpus.fileDocs);

@@ -69,11 +69,11 @@ function repliesOf(worker: Worker, onProgress: LoadLibraryOptions['onProgress'])
   };
 }
 
-/** Checks a region's CRC-32 in the thread that read it, while this thread goes on with the bytes. */
+/** Checks a region's digest in the thread that read it, while this thread goes on with the bytes. */
 function checkIn(reader: SharedFileReader, checks: Array<Promise<boolean>>) {
-  return (region: Uint8Array, crc32: number) => {
+  return (region: Uint8Array, digest: string) => {
     const start = region.byteOffset;
-    checks.push(reader.crc32(start, start + region.byteLength).then((found) => found === crc32));
+    checks.push(reader.digest(start, start + region.byteLength).then((found) => found === digest));
     return true;
   };
 }

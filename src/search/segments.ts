@@ -44,17 +44,48 @@ class SortedTerms implements TermLookup {
   }
 }
 
-const termTables = new WeakMap<TextIndexData, Map<string, number>>();
+/** Terms put in a term table per task while it is built in the background. */
+const TERMS_PER_TASK = 8_192;
 
-/** The term table of an index, built once per index (a base segment keeps it across reloads). */
-export function termIdsOf(index: TextIndexData): Map<string, number> {
-  let table = termTables.get(index);
-  if (!table) {
-    table = new Map();
-    index.terms.forEach((term, id) => table!.set(term, id));
-    termTables.set(index, table);
+/**
+ * A big segment's lookup: binary search over its sorted terms at first (nothing to build, so a warm
+ * start serves at once), then a term table, built in the background in short tasks (a table of 80k
+ * terms built in one go was ~50 ms on the main thread at start) and used once complete. Either way a
+ * term gets the same id.
+ */
+class TableWhenBuilt implements TermLookup {
+  private table: Map<string, number> | null = null;
+  private readonly sorted: SortedTerms;
+
+  constructor(private readonly index: TextIndexData) {
+    this.sorted = new SortedTerms(index);
+    setImmediate(() => this.build(new Map(), 0)).unref();
   }
-  return table;
+
+  private build(table: Map<string, number>, from: number): void {
+    const { terms } = this.index;
+    const to = Math.min(terms.length, from + TERMS_PER_TASK);
+    for (let id = from; id < to; id++) table.set(terms[id]!, id);
+    if (to < terms.length) setImmediate(() => this.build(table, to)).unref();
+    else this.table = table;
+  }
+
+  get(term: string): number | undefined {
+    return this.table ? this.table.get(term) : this.sorted.get(term);
+  }
+
+  has(term: string): boolean {
+    return this.get(term) !== undefined;
+  }
+}
+
+const termLookups = new WeakMap<TextIndexData, TermLookup>();
+
+/** The term lookup of an index, made once per index (a base segment keeps it across reloads). */
+function termIdsOf(index: TextIndexData): TermLookup {
+  let lookup = termLookups.get(index);
+  if (!lookup) termLookups.set(index, (lookup = new TableWhenBuilt(index)));
+  return lookup;
 }
 
 /** A segment over `index`; `lookup: 'sorted'` for a small one that changes often (no term table). */

@@ -1,5 +1,5 @@
 import type { Article } from '../articles/article.ts';
-import zlib from 'node:zlib';
+import { payloadDigest } from './libraryCaches.ts';
 import {
   foldText,
   isAscii,
@@ -639,7 +639,7 @@ const ARRAY_TYPES: Record<ArrayKey, typeof Uint32Array | typeof Float32Array | t
 
 /**
  * Raw bytes: an 8-byte header length, a JSON header (key, terms, array lengths, and the byte count and
- * CRC-32 of the array region), then each array 8-byte aligned. Loads in milliseconds, without a copy.
+ * digest of the array region: see payloadDigest), then each array 8-byte aligned. Loads in milliseconds, without a copy.
  */
 export function serializeTextIndex(index: TextIndexData, key: string): Buffer {
   return Buffer.concat(textIndexParts(index, key));
@@ -665,8 +665,7 @@ export function textIndexParts(index: TextIndexData, key: string): Buffer[] {
     surfaceWords: index.surfaceWords.join('\n'),
     arrays: ARRAY_KEYS.map((name) => ({ name, length: index[name].length })),
     bytes: offset,
-    // Node 20: the CRC-32 of an empty part is 0, not the running value, so empty parts are skipped.
-    crc32: arrays.reduce((crc, part) => (part.length ? zlib.crc32(part, crc) : crc), 0),
+    digest: payloadDigest(arrays),
   };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const lengthPrefix = Buffer.alloc(8);
@@ -683,7 +682,7 @@ interface IndexHeader {
   surfaceWords: string;
   arrays: Array<{ name: ArrayKey; length: number }>;
   bytes: number;
-  crc32: number;
+  digest: string;
 }
 
 /**
@@ -693,9 +692,9 @@ interface IndexHeader {
 export function deserializeTextIndex(
   bytes: Buffer,
   expectedKey: string,
-  /** Checks the arrays' CRC-32 (here by default; a loader may check it in another thread meanwhile). */
-  checkRegion: (region: Uint8Array, crc32: number) => boolean = (region, crc32) =>
-    zlib.crc32(region) === crc32,
+  /** Checks the arrays' digest (here by default; a loader may check it in another thread meanwhile). */
+  checkRegion: (region: Uint8Array, digest: string) => boolean = (region, digest) =>
+    payloadDigest([region]) === digest,
 ): TextIndexData | null {
   if (bytes.length < 8) return null;
   const headerLength = bytes.readUInt32LE(0);
@@ -708,7 +707,12 @@ export function deserializeTextIndex(
   if (header.key !== expectedKey) return null;
   const regionStart = 8 + headerLength + ((8 - ((8 + headerLength) % 8)) % 8);
   const region = bytes.subarray(regionStart);
-  if (region.length !== header.bytes || !checkRegion(region, header.crc32)) return null;
+  if (
+    region.length !== header.bytes ||
+    typeof header.digest !== 'string' ||
+    !checkRegion(region, header.digest)
+  )
+    return null;
   // Typed arrays need aligned offsets: a file read whole starts its own buffer at 0; otherwise copy.
   const aligned: Uint8Array = region.byteOffset % 8 === 0 ? region : new Uint8Array(region);
   const buffer = aligned.buffer as ArrayBuffer;
