@@ -61,71 +61,88 @@ export function findSimilar(
   }
   const queryTerms = topK(sourceTerms, QUERY_TERMS, (entry) => entry.weight);
 
-  const scores = new Float32Array(docCount);
+  const scores = scratchScores(docCount);
   const touched: number[] = [];
-  for (const { term, weight } of queryTerms) {
-    for (const segment of segments) {
-      const termId = segment.termIds.get(term);
-      if (termId === undefined) continue;
-      const { postingStart, postingDocs, postingImpact } = segment.index;
-      for (let p = postingStart[termId]!, last = postingStart[termId + 1]!; p < last; p++) {
-        const candidate = segment.docBase + postingDocs[p]!;
-        if (scores[candidate] === 0) touched.push(candidate);
-        scores[candidate]! += weight * postingImpact[p]!;
+  const source = articles[doc]!;
+  let kept: { doc: number; score: number }[];
+  try {
+    for (const { term, weight } of queryTerms) {
+      for (const segment of segments) {
+        const termId = segment.termIds.get(term);
+        if (termId === undefined) continue;
+        const { postingStart, postingDocs, postingImpact } = segment.index;
+        for (let p = postingStart[termId]!, last = postingStart[termId + 1]!; p < last; p++) {
+          const candidate = segment.docBase + postingDocs[p]!;
+          if (scores[candidate] === 0) touched.push(candidate);
+          scores[candidate]! += weight * postingImpact[p]!;
+        }
       }
     }
-  }
-  // The best by text first, then the caller's filter, which is costly per candidate (withheld
-  // articles, often most of a corpus, are rejected): fetched again while too few passed.
-  let pool: number[];
-  for (let fetch = RELATED_WEIGHTS.pool + 32; ;) {
-    const best = topK(touched, fetch, (candidate) => scores[candidate]!);
-    pool = best.filter((candidate) => accept(candidate));
-    if (pool.length >= RELATED_WEIGHTS.pool || best.length < fetch) break;
-    // As many more as the share accepted so far says fill the pool, with a margin.
-    const accepted = Math.max(pool.length, 1) / best.length;
-    fetch = Math.ceil((RELATED_WEIGHTS.pool / accepted) * 1.25) + 32;
-  }
-  pool = pool.slice(0, RELATED_WEIGHTS.pool);
-
-  const source = articles[doc]!;
-  const sourceTopics = new Set(source.topicKeys);
-  // Read once per candidate: an article's topic list is built on each read.
-  const poolTopics = pool.map((candidate) => articles[candidate]!.topicKeys);
-  const topicCounts = new Map<string, number>();
-  for (const keys of poolTopics)
-    for (const key of keys) topicCounts.set(key, (topicCounts.get(key) ?? 0) + 1);
-  const topicBonus = (at: number) => {
-    let bonus = 0;
-    for (const key of poolTopics[at]!) {
-      if (sourceTopics.has(key)) bonus += 1 / Math.log2(2 + (topicCounts.get(key) ?? 0));
+    // The best by text first, then the caller's filter, which is costly per candidate (withheld
+    // articles, often most of a corpus, are rejected): fetched again while too few passed.
+    let pool: number[];
+    for (let fetch = RELATED_WEIGHTS.pool + 32; ;) {
+      const best = topK(touched, fetch, (candidate) => scores[candidate]!);
+      pool = best.filter((candidate) => accept(candidate));
+      if (pool.length >= RELATED_WEIGHTS.pool || best.length < fetch) break;
+      // As many more as the share accepted so far says fill the pool, with a margin.
+      const accepted = Math.max(pool.length, 1) / best.length;
+      fetch = Math.ceil((RELATED_WEIGHTS.pool / accepted) * 1.25) + 32;
     }
-    return bonus;
-  };
-  const w = RELATED_WEIGHTS;
-  // Related reading is mostly the same week's news: closeness in time counts, with a half-life of days.
-  const sourceAt = source.publishedAt;
-  const closeness = (candidate: number) => {
-    const at = articles[candidate]!.publishedAt;
-    if (sourceAt === null || at === null) return 0;
-    return Math.pow(0.5, Math.abs(sourceAt - at) / (w.timeHalfLifeDays * DAY_MS));
-  };
-  const ranked = topK(
-    pool.map((_, at) => at),
-    limit,
-    (at) => {
-      const candidate = pool[at]!;
-      return scores[candidate]! * (1 + w.topics * topicBonus(at)) * (1 + w.time * closeness(candidate));
-    },
-  ).map((at) => pool[at]!);
+    pool = pool.slice(0, RELATED_WEIGHTS.pool);
+
+    const sourceTopics = new Set(source.topicKeys);
+    // Read once per candidate: an article's topic list is built on each read.
+    const poolTopics = pool.map((candidate) => articles[candidate]!.topicKeys);
+    const topicCounts = new Map<string, number>();
+    for (const keys of poolTopics)
+      for (const key of keys) topicCounts.set(key, (topicCounts.get(key) ?? 0) + 1);
+    const topicBonus = (at: number) => {
+      let bonus = 0;
+      for (const key of poolTopics[at]!) {
+        if (sourceTopics.has(key)) bonus += 1 / Math.log2(2 + (topicCounts.get(key) ?? 0));
+      }
+      return bonus;
+    };
+    const w = RELATED_WEIGHTS;
+    // Related reading is mostly the same week's news: closeness in time counts, with a half-life of days.
+    const sourceAt = source.publishedAt;
+    const closeness = (candidate: number) => {
+      const at = articles[candidate]!.publishedAt;
+      if (sourceAt === null || at === null) return 0;
+      return Math.pow(0.5, Math.abs(sourceAt - at) / (w.timeHalfLifeDays * DAY_MS));
+    };
+    const ranked = topK(
+      pool.map((_, at) => at),
+      limit,
+      (at) => {
+        const candidate = pool[at]!;
+        return scores[candidate]! * (1 + w.topics * topicBonus(at)) * (1 + w.time * closeness(candidate));
+      },
+    ).map((at) => pool[at]!);
+    kept = ranked.map((candidate) => ({ doc: candidate, score: scores[candidate]! }));
+  } finally {
+    // Back to zeros for the next call: only the touched entries changed.
+    for (const candidate of touched) scores[candidate] = 0;
+  }
   // Explained only when read: callers keep about a third of these (one per story).
-  return ranked.map((candidate) => ({
+  return kept.map(({ doc: candidate, score }) => ({
     doc: candidate,
-    score: scores[candidate]!,
+    score,
     get why() {
       return explainSimilarity(segments, queryTerms, source, articles[candidate]!, candidate);
     },
   }));
+}
+
+/**
+ * One score per article, all zero, shared by every call: allocating (and zeroing) 400 kB per related
+ * lookup at 100k articles cost more than the lookup's own arithmetic. Calls never overlap (one thread).
+ */
+let scratch = new Float32Array(0);
+function scratchScores(docCount: number): Float32Array {
+  if (scratch.length < docCount) scratch = new Float32Array(docCount);
+  return scratch;
 }
 
 function explainSimilarity(
