@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { catalogTables, type Catalog } from '../src/search/catalog.ts';
+import { checkPayloadNow, DIGEST_CHUNK, digestRanges, payloadDigests } from '../src/search/libraryCaches.ts';
 import { loadLibrary } from '../src/search/loadLibrary.ts';
 import type { Recommendation } from '../src/search/types.ts';
 import { articleFile, tempDir, writeCorpus, type FixtureArticle } from './support/articles.ts';
@@ -76,5 +77,25 @@ describe('the catalog tables saved with the snapshot', () => {
     expect(warm.library.suggest('ar', { kind: 'article' })).toEqual(
       cold.library.suggest('ar', { kind: 'article' }),
     );
+  });
+});
+
+describe('the digests a cache file keeps', () => {
+  it('GIVEN a payload in parts THEN its digests are those of the whole, one per run, and a changed byte changes one', () => {
+    const payload = new Uint8Array(2 * DIGEST_CHUNK + 12_345).map((_, i) => (i * 7919) % 251);
+    const cut = DIGEST_CHUNK - 3;
+    const digests = payloadDigests([payload.subarray(0, cut), new Uint8Array(0), payload.subarray(cut)]);
+    expect(digests).toEqual(payloadDigests([payload]));
+    expect(digestRanges(payload.length)).toEqual([
+      [0, DIGEST_CHUNK],
+      [DIGEST_CHUNK, 2 * DIGEST_CHUNK],
+      [2 * DIGEST_CHUNK, payload.length],
+    ]);
+    expect(checkPayloadNow(payload, digests)).toBe(true);
+    payload[DIGEST_CHUNK + 1]! ^= 1;
+    const changed = payloadDigests([payload]);
+    expect(changed.filter((digest, i) => digest !== digests[i])).toHaveLength(1);
+    expect(checkPayloadNow(payload, digests)).toBe(false);
+    expect(payloadDigests([])).toHaveLength(1);
   });
 });

@@ -13,15 +13,63 @@ import { corpusFingerprint, PARSE_CACHE_VERSION, type FileEntry } from '../artic
 export const INDEX_VERSION = 8;
 
 /**
- * The check a cache file keeps of its payload: SHA-256 (its first 128 bits, hex). With the CPU's SHA
- * instructions OpenSSL hashes ~1.6 GB/s here, where zlib's CRC-32 did 0.3: checking the 113 MB index at
- * 100k articles went from ~380 ms, the longest wait of a warm start, to ~70.
+ * The check a cache file keeps of its payload: the SHA-256 (first 128 bits, hex) of each run of
+ * DIGEST_CHUNK bytes. With the CPU's SHA instructions OpenSSL hashes ~1.6 GB/s here, where zlib's CRC-32
+ * did 0.3 (checking the 113 MB index at 100k articles took ~380 ms, the longest wait of a warm start),
+ * and the runs are checked in parallel, each by one of the threads that read the file.
  */
-export function payloadDigest(parts: Iterable<Uint8Array>): string {
-  const hash = createHash('sha256');
-  for (const part of parts) hash.update(part);
-  return hash.digest('hex').slice(0, 32);
+export const DIGEST_CHUNK = 16 * 2 ** 20;
+
+const hexOf = (hash: ReturnType<typeof createHash>) => hash.digest('hex').slice(0, 32);
+
+/**
+ * Bytes handed to the hash at a time. A view of shared memory is copied before it is hashed; a 16 MB
+ * copy is fresh memory each time (~4.5 ms a megabyte in this VM, six times the hashing), a 1 MB one
+ * reuses its pages.
+ */
+const HASH_PIECE = 2 ** 20;
+
+/** The digest of each DIGEST_CHUNK bytes of the payload given in parts (one for an empty payload). */
+export function payloadDigests(parts: Iterable<Uint8Array>): string[] {
+  const digests: string[] = [];
+  let hash = createHash('sha256');
+  let inChunk = 0;
+  for (const part of parts) {
+    for (let at = 0; at < part.length;) {
+      const take = Math.min(part.length - at, DIGEST_CHUNK - inChunk, HASH_PIECE);
+      hash.update(part.subarray(at, at + take));
+      at += take;
+      inChunk += take;
+      if (inChunk === DIGEST_CHUNK) {
+        digests.push(hexOf(hash));
+        hash = createHash('sha256');
+        inChunk = 0;
+      }
+    }
+  }
+  if (inChunk || !digests.length) digests.push(hexOf(hash));
+  return digests;
 }
+
+/** The [start, end) of each digest's run in a payload of `length` bytes. */
+export function digestRanges(length: number): Array<[number, number]> {
+  const ranges: Array<[number, number]> = [];
+  for (let start = 0; start < length || !ranges.length; start += DIGEST_CHUNK)
+    ranges.push([start, Math.min(length, start + DIGEST_CHUNK)]);
+  return ranges;
+}
+
+/** Checks a payload against the digests its file keeps; a caller may check it elsewhere meanwhile. */
+export type PayloadCheck = (payload: Uint8Array, digests: readonly string[]) => boolean;
+
+export const checkPayloadNow: PayloadCheck = (payload, digests) => {
+  const found = payloadDigests([payload]);
+  return found.length === digests.length && found.every((digest, i) => digest === digests[i]);
+};
+
+/** Whether a header's `digests` is a list of digests. */
+export const isDigestList = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.length > 0 && value.every((digest) => typeof digest === 'string');
 
 /** Keys the index and snapshot: the corpus (every file's size and mtime) and the engine version. */
 export function libraryKey(files: readonly FileEntry[], maxFileBytes: number): string {
@@ -69,17 +117,17 @@ export function cacheFiles(cacheDir: string): { index: string; snapshot: string 
 export interface SharedFileReader {
   /** The file's bytes, or null when it cannot be read whole. */
   readonly bytes: Promise<Uint8Array | null>;
-  /** The payloadDigest of bytes[start, end), worked out in the reading thread. */
+  /** The digest of bytes[start, end) (see payloadDigests), worked out by one of the reading threads. */
   digest(start: number, end: number): Promise<string>;
   stop(): void;
 }
 
-/** Reads [start, end) of the file into the shared buffer; the first thread then answers digest requests. */
+/** Reads [start, end) of the file into the shared buffer, then answers digest requests. */
 const READER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const crypto = require('node:crypto');
-const { file, buffer, start, end, answersChecks } = workerData;
+const { file, buffer, start, end } = workerData;
 const bytes = new Uint8Array(buffer);
 let ok = true;
 try {
@@ -97,12 +145,12 @@ try {
   ok = false;
 }
 parentPort.postMessage({ ok });
-if (answersChecks)
-  parentPort.on('message', ({ start, end }) =>
-    parentPort.postMessage({
-      digest: crypto.createHash('sha256').update(bytes.subarray(start, end)).digest('hex').slice(0, 32),
-    }),
-  );
+parentPort.on('message', ({ id, start, end }) => {
+  // In pieces: a view of shared memory is copied before it is hashed, and a small copy reuses its memory.
+  const hash = crypto.createHash('sha256');
+  for (let at = start; at < end; at += ${HASH_PIECE}) hash.update(bytes.subarray(at, Math.min(end, at + ${HASH_PIECE})));
+  parentPort.postMessage({ id, digest: hash.digest('hex').slice(0, 32) });
+});
 `;
 
 /**
@@ -123,11 +171,7 @@ export function readFileShared(file: string, threads = 1): SharedFileReader {
   const reads: Array<Promise<boolean>> = [];
   for (let start = 0; start < size || workers.length === 0; start += share) {
     const end = Math.min(size, start + share);
-    const answersChecks = workers.length === 0;
-    const worker = new Worker(READER_SOURCE, {
-      eval: true,
-      workerData: { file, buffer, start, end, answersChecks },
-    });
+    const worker = new Worker(READER_SOURCE, { eval: true, workerData: { file, buffer, start, end } });
     workers.push(worker);
     reads.push(
       new Promise<boolean>((resolve) => {
@@ -137,24 +181,31 @@ export function readFileShared(file: string, threads = 1): SharedFileReader {
       }),
     );
   }
-  const checker = workers[0]!;
   const gone = new Promise<never>((_, reject) => {
-    checker.once('error', reject);
-    checker.once('exit', (code) => reject(new Error(`the cache reader stopped (exit code ${code})`)));
+    for (const worker of workers) {
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`a cache reader stopped (exit code ${code})`)));
+    }
   });
   gone.catch(() => undefined);
-  const replies: Array<(value: string) => void> = [];
+  const replies = new Map<number, (value: string) => void>();
+  let asked = 0;
   const bytes = Promise.all(reads).then((done) => {
-    checker.on('message', (answer: { digest?: string }) => {
-      if (answer.digest !== undefined) replies.shift()?.(answer.digest);
-    });
+    for (const worker of workers)
+      worker.on('message', (answer: { id?: number; digest?: string }) => {
+        if (answer.id === undefined || answer.digest === undefined) return;
+        replies.get(answer.id)?.(answer.digest);
+        replies.delete(answer.id);
+      });
     return done.every(Boolean) ? new Uint8Array(buffer) : null;
   });
   return {
     bytes,
     digest(start, end) {
-      const answer = new Promise<string>((resolve) => replies.push(resolve));
-      checker.postMessage({ start, end });
+      const id = asked++;
+      const answer = new Promise<string>((resolve) => replies.set(id, resolve));
+      // The threads take the requests in turn.
+      workers[id % workers.length]!.postMessage({ id, start, end });
       return Promise.race([answer, gone]).catch(() => '');
     },
     stop: () => workers.forEach((worker) => void worker.terminate()),

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Article, ArticleImage, CorpusProblem, RelatedLink } from '../articles/article.ts';
 import { fileTablePaths, type CorpusFileTable, type FileEntry } from '../articles/corpusFiles.ts';
 import { catalogTables, type CatalogTables, type LibraryDerived } from './catalog.ts';
-import { payloadDigest } from './libraryCaches.ts';
+import { checkPayloadNow, isDigestList, payloadDigests, type PayloadCheck } from './libraryCaches.ts';
 
 /**
  * The warm-start snapshot: everything a library needs besides its index (articles without bodies or
@@ -19,8 +19,8 @@ import { payloadDigest } from './libraryCaches.ts';
  * The catalog's tables (story numbers, dated docs, docs by id, topics, popular docs: see CatalogTables)
  * are saved too, so a warm start works out none of them.
  *
- * Layout: a 4-byte header length, a JSON header (format, key, counts, sections, byte count, digest of
- * the payload: see payloadDigest), padding to 8 bytes, then the payload (sections 8-byte aligned). A file cut short,
+ * Layout: a 4-byte header length, a JSON header (format, key, counts, sections, byte count, digests of
+ * the payload: see payloadDigests), padding to 8 bytes, then the payload (sections 8-byte aligned). A file cut short,
  * damaged or written for another key or format is refused (null).
  */
 const FORMAT = 'broadsheet-snapshot-3';
@@ -46,7 +46,7 @@ interface Header {
   files: number;
   sections: Array<{ name: SectionName; type: keyof typeof TYPES; length: number }>;
   bytes: number;
-  digest: string;
+  digests: string[];
 }
 
 const TYPES = { u8: Uint8Array, u32: Uint32Array, i32: Int32Array, f64: Float64Array } as const;
@@ -196,31 +196,36 @@ class ArticleColumns {
 }
 
 /**
- * An article of a snapshot: what library builds and rankings read of every article in tight loops
- * (id, date, heat, published) as plain fields, everything else read from the snapshot's columns when
- * asked for. 100k of them are ~10 MB that the young generation copies once, not the ~100 MB of plain
- * articles with their strings and arrays (at a warm start the garbage collector was most of decoding
- * those). Read-only (nothing changes a loaded article), and plain through toJSON; a spread
- * (`{ ...article }`) sees only the plain fields: copy with toJSON().
+ * An article of a snapshot: two fields (its columns and its row) and getters that read the columns.
+ * What rankings read in tight loops (date, heat, published) comes straight from typed arrays; texts are
+ * decoded when asked for, and the id is kept once read. So a warm start at 100k articles makes 100k
+ * objects of two fields and nothing else on the heap: no id strings, no boxed numbers (a date or a heat
+ * in a field is a heap number of its own), which the young generation copied and promoted, hundreds of
+ * ms of collection on the start's path. Read-only (nothing changes a loaded article), and plain through
+ * toJSON; a spread (`{ ...article }`) sees no fields: copy with toJSON().
  */
 export class SnapshotArticle {
-  readonly id: string;
-  readonly publishedAt: number | null;
-  readonly heat: number | null;
-  readonly published: boolean;
   readonly #columns: ArticleColumns;
   readonly #doc: number;
+  #id: string | undefined;
 
-  constructor(columns: ArticleColumns, doc: number, id: string) {
-    const { numbers } = columns;
-    this.id = id;
-    this.publishedAt = orNull(numbers.publishedAt[doc]!);
-    this.heat = orNull(numbers.heat[doc]!);
-    this.published = numbers.published[doc] === 1;
+  constructor(columns: ArticleColumns, doc: number) {
     this.#columns = columns;
     this.#doc = doc;
   }
 
+  get id(): string {
+    return (this.#id ??= this.#columns.text.id.at(this.#doc));
+  }
+  get publishedAt(): number | null {
+    return orNull(this.#columns.numbers.publishedAt[this.#doc]!);
+  }
+  get heat(): number | null {
+    return orNull(this.#columns.numbers.heat[this.#doc]!);
+  }
+  get published(): boolean {
+    return this.#columns.numbers.published[this.#doc] === 1;
+  }
   get title(): string {
     return this.#columns.text.title.at(this.#doc);
   }
@@ -438,7 +443,7 @@ export function encodeSnapshot(snapshot: Snapshot): Buffer[] {
     files: snapshot.files.count,
     sections: sections.map(([name, column]) => ({ name, type: typeOf(column), length: column.length })),
     bytes: at,
-    digest: payloadDigest(payload),
+    digests: payloadDigests(payload),
   };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const start = Buffer.alloc(4 + headerBytes.length + pad(4 + headerBytes.length));
@@ -483,19 +488,18 @@ function readHeader(bytes: Buffer): { header: Header; payloadStart: number } | n
   }
 }
 
-/** Checks a payload against its digest; a caller may check it elsewhere (another thread) meanwhile. */
-export type RegionCheck = (payload: Uint8Array, digest: string) => boolean;
-const checkNow: RegionCheck = (payload, digest) => payloadDigest([payload]) === digest;
+/** Checks a payload against its digests; a caller may check them elsewhere (other threads) meanwhile. */
+export type RegionCheck = PayloadCheck;
 
 /**
  * The snapshot in `bytes` if it was saved for `expected` (a key, or any key of a cache version) and
  * is whole; otherwise null (the caller rebuilds). Its articles view `bytes`, which must stay as they
- * are. The payload is checked with `check` (its digest here by default).
+ * are. The payload is checked with `check` (its digests here by default).
  */
 export function decodeSnapshot(
   bytes: Buffer,
   expected: string | { version: string },
-  check: RegionCheck = checkNow,
+  check: RegionCheck = checkPayloadNow,
 ): Snapshot | null {
   const found = readHeader(bytes);
   if (!found) return null;
@@ -503,7 +507,7 @@ export function decodeSnapshot(
   if (typeof expected === 'string' ? key !== expected : version !== expected.version) return null;
   const { header, payloadStart } = found;
   const payload = bytes.subarray(payloadStart);
-  if (payload.length !== header.bytes || typeof header.digest !== 'string' || !check(payload, header.digest))
+  if (payload.length !== header.bytes || !isDigestList(header.digests) || !check(payload, header.digests))
     return null;
   try {
     const view: Partial<Record<SectionName, Column>> = {};
@@ -589,11 +593,10 @@ function fromSections(view: Partial<Record<SectionName, Column>>, header: Header
     popular: meta.tables.popular,
   };
   const columns = new ArticleColumns(numbers, texts, meta.strings);
-  const ids = texts.id.all();
   const stories = texts.story.all();
-  if (ids.length !== count || stories.length !== count) return null;
+  if (stories.length !== count) return null;
   const articles = new Array<Article>(count);
-  for (let doc = 0; doc < count; doc++) articles[doc] = new SnapshotArticle(columns, doc, ids[doc]!);
+  for (let doc = 0; doc < count; doc++) articles[doc] = new SnapshotArticle(columns, doc);
   const pathText = view.pathText as Uint8Array;
   return {
     key: header.key,

@@ -2,7 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import type { CorpusProblem } from '../articles/article.ts';
 import { startWorker, workerEntry } from '../articles/workerThreads.ts';
 import { DEFAULT_MAX_FILE_BYTES } from '../articles/corpusFiles.ts';
-import { cacheVersion, readFileShared, type SharedFileReader } from './libraryCaches.ts';
+import { cacheVersion, digestRanges, readFileShared, type SharedFileReader } from './libraryCaches.ts';
 import { decodeSnapshot, peekSnapshot } from './librarySnapshot.ts';
 import {
   assembleLibrary,
@@ -69,12 +69,15 @@ function repliesOf(worker: Worker, onProgress: LoadLibraryOptions['onProgress'])
   };
 }
 
-/** Checks a region's digest in the thread that read it, while this thread goes on with the bytes. */
+/** Checks a region's digests in the threads that read it, while this thread goes on with the bytes. */
 function checkIn(reader: SharedFileReader, checks: Array<Promise<boolean>>) {
-  return (region: Uint8Array, digest: string) => {
-    const start = region.byteOffset;
-    checks.push(reader.digest(start, start + region.byteLength).then((found) => found === digest));
-    return true;
+  return (region: Uint8Array, digests: readonly string[]) => {
+    const ranges = digestRanges(region.byteLength);
+    const base = region.byteOffset;
+    ranges.forEach(([start, end], i) =>
+      checks.push(reader.digest(base + start, base + end).then((found) => found === digests[i])),
+    );
+    return ranges.length === digests.length;
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Article } from '../articles/article.ts';
-import { payloadDigest } from './libraryCaches.ts';
+import { checkPayloadNow, isDigestList, payloadDigests, type PayloadCheck } from './libraryCaches.ts';
 import {
   foldText,
   isAscii,
@@ -639,7 +639,7 @@ const ARRAY_TYPES: Record<ArrayKey, typeof Uint32Array | typeof Float32Array | t
 
 /**
  * Raw bytes: an 8-byte header length, a JSON header (key, terms, array lengths, and the byte count and
- * digest of the array region: see payloadDigest), then each array 8-byte aligned. Loads in milliseconds, without a copy.
+ * digests of the array region: see payloadDigests), then each array 8-byte aligned. Loads in milliseconds, without a copy.
  */
 export function serializeTextIndex(index: TextIndexData, key: string): Buffer {
   return Buffer.concat(textIndexParts(index, key));
@@ -665,7 +665,7 @@ export function textIndexParts(index: TextIndexData, key: string): Buffer[] {
     surfaceWords: index.surfaceWords.join('\n'),
     arrays: ARRAY_KEYS.map((name) => ({ name, length: index[name].length })),
     bytes: offset,
-    digest: payloadDigest(arrays),
+    digests: payloadDigests(arrays),
   };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const lengthPrefix = Buffer.alloc(8);
@@ -682,7 +682,7 @@ interface IndexHeader {
   surfaceWords: string;
   arrays: Array<{ name: ArrayKey; length: number }>;
   bytes: number;
-  digest: string;
+  digests: string[];
 }
 
 /**
@@ -692,9 +692,8 @@ interface IndexHeader {
 export function deserializeTextIndex(
   bytes: Buffer,
   expectedKey: string,
-  /** Checks the arrays' digest (here by default; a loader may check it in another thread meanwhile). */
-  checkRegion: (region: Uint8Array, digest: string) => boolean = (region, digest) =>
-    payloadDigest([region]) === digest,
+  /** Checks the arrays' digests (here by default; a loader may check them in other threads meanwhile). */
+  checkRegion: PayloadCheck = checkPayloadNow,
 ): TextIndexData | null {
   if (bytes.length < 8) return null;
   const headerLength = bytes.readUInt32LE(0);
@@ -707,11 +706,7 @@ export function deserializeTextIndex(
   if (header.key !== expectedKey) return null;
   const regionStart = 8 + headerLength + ((8 - ((8 + headerLength) % 8)) % 8);
   const region = bytes.subarray(regionStart);
-  if (
-    region.length !== header.bytes ||
-    typeof header.digest !== 'string' ||
-    !checkRegion(region, header.digest)
-  )
+  if (region.length !== header.bytes || !isDigestList(header.digests) || !checkRegion(region, header.digests))
     return null;
   // Typed arrays need aligned offsets: a file read whole starts its own buffer at 0; otherwise copy.
   const aligned: Uint8Array = region.byteOffset % 8 === 0 ? region : new Uint8Array(region);
