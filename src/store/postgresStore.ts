@@ -277,16 +277,18 @@ export class PostgresStore implements Store {
   }
 
   async listDueTargets(now: number, limit: number): Promise<DigestTargetSettings[]> {
+    // One statement and one connection for both tables (two queries in parallel held two connections
+    // and waited for the slower): each table's earliest rows, as JSON arrays of whole rows.
     const due = (table: ScheduleTable) =>
-      this.#rows(
-        `SELECT * FROM ${table} WHERE NOT paused AND next_due_at <= $1 ORDER BY next_due_at LIMIT $2`,
-        [now, limit],
-      );
-    const [guilds, subscriptions] = await Promise.all([due('guild_digests'), due('subscriptions')]);
-    return [
-      ...(guilds as GuildRow[]).map(toGuildDigest),
-      ...(subscriptions as SubscriptionRow[]).map(toSubscription),
-    ]
+      `(SELECT coalesce(json_agg(due ORDER BY due.next_due_at), '[]'::json) FROM (
+         SELECT * FROM ${table} WHERE NOT paused AND next_due_at <= $1 ORDER BY next_due_at LIMIT $2
+       ) AS due)`;
+    const [row] = await this.#rows<{ guilds: GuildRow[]; subscriptions: SubscriptionRow[] }>(
+      `SELECT ${due('guild_digests')} AS guilds, ${due('subscriptions')} AS subscriptions`,
+      [now, limit],
+    );
+    const { guilds = [], subscriptions = [] } = row ?? {};
+    return [...guilds.map(toGuildDigest), ...subscriptions.map(toSubscription)]
       .sort((a, b) => a.nextDueAt! - b.nextDueAt!)
       .slice(0, limit);
   }
