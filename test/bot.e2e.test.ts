@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { APIActionRowComponent, APIComponentInMessageActionRow, APIEmbed } from 'discord.js';
+import {
+  Routes,
+  type APIActionRowComponent,
+  type APIComponentInMessageActionRow,
+  type APIEmbed,
+} from 'discord.js';
 import { commands } from '../commands/index.ts';
 import type { Command } from '../src/discord/command.ts';
 import { renderNotice } from '../src/discord/render.ts';
@@ -277,6 +282,29 @@ describe('a command registered earlier but no longer in the registry', () => {
     const { record } = await command('retired-command');
     expect(record.ephemeral).toBe(true);
     expect(record.original?.content).toMatch(/not known here any more/);
+    expectNoViolations();
+  });
+
+  it('GIVEN a button an older version posted, whose action this one does not know THEN a short private hint, and the message stays', async () => {
+    // Posted by the bot itself, as a former version would have, with a custom id no action decodes.
+    const posted = (await h.bot.client.rest.post(Routes.channelMessages(GENERAL), {
+      body: {
+        content: 'Old digest',
+        components: [
+          {
+            type: 1,
+            components: [{ type: 2, style: 2, label: 'Retired', custom_id: 'retired:action:1' }],
+          },
+        ],
+        allowed_mentions: { parse: [] },
+      },
+    })) as { id: string };
+    const record = await h.emu
+      .clickButton({ customId: 'retired:action:1', messageId: posted.id, user: MEMBER })
+      .settled();
+    expect(record.ephemeral).toBe(true);
+    expect(record.original?.content).toMatch(/no longer supported/);
+    expect(h.emu.getMessage(posted.id)?.content).toBe('Old digest');
     expectNoViolations();
   });
 });

@@ -1,7 +1,7 @@
 import { Client, GatewayIntentBits, REST, RESTEvents, Routes, type RateLimitData } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BotRest } from '../src/discord/botRest.ts';
-import { startEmulator, type Emulator } from './emulator/index.ts';
+import { startEmulator, type Emulator, type EmulatorOptions } from './emulator/index.ts';
 
 const USER = { id: '1200000000000000001', username: 'reader' };
 const GUILD = '1100000000000000001';
@@ -18,9 +18,9 @@ afterEach(async () => {
   listener = undefined;
 });
 
-/** `ANSWERS` interactions deferred, then edited, through `rest`; the global limits it imposed on itself. */
-async function deferAndEdit(makeRest: (api: string) => REST): Promise<RateLimitData[]> {
-  emu = await startEmulator({
+/** One server with one channel and one member. */
+function newsroom(options: EmulatorOptions = {}): Promise<Emulator> {
+  return startEmulator({
     users: [USER],
     guilds: [
       {
@@ -31,7 +31,13 @@ async function deferAndEdit(makeRest: (api: string) => REST): Promise<RateLimitD
         channels: [{ id: CHANNEL, name: 'general' }],
       },
     ],
+    ...options,
   });
+}
+
+/** `ANSWERS` interactions deferred, then edited, through `rest`; the global limits it imposed on itself. */
+async function deferAndEdit(makeRest: (api: string) => REST): Promise<RateLimitData[]> {
+  emu = await newsroom();
   // A gateway session for the interactions to arrive on; answering them is left to `rest`.
   listener = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: emu.apiUrl } });
   await listener.login(emu.token);
@@ -81,19 +87,7 @@ describe('the bot client REST manager', () => {
   });
 
   it('GIVEN 80 channel messages at once through BotRest THEN the global limit still holds them back, and Discord sees no 429', async () => {
-    emu = await startEmulator({
-      users: [USER],
-      guilds: [
-        {
-          id: GUILD,
-          name: 'Newsroom',
-          ownerId: USER.id,
-          members: [{ user: USER.id }],
-          channels: [{ id: CHANNEL, name: 'general' }],
-        },
-      ],
-      rateLimit: { limit: 1_000, windowMs: 1_000 },
-    });
+    emu = await newsroom({ rateLimit: { limit: 1_000, windowMs: 1_000 } });
     const rest = new BotRest({ api: emu.apiUrl }).setToken(emu.token);
     const held: RateLimitData[] = [];
     rest.on(RESTEvents.RateLimited, (info) => {

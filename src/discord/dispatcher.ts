@@ -92,28 +92,25 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
     await turns.take(priority);
   }
 
-  async function onCommand(interaction: ChatInputCommandInteraction): Promise<InteractionOutcome> {
-    const command = commandsByName.get(interaction.commandName);
-    const respond = new InteractionResponder(interaction, 'reply', deferAfterMs, command?.ephemeral ?? false);
+  /**
+   * Takes the interaction's turn and runs `work`; once shutdown has begun it only says so. Any failure
+   * becomes a short private error (an edit when deferred), logged with `about`.
+   */
+  async function answerInTurn(
+    interaction: ChatInputCommandInteraction | MessageComponentInteraction,
+    respond: InteractionResponder,
+    about: { command: string } | { customId: string },
+    work: () => Promise<InteractionOutcome>,
+  ): Promise<InteractionOutcome> {
     try {
       await turnFor(respond, 'normal');
       if (!accepting()) {
-        await respond.send(renderNotice(RESTARTING), { ephemeral: true });
+        await respond.sendError(RESTARTING);
         return 'restarting';
       }
-      if (!command) {
-        await respond.send(renderNotice('This command is not known here any more. Try `/help`.'), {
-          ephemeral: true,
-        });
-        return 'answered';
-      }
-      await command.execute(interaction, context, respond);
-      return 'answered';
+      return await work();
     } catch (error) {
-      context.logger.error(
-        { err: error, command: interaction.commandName, ...where(interaction) },
-        'command failed',
-      );
+      context.logger.error({ err: error, ...about, ...where(interaction) }, 'interaction failed');
       await respond.sendError(USER_ERROR).catch((sendError: unknown) => {
         context.logger.warn(
           { err: sendError, ...where(interaction) },
@@ -124,6 +121,21 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
     } finally {
       respond.dispose();
     }
+  }
+
+  function onCommand(interaction: ChatInputCommandInteraction): Promise<InteractionOutcome> {
+    const command = commandsByName.get(interaction.commandName);
+    const respond = new InteractionResponder(interaction, 'reply', deferAfterMs, command?.ephemeral ?? false);
+    return answerInTurn(interaction, respond, { command: interaction.commandName }, async () => {
+      if (!command) {
+        await respond.send(renderNotice('This command is not known here any more. Try `/help`.'), {
+          ephemeral: true,
+        });
+        return 'answered';
+      }
+      await command.execute(interaction, context, respond);
+      return 'answered';
+    });
   }
 
   async function onAutocomplete(interaction: AutocompleteInteraction): Promise<InteractionOutcome> {
@@ -177,28 +189,9 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
             deferAfterMs,
             action?.action === 'vote' || action?.action === 'more-like',
           );
-    try {
-      await turnFor(respond, 'normal');
-      if (!accepting()) {
-        await respond.sendError(RESTARTING);
-        return 'restarting';
-      }
-      return await answerComponent(interaction, action, respond);
-    } catch (error) {
-      context.logger.error(
-        { err: error, customId: interaction.customId, ...where(interaction) },
-        'component failed',
-      );
-      await respond.sendError(USER_ERROR).catch((sendError: unknown) => {
-        context.logger.warn(
-          { err: sendError, ...where(interaction) },
-          'could not report the failure to the user',
-        );
-      });
-      return 'failed';
-    } finally {
-      respond.dispose();
-    }
+    return answerInTurn(interaction, respond, { customId: interaction.customId }, () =>
+      answerComponent(interaction, action, respond),
+    );
   }
 
   async function answerComponent(
@@ -218,9 +211,8 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
     if (action?.action === 'page') {
       const session = context.sessions.get(action.sessionId);
       if (!session) {
-        await respond.send(renderNotice('These results have expired. Run the command again.'), {
-          ephemeral: true,
-        });
+        // Expired while it waited for its turn: said privately, the results message left as it is.
+        await respond.sendError('These results have expired. Run the command again.');
         return 'answered';
       }
       // The list was made from an earlier library: articles removed since are left out, and said so.
