@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { catalogTables, type Catalog } from '../src/search/catalog.ts';
 import { checkPayloadNow, DIGEST_CHUNK, digestRanges, payloadDigests } from '../src/search/libraryCaches.ts';
+import { snapshotIdLines } from '../src/search/librarySnapshot.ts';
 import { loadLibrary } from '../src/search/loadLibrary.ts';
 import type { Recommendation } from '../src/search/types.ts';
 import { articleFile, tempDir, writeCorpus, type FixtureArticle } from './support/articles.ts';
@@ -70,6 +71,17 @@ describe('the catalog tables saved with the snapshot', () => {
     expect(saved.storyCount).toBeLessThan(catalog.list.length);
     expect(saved.topics.map(([key]) => key)).toContain('machine learning');
     expect(catalog.byId.get('no-such-id')).toBeUndefined();
+    for (const story of catalog.stories) expect(catalog.stories[catalog.byStory.get(story)!]).toBe(story);
+    expect(catalog.byStory.get('no such story')).toBeUndefined();
+    // The reload worker gets a snapshot's ids straight from its column.
+    const ids = (from: number, to: number) =>
+      catalog.list
+        .slice(from, to)
+        .map((article) => article.id)
+        .join('\n');
+    expect(snapshotIdLines(catalog.list, 0, 5)).toBe(ids(0, 5));
+    expect(snapshotIdLines(catalog.list, 7, 1_000)).toBe(ids(7, 1_000));
+    expect(snapshotIdLines(cold.library.catalog.list, 0, 5)).toBeNull();
     for (const query of ['chips', 'story many outlets', 'bees learning'])
       expect(listed(warm.library.search(query)), query).toEqual(listed(cold.library.search(query)));
     expect(warm.library.topics()).toEqual(cold.library.topics());

@@ -32,6 +32,8 @@ export interface CatalogTables {
   storyCount: number;
   /** Docs in order of their ids (equal ids by doc), for lookups by id without a table. */
   idOrder: Uint32Array;
+  /** Docs in order of their story ids (equal ones by doc), for lookups by story. */
+  storyOrder: Uint32Array;
   /** Each topic's key, display name and live docs (ascending), in the order topics first appear. */
   topics: Array<{ key: string; name: string; docs: Int32Array }>;
   /** The most popular live docs, best first. */
@@ -80,6 +82,8 @@ export interface Catalog {
   readonly liveCount: number;
   /** Story id per doc: syndicated copies share one. */
   readonly stories: readonly string[];
+  /** A doc of the loaded library (the base segment, once reloaded) with this story id. */
+  readonly byStory: DocLookup;
   /** The same stories as small numbers, so counting distinct stories needs no strings. */
   readonly storyNumbers: Int32Array;
   readonly storyCount: number;
@@ -113,11 +117,12 @@ export function numberStories(stories: readonly string[]): {
 } {
   const ids = new Map<string, number>();
   const numbers = new Int32Array(stories.length);
-  stories.forEach((story, doc) => {
+  for (let doc = 0; doc < stories.length; doc++) {
+    const story = stories[doc]!;
     let id = ids.get(story);
     if (id === undefined) ids.set(story, (id = ids.size));
     numbers[doc] = id;
-  });
+  }
   return { numbers, ids };
 }
 
@@ -161,6 +166,9 @@ export function catalogTables(articles: readonly Article[], stories: readonly st
   const idOrder = Uint32Array.from(articles.keys()).sort(
     (a, b) => compareIds(articles[a]!.id, articles[b]!.id) || a - b,
   );
+  const storyOrder = Uint32Array.from(articles.keys()).sort(
+    (a, b) => compareIds(stories[a]!, stories[b]!) || a - b,
+  );
   return {
     live,
     liveCount,
@@ -169,6 +177,7 @@ export function catalogTables(articles: readonly Article[], stories: readonly st
     storyNumbers: numbers,
     storyCount: ids.size,
     idOrder,
+    storyOrder,
     topics: buildTopics(articles),
     popular: popularDocs(articles, live, null),
   };
@@ -176,20 +185,22 @@ export function catalogTables(articles: readonly Article[], stories: readonly st
 
 const compareIds = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Lookups by id through `order` (docs sorted by id): a binary search, nothing to build. */
-export function sortedIdLookup(list: readonly Article[], order: Uint32Array): DocLookup {
+/**
+ * Lookups by a key through `order` (docs sorted by `keyOf`, equal keys by doc): a binary search,
+ * nothing to build. Gives the last doc with the key, as a table filled in doc order keeps it.
+ */
+export function sortedLookup(order: Uint32Array, keyOf: (doc: number) => string): DocLookup {
   return {
-    get(id) {
-      // The last doc with this id (as a table filled in doc order keeps it).
+    get(key) {
       let lo = 0;
       let hi = order.length;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (compareIds(list[order[mid]!]!.id, id) <= 0) lo = mid + 1;
+        if (compareIds(keyOf(order[mid]!), key) <= 0) lo = mid + 1;
         else hi = mid;
       }
       const doc = lo > 0 ? order[lo - 1]! : undefined;
-      return doc !== undefined && list[doc]!.id === id ? doc : undefined;
+      return doc !== undefined && keyOf(doc) === key ? doc : undefined;
     },
   };
 }
@@ -209,11 +220,12 @@ export function buildCatalog(articles: Article[], options: LibraryOptions = {}):
     segments,
     size: articles.length,
     removed: null,
-    byId: sortedIdLookup(articles, tables.idOrder),
+    byId: sortedLookup(tables.idOrder, (doc) => articles[doc]!.id),
     byTitle: titleLookup(articles, live, null),
     live,
     liveCount: tables.liveCount,
     stories: derived.stories,
+    byStory: sortedLookup(tables.storyOrder, (doc) => derived.stories[doc]!),
     storyNumbers: tables.storyNumbers,
     storyCount: tables.storyCount,
     maxHeat: tables.maxHeat,

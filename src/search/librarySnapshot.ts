@@ -80,6 +80,7 @@ const NUMBERS = {
   storyNumbers: 'i32',
   dated: 'i32',
   idOrder: 'u32',
+  storyOrder: 'u32',
   /** Topic t's docs are topicDocs[topicDocStart[t] .. topicDocStart[t+1]]. */
   topicDocStart: 'u32',
   topicDocs: 'i32',
@@ -139,6 +140,13 @@ class TextView {
     return this.ends.length ? this.bytes.toString('utf8').split('\u0000') : [];
   }
 
+  /** Items [start, end) joined by `\n`, in one decode. */
+  lines(start: number, end: number): string {
+    if (start >= end) return '';
+    const from = start ? this.ends[start - 1]! + 1 : 0;
+    return this.bytes.toString('utf8', from, this.ends[end - 1]).replaceAll('\u0000', '\n');
+  }
+
   /** Whether the ends fit the bytes (and there are `count`). */
   fits(count: number): boolean {
     return this.ends.length === count && (count === 0 || this.ends[count - 1]! <= this.bytes.length);
@@ -148,6 +156,8 @@ class TextView {
 /** The columns one snapshot's articles read from. */
 class ArticleColumns {
   readonly text: Record<TextName, TextView>;
+  /** The snapshot's own list of its articles, in doc order. */
+  articles: readonly Article[] = [];
   private readonly providers = new Map<number, { name: string; domain: string }>();
 
   constructor(
@@ -212,6 +222,11 @@ export class SnapshotArticle {
   constructor(columns: ArticleColumns, doc: number) {
     this.#columns = columns;
     this.#doc = doc;
+  }
+
+  /** The columns a snapshot article reads, or undefined for any other article. */
+  static columnsOf(article: Article | undefined): ArticleColumns | undefined {
+    return article instanceof SnapshotArticle ? article.#columns : undefined;
   }
 
   get id(): string {
@@ -288,6 +303,16 @@ export class SnapshotArticle {
       path: this.path,
     };
   }
+}
+
+/**
+ * The ids of articles[start, end) joined by `\n`, read from the id column in one decode when `articles`
+ * is a snapshot's own list (no string per article, none kept); null for any other list.
+ */
+export function snapshotIdLines(articles: readonly Article[], start: number, end: number): string | null {
+  const columns = SnapshotArticle.columnsOf(articles[0]);
+  if (!columns || columns.articles !== articles) return null;
+  return columns.text.id.lines(start, Math.min(end, articles.length));
 }
 
 /** The file table of a listing and what each file gave. */
@@ -387,6 +412,7 @@ function toSections(snapshot: Omit<Snapshot, 'key'>): Array<[SectionName, Column
     storyNumbers: tables.storyNumbers,
     dated: tables.dated,
     idOrder: tables.idOrder,
+    storyOrder: tables.storyOrder,
     topicDocStart,
     topicDocs,
     meta: Buffer.from(
@@ -553,7 +579,7 @@ function fromSections(view: Partial<Record<SectionName, Column>>, header: Header
     numbers.imageStart.length === count + 1 &&
     numbers.topicRefs.length === 2 * numbers.topicStart[count]! &&
     [numbers.fileSize, numbers.fileMtime, numbers.fileDoc].every((column) => column.length === fileCount) &&
-    [numbers.storyNumbers, numbers.idOrder].every((column) => column.length === count) &&
+    [numbers.storyNumbers, numbers.idOrder, numbers.storyOrder].every((column) => column.length === count) &&
     numbers.dated.length <= count &&
     [texts.id, texts.title, texts.excerpt, texts.webUrl, texts.story].every((text) => text.fits(count)) &&
     texts.imageUrl.fits(images ?? -1) &&
@@ -585,6 +611,7 @@ function fromSections(view: Partial<Record<SectionName, Column>>, header: Header
     storyNumbers: numbers.storyNumbers as Int32Array,
     storyCount: meta.tables.storyCount,
     idOrder: numbers.idOrder as Uint32Array,
+    storyOrder: numbers.storyOrder as Uint32Array,
     topics: meta.tables.topics.map(({ key, name }, t) => ({
       key,
       name,
@@ -597,6 +624,7 @@ function fromSections(view: Partial<Record<SectionName, Column>>, header: Header
   if (stories.length !== count) return null;
   const articles = new Array<Article>(count);
   for (let doc = 0; doc < count; doc++) articles[doc] = new SnapshotArticle(columns, doc);
+  columns.articles = articles;
   const pathText = view.pathText as Uint8Array;
   return {
     key: header.key,

@@ -37,8 +37,8 @@ interface MergedRow {
 
 /** Loops offer `pause` a turn this often (it yields only once its task has run long enough). */
 const PAUSE_EVERY = 256;
-/** Base docs copied per task when the builder prepares its tables. */
-const PREPARE_SLICE = 10_000;
+/** The builder offers `pause` a turn every this many base docs while it prepares its tables. */
+const PREPARE_SLICE = 2_048;
 const RESERVE_SIZE = 250;
 /**
  * The scorer's per-doc arrays get this much room beyond the docs: one article added at a time then
@@ -80,7 +80,6 @@ export class LiveCatalogBuilder {
    * part of the maximum heat come from it, so removing a hot article costs no pass over the base.
    */
   private baseReserve!: number[];
-  private baseStoryIds!: ReadonlyMap<string, number>;
   /** The highest heat among live fresh docs. */
   private freshMaxHeat = 0;
   /** Stories first seen in a fresh slot, numbered after the base's. */
@@ -121,7 +120,6 @@ export class LiveCatalogBuilder {
     const heat = (doc: number) => base.list[doc]!.heat ?? 0;
     const list: Article[] = [];
     const stories: string[] = [];
-    const storyIds = new Map<string, number>();
     const hottest: number[] = [];
     for (let start = 0; start < B; start += PREPARE_SLICE) {
       const end = Math.min(B, start + PREPARE_SLICE);
@@ -129,7 +127,6 @@ export class LiveCatalogBuilder {
       for (let doc = start; doc < end; doc++) {
         list.push(base.list[doc]!);
         stories.push(base.stories[doc]!);
-        storyIds.set(base.stories[doc]!, base.storyNumbers[doc]!);
         if (base.live[doc]) liveHere.push(doc);
       }
       hottest.push(...topK(liveHere, RESERVE_SIZE, heat));
@@ -137,7 +134,6 @@ export class LiveCatalogBuilder {
     }
     this.list = list;
     this.stories = stories;
-    this.baseStoryIds = storyIds;
     this.baseReserve = topK(hottest, RESERVE_SIZE, heat);
     this.live = base.live.slice();
     this.removed = new Uint8Array(B);
@@ -187,7 +183,8 @@ export class LiveCatalogBuilder {
       this.list.push(article);
       this.stories.push(story);
       freshDocs.set(article.id, doc);
-      let number = this.baseStoryIds.get(story) ?? this.newStories.get(story);
+      const baseDoc = this.base.byStory.get(story);
+      let number = baseDoc !== undefined ? this.base.storyNumbers[baseDoc] : this.newStories.get(story);
       if (number === undefined)
         this.newStories.set(story, (number = this.base.storyCount + this.newStories.size));
       appendedNumbers[i] = number;
@@ -298,6 +295,7 @@ export class LiveCatalogBuilder {
       live,
       liveCount: this.liveCount,
       stories: this.stories,
+      byStory: base.byStory,
       storyNumbers: this.storyNumbers,
       storyCount: base.storyCount + this.newStories.size,
       maxHeat,

@@ -9,6 +9,7 @@ import type { Logger } from '../logger.ts';
 import { onReloadSignal } from '../ops/reloadSignal.ts';
 import { Library } from './library.ts';
 import { LiveCatalogBuilder, type GenerationChange } from './liveCatalog.ts';
+import { snapshotIdLines } from './librarySnapshot.ts';
 import { libraryOrigin } from './loadLibrary.ts';
 import {
   indexFromWire,
@@ -273,10 +274,12 @@ class LibraryReloader implements LiveLibrary {
       if (this.worker === worker) worker.postMessage(message, transfer);
     };
     for (let start = 0; start < list.length; start += BASE_ARTICLES_PER_SLICE) {
-      const slice = list.slice(start, start + BASE_ARTICLES_PER_SLICE);
+      const end = start + BASE_ARTICLES_PER_SLICE;
+      const slice = list.slice(start, end);
       post({
         type: 'base-articles',
-        ids: slice.map((article) => article.id).join('\n'),
+        // A snapshot's ids straight from its column: no id string made (and kept) per article.
+        ids: snapshotIdLines(list, start, end) ?? slice.map((article) => article.id).join('\n'),
         paths: files ? '' : slice.map((article) => article.path).join('\n'),
       });
       await nextTask();
