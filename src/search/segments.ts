@@ -45,7 +45,7 @@ class SortedTerms implements TermLookup {
 }
 
 /** Terms put in a term table per task while it is built in the background. */
-const TERMS_PER_TASK = 8_192;
+const TERMS_PER_TASK = 2_048;
 
 /**
  * A big segment's lookup: binary search over its sorted terms at first (nothing to build, so a warm
