@@ -250,7 +250,10 @@ export class LiveCatalogBuilder {
     await pause();
     const prefixTable = this.mergePrefixTables();
     await pause();
-    return this.catalog(total, prefixTable);
+    // The rows' articles too: after a big batch most rows changed.
+    const prefixes = prefixArticles(this.list, prefixTable, this.prefixRows);
+    await pause();
+    return this.catalog(total, prefixTable, prefixes);
   }
 
   /** A fresh article the current generation holds, by id. */
@@ -259,7 +262,7 @@ export class LiveCatalogBuilder {
     return doc === undefined || this.removed[doc] ? undefined : this.list[doc];
   }
 
-  private catalog(total: number, prefixTable: PrefixTable): Catalog {
+  private catalog(total: number, prefixTable: PrefixTable, prefixes: Map<string, Article[]>): Catalog {
     const base = this.base;
     const B = this.baseSize;
     const { list, live, removed, segment, freshDocs } = this;
@@ -304,7 +307,7 @@ export class LiveCatalogBuilder {
       vocabulary: new Vocabulary(segments),
       scorer: this.scorer,
       suggestions: new SuggestionIndex(
-        prefixArticles(list, prefixTable, this.prefixRows),
+        prefixes,
         popular.map((doc) => list[doc]!),
         [...topicIndex.entries()],
       ),
