@@ -42,7 +42,6 @@ import {
   type RunFinishResult,
   type RunProblem,
   type RunState,
-  type SentArticle,
   type SentHistory,
   type Store,
   type StoredVote,
@@ -395,6 +394,8 @@ export class PostgresStore implements Store {
   }
 
   async finishRun(finish: RunFinish): Promise<RunFinishResult> {
+    // A posted or empty run the fence lets through is finished by #finishDone alone; one it stops
+    // (a lapsed or foreign claim) falls through to the transaction below, which then only reads.
     if (finish.state === 'posted' || finish.state === 'empty') {
       const done = await this.#finishDone(finish);
       if (done) return done;
@@ -429,36 +430,6 @@ export class PostgresStore implements Store {
       const idColumn = ID_COLUMN[table];
 
       let status: Status | undefined;
-      if (applied && (finish.state === 'posted' || finish.state === 'empty')) {
-        // One statement: the articles recorded as sent (posted only), the window advanced, failures reset.
-        const articles = finish.state === 'posted' ? (JSON.parse(row.articles) as SentArticle[]) : [];
-        const result = await client.query<Status>(
-          `WITH sent AS (
-             INSERT INTO sent_articles (target, article_id, story_id, sent_at, run_id)
-             SELECT $4, sent.article_id, sent.story_id, $5, $6
-             FROM unnest($7::text[], $8::text[]) AS sent (article_id, story_id)
-             ON CONFLICT (target, article_id) DO NOTHING
-           )
-           UPDATE ${table} SET
-             last_digest_at = CASE WHEN $2::bigint IS NULL THEN last_digest_at
-               ELSE greatest(coalesce(last_digest_at, $2), $2) END,
-             consecutive_failures = CASE WHEN $2::bigint IS NOT NULL AND $3::boolean THEN 0
-               ELSE consecutive_failures END
-           WHERE ${idColumn} = $1
-           RETURNING ${STATUS}`,
-          [
-            id,
-            row.window_end,
-            finish.state === 'posted',
-            row.target,
-            finish.now,
-            row.id,
-            articles.map((article) => article.articleId),
-            articles.map((article) => article.storyId),
-          ],
-        );
-        status = result.rows[0];
-      }
       if (applied && finish.state === 'failed') {
         const counted = await client.query<Status>(
           `UPDATE ${table} SET consecutive_failures = consecutive_failures + $2
