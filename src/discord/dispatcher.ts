@@ -30,6 +30,8 @@ export const EARLY_ACK_MS = 300;
  * is slow) is deferred then: the timer fires between turns, so a queue cannot hold it back.
  */
 export const DEFER_AFTER_MS = 400;
+const RESULTS_EXPIRED =
+  'These results have expired (result lists are kept for 30 minutes). Run the command again.';
 
 interface DispatcherOptions {
   /** The command registry, from the composition root. */
@@ -82,14 +84,14 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
    * Waits for this interaction's turn. When the queue ahead would make that wait long, the interaction
    * is acknowledged first: the defer is sent now, before any of the queued work runs.
    */
-  async function turnFor(respond: InteractionResponder | null, priority: 'urgent' | 'normal'): Promise<void> {
-    if (respond && turns.expectedWaitMs(priority) > earlyAckMs) {
+  async function turnFor(respond: InteractionResponder): Promise<void> {
+    if (turns.expectedWaitMs() > earlyAckMs) {
       respond.deferNow().catch((error: unknown) => {
         // The answer that follows tries again and reports what it can.
         context.logger.warn({ err: error }, 'could not acknowledge an interaction early');
       });
     }
-    await turns.take(priority);
+    await turns.take();
   }
 
   /**
@@ -103,7 +105,7 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
     work: () => Promise<InteractionOutcome>,
   ): Promise<InteractionOutcome> {
     try {
-      await turnFor(respond, 'normal');
+      await turnFor(respond);
       if (!accepting()) {
         await respond.sendError(RESTARTING);
         return 'restarting';
@@ -172,12 +174,7 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
     const action = decodeCustomId(interaction.customId);
     if (action?.action === 'page' && !context.sessions.get(action.sessionId)) {
       // Known at once, and cheap: answered without waiting for a turn.
-      await interaction.reply({
-        ...renderNotice(
-          'These results have expired (result lists are kept for 30 minutes). Run the command again.',
-        ),
-        flags: MessageFlags.Ephemeral,
-      });
+      await interaction.reply({ ...renderNotice(RESULTS_EXPIRED), flags: MessageFlags.Ephemeral });
       return 'answered';
     }
     const respond =
@@ -212,7 +209,7 @@ export function createInteractionHandler(context: CommandContext, options: Dispa
       const session = context.sessions.get(action.sessionId);
       if (!session) {
         // Expired while it waited for its turn: said privately, the results message left as it is.
-        await respond.sendError('These results have expired. Run the command again.');
+        await respond.sendError(RESULTS_EXPIRED);
         return 'answered';
       }
       // The list was made from an earlier library: articles removed since are left out, and said so.

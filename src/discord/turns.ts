@@ -7,8 +7,9 @@
  * loop's I/O phase in between, each answer is written as soon as it is ready.
  *
  * Urgent pieces (autocomplete: Discord drops a late answer, and typing goes on) go before the others,
- * and idle ones (warming up) only when nothing else waits; each group in order of arrival. The time between turns is tracked, so a caller can tell how long a
- * newcomer would wait and acknowledge it first when that is too long.
+ * and idle ones (warming up) only when nothing else waits; each group in order of arrival. The time
+ * between turns is tracked, so a caller can tell how long a newcomer would wait and acknowledge it
+ * first when that is too long.
  */
 export type TurnPriority = 'urgent' | 'normal' | 'idle';
 
