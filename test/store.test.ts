@@ -547,6 +547,16 @@ describe.each(BACKENDS)('Store contract ($name)', (backend) => {
       expect(done).toMatchObject({ applied: true, consecutiveFailures: 0, paused: false });
       const again = await store.finishRun(failed(run.id));
       expect(again.applied).toBe(false);
+      // A second posted or empty finish is refused too, answers the target's status and writes nothing.
+      const repost = { runId: run.id, state: 'posted', channelId: IDS.channel, messageId: '43' } as const;
+      expect(await store.finishRun({ ...repost, owner: A, now: T0 + 6 })).toMatchObject({
+        applied: false,
+        consecutiveFailures: 0,
+        paused: false,
+      });
+      expect((await store.finishRun({ runId: run.id, owner: A, state: 'empty', now: T0 + 7 })).applied).toBe(
+        false,
+      );
 
       expect(await store.getRun(guildRef, T0)).toMatchObject({
         state: 'posted',

@@ -394,37 +394,32 @@ export class PostgresStore implements Store {
   }
 
   async finishRun(finish: RunFinish): Promise<RunFinishResult> {
-    // A posted or empty run the fence lets through is finished by #finishDone alone; one it stops
-    // (a lapsed or foreign claim) falls through to the transaction below, which then only reads.
+    // A posted or empty run is finished by #finishDone alone. One its fence stops (a lapsed or foreign
+    // claim) changes nothing, so it must not reach the transaction's fence below, which could let it
+    // through later without the sent articles and window that only #finishDone writes.
     if (finish.state === 'posted' || finish.state === 'empty') {
-      const done = await this.#finishDone(finish);
-      if (done) return done;
+      return (await this.#finishDone(finish)) ?? (await this.#unappliedFinish(finish.runId));
     }
     type Status = Pick<ScheduleRow, 'paused' | 'pause_reason' | 'consecutive_failures'>;
     const STATUS = 'paused, pause_reason, consecutive_failures';
     return this.#transaction(async (client): Promise<RunFinishResult> => {
       // The fence: the owner finishes its own claim; anyone else only a claim whose lease lapsed. The
       // UPDATE locks the row, so the rest of the transaction sees it as it leaves it.
-      const updated = await client.query<RunRow>(
-        `UPDATE digest_runs SET state = $2, channel_id = coalesce($3, channel_id), message_id = $4,
-           error_reason = $5, finished_at = $6
+      const updated = await client.query<Pick<RunRow, 'target'>>(
+        `UPDATE digest_runs SET state = $2, message_id = NULL, error_reason = $3, finished_at = $4
          WHERE id = $1 AND state = 'claimed'
-           AND CASE WHEN $7::text IS NULL THEN lease_until <= $6 ELSE claimed_by = $7 END
-         RETURNING *`,
-        [
-          finish.runId,
-          finish.state,
-          finish.state === 'posted' ? finish.channelId : null,
-          finish.state === 'posted' ? finish.messageId : null,
-          finish.state === 'empty' ? null : storeReason(finish.problem ?? null),
-          finish.now,
-          finish.owner ?? null,
-        ],
+           AND CASE WHEN $5::text IS NULL THEN lease_until <= $4 ELSE claimed_by = $5 END
+         RETURNING target`,
+        [finish.runId, finish.state, storeReason(finish.problem ?? null), finish.now, finish.owner ?? null],
       );
       const applied = updated.rows.length > 0;
       const row =
         updated.rows[0] ??
-        (await client.query<RunRow>('SELECT * FROM digest_runs WHERE id = $1', [finish.runId])).rows[0];
+        (
+          await client.query<Pick<RunRow, 'target'>>('SELECT target FROM digest_runs WHERE id = $1', [
+            finish.runId,
+          ])
+        ).rows[0];
       if (!row) throw new Error(`No digest run ${finish.runId}`);
       const { table, id } = tableOf(parseTargetKey(row.target));
       const idColumn = ID_COLUMN[table];
@@ -465,7 +460,7 @@ export class PostgresStore implements Store {
    * A posted or empty run finished in one statement (one round trip, one commit, where the general
    * path below takes four): the fenced update of the run, the articles recorded as sent (posted only),
    * and the window advanced on whichever schedule row the run's target names. Null when the fence let
-   * nothing through (a lapsed or foreign claim): the general path then answers, changing nothing either.
+   * nothing through (a lapsed or foreign claim).
    */
   async #finishDone(
     finish: Extract<RunFinish, { state: 'posted' | 'empty' }>,
@@ -514,6 +509,30 @@ export class PostgresStore implements Store {
     if (!row?.applied) return null;
     return {
       applied: true,
+      consecutiveFailures: row.consecutive_failures ?? 0,
+      paused: row.paused === true,
+      pauseReason: parsePauseReason(row.pause_reason ?? null),
+    };
+  }
+
+  /** A finish the fence stopped: nothing written, the run's target's status as it stands. */
+  async #unappliedFinish(runId: number): Promise<RunFinishResult> {
+    const [row] = await this.#rows<
+      Pick<ScheduleRow, 'paused' | 'pause_reason' | 'consecutive_failures'> & { found: boolean }
+    >(
+      `SELECT true AS found, coalesce(g.paused, s.paused) AS paused,
+         coalesce(g.pause_reason, s.pause_reason) AS pause_reason,
+         coalesce(g.consecutive_failures, s.consecutive_failures) AS consecutive_failures
+       FROM digest_runs AS run
+       LEFT JOIN guild_digests AS g ON g.target_key = run.target
+       LEFT JOIN subscriptions AS s
+         ON run.target LIKE 'subscription:%' AND s.id = substr(run.target, 14)::bigint
+       WHERE run.id = $1`,
+      [runId],
+    );
+    if (!row?.found) throw new Error(`No digest run ${runId}`);
+    return {
+      applied: false,
       consecutiveFailures: row.consecutive_failures ?? 0,
       paused: row.paused === true,
       pauseReason: parsePauseReason(row.pause_reason ?? null),
