@@ -185,12 +185,17 @@ function isWordCode(code: number): boolean {
 
 /**
  * Words and their values in an open-addressing table keyed by the word's characters and hash, so a
- * word can be looked up where it stands in a text (no substring, no Map hashing it again).
+ * word can be looked up where it stands in a text (no substring, no Map hashing it again). A slot is
+ * four numbers side by side (hash, value, where the word's characters start in one shared buffer, how
+ * many), so a lookup reads one slot and one run of characters. An index build makes one lookup per
+ * word of the corpus; with the slot in three arrays and the word as a string (four places in memory
+ * a lookup) they were the biggest single cost of a cold start.
  */
 class WordTable {
-  private keys: Array<string | undefined> = new Array<string | undefined>(1 << 12);
-  private hashes = new Int32Array(1 << 12);
-  private values = new Int32Array(1 << 12);
+  /** [hash, value, start, length] per slot; length 0: free. */
+  private slots = new Int32Array(4 << 12);
+  private chars = new Uint16Array(1 << 15);
+  private charsUsed = 0;
   private size = 0;
 
   private static slotOf(hash: number, mask: number): number {
@@ -200,51 +205,61 @@ class WordTable {
 
   /** The slot of text[start, end), or the bitwise complement of the free slot where it would go. */
   find(text: string, start: number, end: number, hash: number): number {
-    const mask = this.keys.length - 1;
+    const { slots, chars } = this;
+    const mask = (slots.length >> 2) - 1;
     const length = end - start;
     for (let slot = WordTable.slotOf(hash, mask); ; slot = (slot + 1) & mask) {
-      const key = this.keys[slot];
-      if (key === undefined) return ~slot;
-      if (this.hashes[slot] === hash && key.length === length && text.startsWith(key, start)) return slot;
+      const at = slot << 2;
+      const slotLength = slots[at + 3]!;
+      if (slotLength === 0) return ~slot;
+      if (slots[at] !== hash || slotLength !== length) continue;
+      const from = slots[at + 2]!;
+      let i = 0;
+      while (i < length && chars[from + i] === text.charCodeAt(start + i)) i++;
+      if (i === length) return slot;
     }
   }
 
-  /** Adds `word` at the free slot find gave (its complement); returns the word's slot. */
+  /** Adds `word` (not empty) at the free slot find gave (its complement); returns the word's slot. */
   insert(word: string, hash: number, value: number, free: number): number {
-    if ((this.size + 1) * 2 > this.keys.length) {
+    if ((this.size + 1) * 2 > this.slots.length >> 2) {
       this.grow();
       free = this.find(word, 0, word.length, hash);
     }
+    if (this.charsUsed + word.length > this.chars.length) {
+      const bigger = new Uint16Array(Math.max(this.chars.length * 2, this.charsUsed + word.length));
+      bigger.set(this.chars);
+      this.chars = bigger;
+    }
+    const from = this.charsUsed;
+    for (let i = 0; i < word.length; i++) this.chars[from + i] = word.charCodeAt(i);
+    this.charsUsed += word.length;
     const slot = ~free;
-    this.keys[slot] = word;
-    this.hashes[slot] = hash;
-    this.values[slot] = value;
+    this.slots.set([hash, value, from, word.length], slot << 2);
     this.size++;
     return slot;
   }
 
   key(slot: number): string {
-    return this.keys[slot]!;
+    const at = slot << 2;
+    const from = this.slots[at + 2]!;
+    return String.fromCharCode(...this.chars.subarray(from, from + this.slots[at + 3]!));
   }
 
   value(slot: number): number {
-    return this.values[slot]!;
+    return this.slots[(slot << 2) + 1]!;
   }
 
   private grow(): void {
-    const { keys, hashes, values } = this;
-    this.keys = new Array<string | undefined>(keys.length * 2);
-    this.hashes = new Int32Array(keys.length * 2);
-    this.values = new Int32Array(keys.length * 2);
-    const mask = this.keys.length - 1;
-    keys.forEach((key, old) => {
-      if (key === undefined) return;
-      let slot = WordTable.slotOf(hashes[old]!, mask);
-      while (this.keys[slot] !== undefined) slot = (slot + 1) & mask;
-      this.keys[slot] = key;
-      this.hashes[slot] = hashes[old]!;
-      this.values[slot] = values[old]!;
-    });
+    const old = this.slots;
+    this.slots = new Int32Array(old.length * 2);
+    const mask = (this.slots.length >> 2) - 1;
+    for (let at = 0; at < old.length; at += 4) {
+      if (old[at + 3] === 0) continue;
+      let slot = WordTable.slotOf(old[at]!, mask);
+      while (this.slots[(slot << 2) + 3] !== 0) slot = (slot + 1) & mask;
+      this.slots.set(old.subarray(at, at + 4), slot << 2);
+    }
   }
 }
 
