@@ -250,6 +250,10 @@ class WordTable {
     return this.slots[(slot << 2) + 1]!;
   }
 
+  setValue(slot: number, value: number): void {
+    this.slots[(slot << 2) + 1] = value;
+  }
+
   private grow(): void {
     const old = this.slots;
     this.slots = new Int32Array(old.length * 2);
@@ -267,7 +271,10 @@ class WordTable {
 export class TextAnalyzer {
   private readonly stemmer = new MemoStemmer();
   private readonly termIds = new Map<string, number>();
-  /** word → local term id, or STOP for a stop word: one lookup per token instead of three. */
+  /**
+   * word → local term id, or (negative) a stop word: one lookup per token instead of three. A stop
+   * word is STOP until a title needs its term, then STOP - 1 - term.
+   */
   private readonly words = new WordTable();
   private termCount = 0;
   private docCount = 0;
@@ -375,10 +382,12 @@ export class TextAnalyzer {
   /** One occurrence of the word in `slot` in `field`; false for a stop word, which is not counted. */
   private count(slot: number, field: number): boolean {
     let id = this.words.value(slot);
-    if (id === STOP) {
+    if (id < 0) {
       // Titles keep stop words so "The Who" stays findable; elsewhere they are noise.
       if (FIELDS[field] !== 'title') return false;
-      id = this.termOf(this.words.key(slot));
+      // A stop word's term, once a title needed it, is kept in its slot as STOP - 1 - term.
+      if (id === STOP) this.words.setValue(slot, STOP - 1 - (id = this.termOf(this.words.key(slot))));
+      else id = STOP - 1 - id;
     }
     if (id >= this.scratch.length) {
       const bigger = new Uint32Array(Math.max(this.scratch.length * 2, id + 1));
