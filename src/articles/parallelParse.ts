@@ -5,7 +5,7 @@ import type { FileEntry } from './corpusFiles.ts';
 import type { ParseOutcome } from './parseArticle.ts';
 import { parseCacheLine } from './parseCache.ts';
 import { parseFile } from './parseFile.ts';
-import { startWorker, workerEntry } from './workerThreads.ts';
+import { BULK_WORK_LIMITS, startWorker, workerEntry } from './workerThreads.ts';
 
 /**
  * Parsing files across cores. Threads take batches of files from a shared counter, so a busy core
@@ -213,7 +213,8 @@ function startPool(
       thread,
     };
     try {
-      const worker = startWorker(workerEntry('parseWorker', import.meta.url), data, [channel.port2]);
+      const entry = workerEntry('parseWorker', import.meta.url);
+      const worker = startWorker(entry, data, [channel.port2], BULK_WORK_LIMITS);
       // Failures arrive as messages; a thread that cannot start leaves its share to the others.
       worker.on('error', () => undefined);
       worker.unref();

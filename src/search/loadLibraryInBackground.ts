@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import type { CorpusProblem } from '../articles/article.ts';
-import { startWorker, workerEntry } from '../articles/workerThreads.ts';
+import { BULK_WORK_LIMITS, startWorker, workerEntry } from '../articles/workerThreads.ts';
 import { DEFAULT_MAX_FILE_BYTES } from '../articles/corpusFiles.ts';
 import { cacheVersion, digestRanges, readFileShared, type SharedFileReader } from './libraryCaches.ts';
 import { decodeSnapshot, peekSnapshot } from './librarySnapshot.ts';
@@ -164,7 +164,8 @@ export async function loadLibraryInBackground(
   let worker: Worker | null = null;
   let next: ReturnType<typeof repliesOf> | null = null;
   const startBuilder = () => {
-    worker = startWorker(workerEntry('libraryWorker', import.meta.url), { options: plain, firstLoad: true });
+    const entry = workerEntry('libraryWorker', import.meta.url);
+    worker = startWorker(entry, { options: plain, firstLoad: true }, [], BULK_WORK_LIMITS);
     next = repliesOf(worker, onProgress);
     return next;
   };
