@@ -5,15 +5,8 @@ import { splitWords } from './analyzer.ts';
 import type { LibraryDerived } from './catalog.ts';
 import { storyIdOf } from './stories.ts';
 import { buildPrefixTable } from './suggestions.ts';
-import {
-  analyzedRunBuffers,
-  assembleTextIndex,
-  TermTable,
-  TextAnalyzer,
-  type AnalyzedDoc,
-  type AnalyzedRun,
-  type TextIndexData,
-} from './textIndex.ts';
+import { assembleIndexJob, type IndexJob } from './indexAssembly.ts';
+import { analyzedRunBuffers, TextAnalyzer, type AnalyzedRun, type TextIndexData } from './textIndex.ts';
 
 /**
  * The library's share of parsing: what a build needs from each article's text (its index terms, its
@@ -62,6 +55,8 @@ export interface ExtensionResults {
 /** A build's two products, each made when asked for (the snapshot needs only the first). */
 export interface LibraryAssembly {
   derived(): LibraryDerived;
+  /** The index's inputs as they can cross to another thread (see indexAssembly.ts). */
+  indexJob(): IndexJob;
   index(): TextIndexData;
 }
 
@@ -88,12 +83,40 @@ export function libraryAssembly(
     here.add(article);
   });
   const hereBatch = here.take().payload as LibraryBatch;
-  /** Doc → its batch and place in it. */
+  const all = [...batches, { thread: -1, payload: hereBatch }];
+  /** Doc → its batch (in `all`) and place in it. */
   const sourceOf = (doc: number) => {
     const ref = refs[doc];
-    return ref
-      ? { thread: batches[ref.batch]!.thread, batch: batches[ref.batch]!.payload, index: ref.index }
-      : { thread: -1, batch: hereBatch, index: hereIndex[doc]! };
+    return ref ? { batch: ref.batch, index: ref.index } : { batch: all.length - 1, index: hereIndex[doc]! };
+  };
+  const indexJob = (): IndexJob => {
+    // Each thread's runs in the order its analyzer produced them (a redone batch may arrive late).
+    const order = all
+      .map((batch, at) => ({ ...batch, at }))
+      .sort((a, b) => a.thread - b.thread || a.payload.run.firstTermId - b.payload.run.firstTermId);
+    const tables: AnalyzedRun[][] = [];
+    const place = new Map<number, { table: number; run: number }>();
+    let thread: number | null = null;
+    for (const { thread: from, payload, at } of order) {
+      if (from !== thread) tables.push([]);
+      thread = from;
+      place.set(at, { table: tables.length - 1, run: tables[tables.length - 1]!.length });
+      tables[tables.length - 1]!.push(payload.run);
+    }
+    const job: IndexJob = {
+      tables,
+      docTable: new Uint32Array(articles.length),
+      docRun: new Uint32Array(articles.length),
+      docIndex: new Uint32Array(articles.length),
+    };
+    articles.forEach((_, doc) => {
+      const { batch, index } = sourceOf(doc);
+      const { table, run } = place.get(batch)!;
+      job.docTable[doc] = table;
+      job.docRun[doc] = run;
+      job.docIndex[doc] = index;
+    });
+    return job;
   };
 
   return {
@@ -102,29 +125,17 @@ export function libraryAssembly(
       const titleWords: string[][] = [];
       articles.forEach((_, doc) => {
         const { batch, index } = sourceOf(doc);
-        stories.push(batch.stories[index]!);
-        const words = batch.titleWords[index]!;
+        const { payload } = all[batch]!;
+        stories.push(payload.stories[index]!);
+        const words = payload.titleWords[index]!;
         titleWords.push(words ? words.split(' ') : []);
       });
       const live = Uint8Array.from(articles, (article) => (article.published ? 1 : 0));
       return { stories, prefixTable: buildPrefixTable(articles, titleWords, live) };
     },
+    indexJob,
     index() {
-      // Each thread's runs in the order its analyzer produced them (a redone batch may arrive late).
-      const tables = new Map<number, TermTable>();
-      const runs = [...batches, { thread: -1, payload: hereBatch }].sort(
-        (a, b) => a.thread - b.thread || a.payload.run.firstTermId - b.payload.run.firstTermId,
-      );
-      for (const { thread, payload } of runs) {
-        let table = tables.get(thread);
-        if (!table) tables.set(thread, (table = new TermTable()));
-        table.register(payload.run);
-      }
-      const docs: AnalyzedDoc[] = articles.map((_, doc) => {
-        const { thread, batch, index } = sourceOf(doc);
-        return { table: tables.get(thread)!, run: batch.run, index };
-      });
-      return assembleTextIndex(docs, articles);
+      return assembleIndexJob(indexJob(), articles);
     },
   };
 }

@@ -3,7 +3,6 @@ import { DEFAULT_MAX_FILE_BYTES, listArticleFiles } from '../articles/corpusFile
 import { cacheFiles, corpusCacheDir, libraryKey } from './libraryCaches.ts';
 import { peekSnapshot } from './librarySnapshot.ts';
 import type { LoadLibraryOptions } from './loadLibrary.ts';
-import type { TextIndexData } from './textIndex.ts';
 
 /**
  * Runs in a worker thread: list, parse, index and cache the corpus off the main thread.
@@ -19,11 +18,6 @@ import type { TextIndexData } from './textIndex.ts';
  * the hand-over, or `{ ok: true, prepared }` with the parts themselves. Failures are
  * `{ ok: false, message, code }` in both; progress is `{ progress }`.
  */
-function indexBuffers(index: TextIndexData): ArrayBuffer[] {
-  const arrays = Object.values(index).filter((value): value is ArrayBufferView => ArrayBuffer.isView(value));
-  return [...new Set(arrays.map((array) => array.buffer as ArrayBuffer))];
-}
-
 type Input = { options: LoadLibraryOptions } & ({ firstLoad: true } | { replyWithParts: boolean });
 
 const input = workerData as Input;
@@ -84,8 +78,9 @@ async function firstLoad(): Promise<void> {
 
 async function replyWithParts(withParts: boolean): Promise<void> {
   const { prepareLibrary } = await import('./loadLibrary.ts');
+  const { textIndexBuffers } = await import('./indexAssembly.ts');
   const prepared = prepareLibrary(options);
-  if (withParts) port.postMessage({ ok: true, prepared }, indexBuffers(prepared.index));
+  if (withParts) port.postMessage({ ok: true, prepared }, textIndexBuffers(prepared.index));
   else port.postMessage({ ok: true });
 }
 

@@ -7,10 +7,12 @@ import {
   loadCorpus,
   type FileEntry,
 } from '../articles/loadCorpus.ts';
+import { PARALLEL_MIN_FILES } from '../articles/parallelParse.ts';
 import { writeAtomically } from '../jsonCache.ts';
 import { catalogTables } from './catalog.ts';
 import { curatedLinksReader } from './curatedLinks.ts';
 import { Library, type LibraryDerived } from './library.ts';
+import { startIndexAssembler } from './indexAssembly.ts';
 import { libraryAssembly, libraryExtension } from './libraryExtension.ts';
 import { cacheFiles, cacheVersion, corpusCacheDir, libraryKey } from './libraryCaches.ts';
 import {
@@ -69,6 +71,8 @@ export interface LoadedLibrary {
     /** Writing the caches, when they were written. */
     saveMs?: number;
     indexFromCache: boolean;
+    /** Whether a built index was assembled in a thread of its own (see indexAssembly.ts). */
+    indexApart?: boolean;
     fromSnapshot: boolean;
   };
 }
@@ -216,60 +220,75 @@ export function buildLibraryParts(
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const cacheDir = options.dataDir ? corpusCacheDir(options.dataDir, options.articlesDir) : null;
   const progress = options.onProgress;
-  const corpus = loadCorpus(options.articlesDir, {
-    cacheDir,
-    maxFileBytes,
-    files,
-    ...(progress && { onProgress: (done, total) => progress({ phase: 'reading', done, total }) }),
-    parallel: { extension: libraryExtension },
-  });
-  const loaded = performance.now();
-  progress?.({ phase: 'indexing', done: 0, total: corpus.articles.length });
-  const assembly = libraryAssembly(corpus.articles, corpus.extension);
-  const derived = assembly.derived();
-  // Worked out once, for the library and the snapshot (a warm start then works out none of them).
-  derived.tables = catalogTables(corpus.articles, derived.stories);
-  const derivedAt = performance.now();
-  // The snapshot first: a worker hands it over, to be decoded while the index is assembled.
-  const fileTable = corpusFileTable(corpus.files, corpus.fileDocs);
-  const snapshotBytes =
-    cacheDir || handOver
-      ? encodeSnapshot({
-          key,
-          version: cacheVersion(maxFileBytes),
-          articles: corpus.articles,
-          problems: corpus.problems,
-          derived,
-          files: fileTable,
-        })
-      : null;
-  if (snapshotBytes) handOver?.onSnapshot(snapshotBytes);
-  const encoded = performance.now();
-  const savedIndex = cacheDir ? readSavedIndex(cacheFiles(cacheDir).index, key) : null;
-  const indexFromCache = savedIndex !== null && savedIndex.docCount === corpus.articles.length;
-  const index = indexFromCache ? savedIndex : assembly.index();
-  progress?.({ phase: 'indexing', done: corpus.articles.length, total: corpus.articles.length });
-  const indexed = performance.now();
-  return {
-    key,
-    snapshotBytes,
-    prepared: {
-      articles: corpus.articles,
-      index,
-      derived,
-      problems: corpus.problems,
-      files: fileTable,
-      checked: true,
-      timings: {
-        listMs: listing.listMs,
-        loadMs: loaded - started,
-        indexMs: derivedAt - loaded + (indexed - encoded),
-        derivedMs: encoded - derivedAt,
-        indexFromCache,
-        fromSnapshot: false,
+  // Started now, so it is ready when the parse is done (see indexAssembly.ts).
+  const assembler = files.length >= PARALLEL_MIN_FILES ? startIndexAssembler() : null;
+  try {
+    const corpus = loadCorpus(options.articlesDir, {
+      cacheDir,
+      maxFileBytes,
+      files,
+      ...(progress && { onProgress: (done, total) => progress({ phase: 'reading', done, total }) }),
+      parallel: { extension: libraryExtension },
+    });
+    const loaded = performance.now();
+    progress?.({ phase: 'indexing', done: 0, total: corpus.articles.length });
+    const assembly = libraryAssembly(corpus.articles, corpus.extension);
+    const savedIndex = cacheDir ? readSavedIndex(cacheFiles(cacheDir).index, key) : null;
+    const indexFromCache = savedIndex !== null && savedIndex.docCount === corpus.articles.length;
+    // The index is assembled in the other thread while this one makes the derived tables and snapshot.
+    const remote = !indexFromCache && assembler !== null && assembler.start(assembly.indexJob());
+    const derived = assembly.derived();
+    // Worked out once, for the library and the snapshot (a warm start then works out none of them).
+    derived.tables = catalogTables(corpus.articles, derived.stories);
+    const derivedAt = performance.now();
+    // The snapshot first: a worker hands it over, to be decoded while the index is assembled.
+    const fileTable = corpusFileTable(corpus.files, corpus.fileDocs);
+    const snapshotBytes =
+      cacheDir || handOver
+        ? encodeSnapshot({
+            key,
+            version: cacheVersion(maxFileBytes),
+            articles: corpus.articles,
+            problems: corpus.problems,
+            derived,
+            files: fileTable,
+          })
+        : null;
+    if (snapshotBytes) handOver?.onSnapshot(snapshotBytes);
+    const encoded = performance.now();
+    const apart = remote ? assembler.wait() : null;
+    const index = indexFromCache
+      ? savedIndex
+      : remote
+        ? // Its runs moved to the other thread: if it failed, everything is analysed again here.
+          (apart ?? libraryAssembly(corpus.articles, undefined).index())
+        : assembly.index();
+    progress?.({ phase: 'indexing', done: corpus.articles.length, total: corpus.articles.length });
+    const indexed = performance.now();
+    return {
+      key,
+      snapshotBytes,
+      prepared: {
+        articles: corpus.articles,
+        index,
+        derived,
+        problems: corpus.problems,
+        files: fileTable,
+        checked: true,
+        timings: {
+          listMs: listing.listMs,
+          loadMs: loaded - started,
+          indexMs: derivedAt - loaded + (indexed - encoded),
+          derivedMs: encoded - derivedAt,
+          indexFromCache,
+          indexApart: apart !== null,
+          fromSnapshot: false,
+        },
       },
-    },
-  };
+    };
+  } finally {
+    assembler?.stop();
+  }
 }
 
 /** The bytes a build saves, in parts: the index (null when it came from the cache) and the snapshot. */
