@@ -153,7 +153,10 @@ export class LiveCatalogBuilder {
     await this.ready(pause);
     const B = this.baseSize;
     const gone: number[] = [];
-    for (const id of change.tombstones) {
+    // A base lookup is a binary search over the snapshot's ids (about 6 µs): a burst of 5,000 files
+    // brings 5,000 of them, 30 ms in one task unless it pauses.
+    for (const [i, id] of change.tombstones.entries()) {
+      if (i > 0 && i % PAUSE_EVERY === 0) await pause();
       const doc = this.base.byId.get(id);
       if (doc === undefined || this.removed[doc]) continue;
       gone.push(doc);
