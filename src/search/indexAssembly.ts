@@ -125,7 +125,7 @@ export function startIndexAssembler(): IndexAssembler {
           return 'index' in reply ? reply.index : null;
         }
         const left = deadline - performance.now();
-        if (left <= 0 || !worker) return null;
+        if (left <= 0) return null;
         Atomics.wait(done, 0, 0, Math.min(left, 1_000));
       }
     },

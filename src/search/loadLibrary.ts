@@ -12,7 +12,7 @@ import { writeAtomically } from '../jsonCache.ts';
 import { catalogTables } from './catalog.ts';
 import { curatedLinksReader } from './curatedLinks.ts';
 import { Library, type LibraryDerived } from './library.ts';
-import { startIndexAssembler } from './indexAssembly.ts';
+import { assembleIndexJob, startIndexAssembler } from './indexAssembly.ts';
 import { libraryAssembly, libraryExtension } from './libraryExtension.ts';
 import { cacheFiles, cacheVersion, corpusCacheDir, libraryKey } from './libraryCaches.ts';
 import {
@@ -236,7 +236,8 @@ export function buildLibraryParts(
     const savedIndex = cacheDir ? readSavedIndex(cacheFiles(cacheDir).index, key) : null;
     const indexFromCache = savedIndex !== null && savedIndex.docCount === corpus.articles.length;
     // The index is assembled in the other thread while this one makes the derived tables and snapshot.
-    const remote = !indexFromCache && assembler !== null && assembler.start(assembly.indexJob());
+    const job = indexFromCache ? null : assembly.indexJob();
+    const remote = job !== null && assembler !== null && assembler.start(job);
     const derived = assembly.derived();
     // Worked out once, for the library and the snapshot (a warm start then works out none of them).
     derived.tables = catalogTables(corpus.articles, derived.stories);
@@ -257,12 +258,13 @@ export function buildLibraryParts(
     if (snapshotBytes) handOver?.onSnapshot(snapshotBytes);
     const encoded = performance.now();
     const apart = remote ? assembler.wait() : null;
-    const index = indexFromCache
-      ? savedIndex
-      : remote
-        ? // Its runs moved to the other thread: if it failed, everything is analysed again here.
-          (apart ?? libraryAssembly(corpus.articles, undefined).index())
-        : assembly.index();
+    const index =
+      job === null
+        ? savedIndex!
+        : remote
+          ? // Its runs moved to the other thread: if it failed, everything is analysed again here.
+            (apart ?? libraryAssembly(corpus.articles, undefined).index())
+          : assembleIndexJob(job, corpus.articles);
     progress?.({ phase: 'indexing', done: corpus.articles.length, total: corpus.articles.length });
     const indexed = performance.now();
     return {
