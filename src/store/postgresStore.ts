@@ -81,6 +81,28 @@ const typeParsers = {
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
+type ScheduleStatus = Pick<ScheduleRow, 'paused' | 'pause_reason' | 'consecutive_failures'>;
+const STATUS_COLUMNS = 'paused, pause_reason, consecutive_failures';
+
+/** The pause state of the schedule row (server digest or subscription) a run's target names. */
+async function scheduleStatus(client: Queryable, target: string): Promise<ScheduleStatus | undefined> {
+  const { table, id } = tableOf(parseTargetKey(target));
+  const found = await client.query<ScheduleStatus>(
+    `SELECT ${STATUS_COLUMNS} FROM ${table} WHERE ${ID_COLUMN[table]} = $1`,
+    [id],
+  );
+  return found.rows[0];
+}
+
+function finishResult(applied: boolean, status: ScheduleStatus | undefined): RunFinishResult {
+  return {
+    applied,
+    consecutiveFailures: status?.consecutive_failures ?? 0,
+    paused: status?.paused === true,
+    pauseReason: parsePauseReason(status?.pause_reason ?? null),
+  };
+}
+
 /**
  * The Postgres implementation of `Store`, for several processes sharing one database. Claims of digest
  * runs are safe across processes: a run row is unique per target and due time, and a claim carries its
@@ -400,8 +422,6 @@ export class PostgresStore implements Store {
     if (finish.state === 'posted' || finish.state === 'empty') {
       return (await this.#finishDone(finish)) ?? (await this.#unappliedFinish(finish.runId));
     }
-    type Status = Pick<ScheduleRow, 'paused' | 'pause_reason' | 'consecutive_failures'>;
-    const STATUS = 'paused, pause_reason, consecutive_failures';
     return this.#transaction(async (client): Promise<RunFinishResult> => {
       // The fence: the owner finishes its own claim; anyone else only a claim whose lease lapsed. The
       // UPDATE locks the row, so the rest of the transaction sees it as it leaves it.
@@ -424,11 +444,11 @@ export class PostgresStore implements Store {
       const { table, id } = tableOf(parseTargetKey(row.target));
       const idColumn = ID_COLUMN[table];
 
-      let status: Status | undefined;
+      let status: ScheduleStatus | undefined;
       if (applied && finish.state === 'failed') {
-        const counted = await client.query<Status>(
+        const counted = await client.query<ScheduleStatus>(
           `UPDATE ${table} SET consecutive_failures = consecutive_failures + $2
-           WHERE ${idColumn} = $1 RETURNING ${STATUS}`,
+           WHERE ${idColumn} = $1 RETURNING ${STATUS_COLUMNS}`,
           [id, finish.countsTowardPause ? 1 : 0],
         );
         status = counted.rows[0];
@@ -437,22 +457,16 @@ export class PostgresStore implements Store {
           finish.pauseNow ??
           (finish.countsTowardPause && failures >= finish.pauseAfter ? finish.pauseReason : undefined);
         if (pauseWith !== undefined) {
-          const paused = await client.query<Status>(
+          const paused = await client.query<ScheduleStatus>(
             `UPDATE ${table} SET paused = true, pause_reason = $2, updated_at = $3
-             WHERE ${idColumn} = $1 RETURNING ${STATUS}`,
+             WHERE ${idColumn} = $1 RETURNING ${STATUS_COLUMNS}`,
             [id, storeReason(pauseWith), finish.now],
           );
           status = paused.rows[0];
         }
       }
-      status ??= (await client.query<Status>(`SELECT ${STATUS} FROM ${table} WHERE ${idColumn} = $1`, [id]))
-        .rows[0];
-      return {
-        applied,
-        consecutiveFailures: status?.consecutive_failures ?? 0,
-        paused: status?.paused === true,
-        pauseReason: parsePauseReason(status?.pause_reason ?? null),
-      };
+      status ??= await scheduleStatus(client, row.target);
+      return finishResult(applied, status);
     });
   }
 
@@ -465,9 +479,7 @@ export class PostgresStore implements Store {
   async #finishDone(
     finish: Extract<RunFinish, { state: 'posted' | 'empty' }>,
   ): Promise<RunFinishResult | null> {
-    type Finished = Pick<ScheduleRow, 'paused' | 'pause_reason' | 'consecutive_failures'> & {
-      applied: boolean;
-    };
+    type Finished = ScheduleStatus & { applied: boolean };
     const SCHEDULE_SET = `last_digest_at = CASE WHEN run.window_end IS NULL THEN last_digest_at
         ELSE greatest(coalesce(last_digest_at, run.window_end), run.window_end) END,
       consecutive_failures = CASE WHEN run.window_end IS NOT NULL AND $2 = 'posted' THEN 0
@@ -506,37 +518,18 @@ export class PostgresStore implements Store {
         finish.state === 'posted' ? storeReason(finish.problem ?? null) : null,
       ],
     );
-    if (!row?.applied) return null;
-    return {
-      applied: true,
-      consecutiveFailures: row.consecutive_failures ?? 0,
-      paused: row.paused === true,
-      pauseReason: parsePauseReason(row.pause_reason ?? null),
-    };
+    return row?.applied ? finishResult(true, row) : null;
   }
 
   /** A finish the fence stopped: nothing written, the run's target's status as it stands. */
   async #unappliedFinish(runId: number): Promise<RunFinishResult> {
-    const [row] = await this.#rows<
-      Pick<ScheduleRow, 'paused' | 'pause_reason' | 'consecutive_failures'> & { found: boolean }
-    >(
-      `SELECT true AS found, coalesce(g.paused, s.paused) AS paused,
-         coalesce(g.pause_reason, s.pause_reason) AS pause_reason,
-         coalesce(g.consecutive_failures, s.consecutive_failures) AS consecutive_failures
-       FROM digest_runs AS run
-       LEFT JOIN guild_digests AS g ON g.target_key = run.target
-       LEFT JOIN subscriptions AS s
-         ON run.target LIKE 'subscription:%' AND s.id = substr(run.target, 14)::bigint
-       WHERE run.id = $1`,
-      [runId],
-    );
-    if (!row?.found) throw new Error(`No digest run ${runId}`);
-    return {
-      applied: false,
-      consecutiveFailures: row.consecutive_failures ?? 0,
-      paused: row.paused === true,
-      pauseReason: parsePauseReason(row.pause_reason ?? null),
-    };
+    return this.#transaction(async (client) => {
+      const run = (
+        await client.query<Pick<RunRow, 'target'>>('SELECT target FROM digest_runs WHERE id = $1', [runId])
+      ).rows[0];
+      if (!run) throw new Error(`No digest run ${runId}`);
+      return finishResult(false, await scheduleStatus(client, run.target));
+    });
   }
 
   async recordSkippedRun(
