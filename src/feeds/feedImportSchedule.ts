@@ -94,6 +94,8 @@ interface RunningImport {
 function runImportInWorker(request: ImportWorkerRequest, logger: Logger): RunningImport {
   const worker = startWorker(workerEntry('importWorker', import.meta.url), request);
   let exited = false;
+  /** Set when the import is abandoned: an answer that still comes in is not its cycle's result. */
+  let terminated = false;
   const exit = new Promise<void>((resolve) =>
     worker.once('exit', () => {
       exited = true;
@@ -104,7 +106,8 @@ function runImportInWorker(request: ImportWorkerRequest, logger: Logger): Runnin
     worker.once('message', (reply: ImportWorkerReply) => {
       // Its sockets may linger in keep-alive: the summary is all we wait for.
       void worker.terminate();
-      if (reply.ok) resolve(reply.summary);
+      if (terminated) resolve(null);
+      else if (reply.ok) resolve(reply.summary);
       else {
         logger.error({ reason: reply.message }, 'the feed import failed');
         resolve(null);
@@ -123,6 +126,7 @@ function runImportInWorker(request: ImportWorkerRequest, logger: Logger): Runnin
       if (!exited) worker.postMessage({ stop: true });
     },
     terminate: async () => {
+      terminated = true;
       await worker.terminate();
       await exit;
     },
