@@ -460,8 +460,12 @@ function skippedSummary(
   };
 }
 
-/** A write the importer began and never renamed into place (a stopped worker): with the lock held, nobody else's. */
-const LEFTOVER_TEMP = /^(\d{4}-\d{2}-\d{2}-.+-[A-Za-z0-9_-]{8}\.md|\.feeds-state\.json)\.\d+\.tmp$/;
+/**
+ * A write the importer began and never renamed into place (a stopped worker): with the lock held, nobody
+ * else's. Article files are written as `<name>.<pid>.tmp`, the state file by writeAtomically as
+ * `<name>.<pid>-<thread>.tmp`.
+ */
+const LEFTOVER_TEMP = /^(\d{4}-\d{2}-\d{2}-.+-[A-Za-z0-9_-]{8}\.md|\.feeds-state\.json)\.\d+(-\d+)?\.tmp$/;
 
 function removeLeftoverTempFiles(outDir: string): void {
   for (const name of fs.readdirSync(outDir)) {
