@@ -237,6 +237,26 @@ describe.each(BACKENDS)('Claims across processes ($name)', (backend) => {
   );
 
   it.skipIf(!backend.available)(
+    "GIVEN a started scheduler that met a stopped process's live claim THEN it takes the run over once the lease lapses, without waiting for a cron tick",
+    async () => {
+      const a = await start('a', { crashAt: 'after-select' });
+      await expect(a.digests.runner.runDue(guildRef, DUE_AT)).rejects.toThrow(/stops at after-select/);
+      const prepared = (await a.store.getRun(guildRef, DUE_AT))!;
+
+      const b = await start('b');
+      clock.set(prepared.leaseUntil - 1);
+      const first = await b.digests.start(); // its ticker never fires in this test
+      expect(first.runs).toMatchObject([{ state: 'claimed-elsewhere', leaseUntil: prepared.leaseUntil }]);
+      expect(fake.messages).toHaveLength(0);
+
+      clock.set(prepared.leaseUntil); // the lease lapses; nothing but B's own re-check ticks now
+      await until(async () => (await b.store.getRun(guildRef, DUE_AT))!.state === 'posted', 'B to take over');
+      expect(messagePosts()).toHaveLength(1);
+      expect((await b.store.getRun(guildRef, DUE_AT))!.claimedBy).toBe('b:1:test');
+    },
+  );
+
+  it.skipIf(!backend.available)(
     'GIVEN process A shutting down while retrying an outage THEN it releases its claim and B posts at once, without waiting for the lease',
     async () => {
       fake.failChannel(IDS.channel, FAILURES.unavailable);

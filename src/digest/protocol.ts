@@ -66,8 +66,11 @@ export type RunOutcome =
   | { state: 'already-finished'; previous: RunState }
   /** Stopped while retrying; the run stays claimed (its lease released) and the next start resumes it. */
   | { state: 'interrupted' }
-  /** Another live process holds the claim on this run and finishes it; nothing was done here. */
-  | { state: 'claimed-elsewhere'; owner: string | null }
+  /**
+   * Another live process holds the claim on this run and finishes it; nothing was done here. Its claim
+   * holds until `leaseUntil` unless renewed; if it is not, the run is taken over after that.
+   */
+  | { state: 'claimed-elsewhere'; owner: string | null; leaseUntil: number }
   /** This process lost its claim mid-run (it stalled past the lease); the process that took over finishes. */
   | { state: 'claim-lost' }
   /** The target no longer exists. */
@@ -123,7 +126,7 @@ export async function runDigest(
   if (run.state !== 'claimed') return report({ state: 'already-finished', previous: run.state });
   if (!claimed.acquired) {
     log.info({ runId: run.id, owner: run.claimedBy }, 'another process is running this digest; leaving it');
-    return report({ state: 'claimed-elsewhere', owner: run.claimedBy });
+    return report({ state: 'claimed-elsewhere', owner: run.claimedBy, leaseUntil: run.leaseUntil });
   }
   if (claimed.takenOverFrom !== null) {
     log.warn(

@@ -31,6 +31,11 @@ export const ON_TIME_MS = 5 * 60_000;
  */
 const DEFAULT_CONCURRENCY = 16;
 
+/** A re-check waits this long past a lapsing lease, so clocks a little apart agree that it lapsed. */
+const RECHECK_MARGIN_MS = 250;
+/** The cron tick comes at least this often anyway. */
+const RECHECK_MAX_MS = 60_000;
+
 /** `DIGEST_CATCH_UP_HOURS` from the config, in ms (unset → 6 h). */
 export function catchUpMsFromConfig(config: { DIGEST_CATCH_UP_HOURS?: number | undefined }): number {
   const hours = config.DIGEST_CATCH_UP_HOURS;
@@ -101,6 +106,8 @@ export class DigestScheduler {
   #task: ScheduledTask | undefined;
   #tickInFlight: Promise<TickReport> | undefined;
   #stopped = false;
+  /** A tick due when the earliest claim another process holds lapses (see `#recheckLapsingClaims`). */
+  #recheck: { at: number; timer: NodeJS.Timeout } | undefined;
 
   constructor(options: DigestSchedulerOptions) {
     this.#store = options.store;
@@ -137,12 +144,14 @@ export class DigestScheduler {
       },
     });
     await this.#task.start();
+    this.#recheckLapsingClaims(report); // the first pass ran before the ticker existed
     return report;
   }
 
   /** Stops the ticker and waits for the tick and the runs in flight. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#clearRecheck();
     const task = this.#task;
     this.#task = undefined;
     if (task) await task.destroy();
@@ -194,7 +203,36 @@ export class DigestScheduler {
         this.#tickInFlight = undefined;
       });
     this.#tickInFlight = running;
+    void running.then((report) => this.#recheckLapsingClaims(report));
     return running;
+  }
+
+  /**
+   * A run another process holds is left to it, and the target's schedule moves on, so only the recovery
+   * of lapsed claims can pick it up again. Without this that waits for the next cron tick: a shard
+   * restarted seconds after a crash would leave its predecessor's digest unrecorded for up to a minute.
+   * One timer, for the earliest lease; a live owner renews its lease and the re-check finds nothing.
+   */
+  #recheckLapsingClaims(report: TickReport): void {
+    if (this.#stopped || !this.#task) return;
+    let earliest = Infinity;
+    for (const run of report.runs) {
+      if (run.state === 'claimed-elsewhere') earliest = Math.min(earliest, run.leaseUntil);
+    }
+    if (earliest === Infinity || (this.#recheck && this.#recheck.at <= earliest)) return;
+    this.#clearRecheck();
+    const delay = Math.min(Math.max(0, earliest - this.#now()) + RECHECK_MARGIN_MS, RECHECK_MAX_MS);
+    const timer = setTimeout(() => {
+      this.#recheck = undefined;
+      void this.tick();
+    }, delay);
+    timer.unref();
+    this.#recheck = { at: earliest, timer };
+  }
+
+  #clearRecheck(): void {
+    if (this.#recheck) clearTimeout(this.#recheck.timer);
+    this.#recheck = undefined;
   }
 
   async #tick(): Promise<TickReport> {
