@@ -18,18 +18,47 @@ export interface Placement {
   titleShare: number;
   /** Query words over the shortest stretch of the excerpt holding them all (0 when it lacks one). */
   excerptCloseness: number;
+  /**
+   * When every word is in the title: the share of them it spells exactly as typed, not only as a word
+   * of the same stem ("reveals" in "… Reveals …", not "… Revealed …"): people retype what they read.
+   */
+  titleExact: number;
+  /** The same for the excerpt, when it holds every word. */
+  excerptExact: number;
 }
 
-/** Articles' words with their stems, kept for the last few thousand ranked: the same articles rank often. */
-const ANALYZED_KEPT = 5_000;
-const analyzed = new Map<Article, { title: string[][]; excerpt: string[][] }>();
-const stemmer = new MemoStemmer();
+/** An article's words with their stems, and what placementOf asks of them. */
+interface ArticleWords {
+  title: string[][];
+  excerpt: string[][];
+  titleWords: Set<string>;
+  excerptWords: Set<string>;
+  /** Distinct title words a reader would pick to recall it: not stop words, letters only, 3+ of them. */
+  titleContentWords: number;
+}
 
-function wordsOf(article: Article): { title: string[][]; excerpt: string[][] } {
+/** Kept for the last few thousand ranked: the same articles rank often. */
+const ANALYZED_KEPT = 5_000;
+const analyzed = new Map<Article, ArticleWords>();
+const stemmer = new MemoStemmer();
+const CONTENT_WORD = /^\p{L}{3,}$/u;
+
+function wordsOf(article: Article): ArticleWords {
   let words = analyzed.get(article);
   if (!words) {
     const split = (text: string) => splitWords(text).map((word) => [word, stemmer.stem(word)]);
-    words = { title: split(article.title), excerpt: split(article.excerpt) };
+    const title = split(article.title);
+    const excerpt = split(article.excerpt);
+    const titleWords = new Set(title.map(([word]) => word!));
+    let titleContentWords = 0;
+    for (const word of titleWords) if (CONTENT_WORD.test(word) && !isStopWord(word)) titleContentWords++;
+    words = {
+      title,
+      excerpt,
+      titleWords,
+      excerptWords: new Set(excerpt.map(([word]) => word!)),
+      titleContentWords,
+    };
     if (analyzed.size >= ANALYZED_KEPT) analyzed.delete(analyzed.keys().next().value!);
     analyzed.set(article, words);
   }
@@ -85,28 +114,42 @@ function choose(n: number, k: number): number {
 }
 
 export function placementOf(article: Article, plans: readonly WordPlan[]): Placement {
-  const { title, excerpt } = wordsOf(article);
-  const inTitle = positionsOf(title, plans);
+  const words = wordsOf(article);
+  const inTitle = positionsOf(words.title, plans);
   const allInTitle = inTitle.every((at) => at.length > 0);
-  const contentWords = title.filter(([word]) => !isStopWord(word!)).length;
-  const cover = shortestCover(positionsOf(excerpt, plans));
+  const cover = shortestCover(positionsOf(words.excerpt, plans));
+  const exactIn = (spelled: Set<string>) =>
+    plans.filter((plan) => spelled.has(plan.word.raw)).length / plans.length;
+  const q = plans.length;
   return {
     titleInOrder: allInTitle && inOrder(inTitle),
-    titleShare: allInTitle ? 1 / choose(Math.max(contentWords, plans.length), plans.length) : 0,
-    excerptCloseness: Number.isFinite(cover) ? plans.length / cover : 0,
+    titleShare: allInTitle ? 1 / choose(Math.max(words.titleContentWords, q), q) : 0,
+    titleExact: allInTitle ? exactIn(words.titleWords) : 0,
+    excerptCloseness: Number.isFinite(cover) ? q / cover : 0,
+    excerptExact: Number.isFinite(cover) ? exactIn(words.excerptWords) : 0,
   };
 }
 
 /** Weights of the placement features, relative to the text score (tuned on bench/quality.ts's sets). */
-export const PLACEMENT_WEIGHTS = { titleInOrder: 1, titleShare: 5, excerptCloseness: 0.5 };
+export const PLACEMENT_WEIGHTS = {
+  titleInOrder: 1,
+  titleShare: 5,
+  titleExact: 2,
+  excerptCloseness: 0.5,
+  excerptExact: 1.5,
+};
 
-/** The factor a text score is multiplied by for how the words are placed: 1 … 2. */
+/**
+ * The factor a text score is multiplied by for how the words are placed: 1 … about 9. The title's and
+ * the excerpt's evidence are not added up: an article is as likely the one meant as its better-placed
+ * field says (summed, an excerpt that also holds a title query's words outranked the title they came from).
+ */
 export function placementFactor(placement: Placement): number {
   const w = PLACEMENT_WEIGHTS;
-  return (
-    1 +
+  const inTitle =
     w.titleInOrder * Number(placement.titleInOrder) +
     w.titleShare * placement.titleShare +
-    w.excerptCloseness * placement.excerptCloseness
-  );
+    w.titleExact * placement.titleExact;
+  const inExcerpt = w.excerptCloseness * placement.excerptCloseness + w.excerptExact * placement.excerptExact;
+  return 1 + Math.max(inTitle, inExcerpt);
 }

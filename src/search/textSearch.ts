@@ -19,8 +19,14 @@ export const PERIOD_MS: Record<Exclude<Period, 'all'>, number> = {
   year: 365 * DAY_MS,
 };
 
-/** Candidates ranked again by where their words stand: the first pages' worth, with room. */
-const PLACEMENT_POOL = 40;
+/** Candidates ranked again by where their words stand: the first pages' worth, with much room. */
+const PLACEMENT_POOL = 80;
+/**
+ * In the re-ranked pool the text score counts as score^0.4 beside the placement factor: the pool's
+ * scores differ mostly by how often the words recur in the excerpt and body, which says little about
+ * which of several articles with the same two title words was meant (tuned on bench/quality.ts's sets).
+ */
+const TEXT_EXPONENT = 0.4;
 
 const isExclusion = (token: string) => /^-[\p{L}\p{N}]/u.test(token);
 
@@ -110,15 +116,16 @@ export function searchText(
       (about.size ? topicFactor(list[doc]!.topicKeys, about) : 1);
     // Results that match every word come first; a partial match only fills in after them.
     const baseRank = (doc: number) => coverageOf(doc) * 1e6 + Math.min(scoreOf(doc), 9e5);
-    // The best of them are ranked again by where the words stand (see placement.ts): it only raises a
-    // score, so nothing outside the pool can overtake what is in it.
+    // The best of them are ranked again by where the words stand (see placement.ts), above the rest of
+    // their coverage: nothing outside the pool overtakes what is in it.
     const placed = new Map<number, number>();
     for (const doc of topK(accepted, PLACEMENT_POOL + offset, baseRank)) {
       const factor = matched(doc) ? placementFactor(placementOf(list[doc]!, plans)) : 1;
-      const text = scoreOf(doc) * factor;
-      placed.set(doc, coverageOf(doc) * 1e6 + Math.min(text, 9e5));
+      const text = Math.pow(scoreOf(doc), TEXT_EXPONENT) * factor;
+      placed.set(doc, coverageOf(doc) * 1e6 + 1e3 + Math.min(text, 8e5));
     }
-    const rank = (doc: number) => placed.get(doc) ?? baseRank(doc);
+    const rank = (doc: number) =>
+      placed.get(doc) ?? coverageOf(doc) * 1e6 + Math.min(scoreOf(doc), 9e5) / 1e3;
     const page = pageOfStories(catalog, accepted, offset, limit, rank);
     const results: Recommendation[] = page.map((doc) => ({
       kind: 'article',
