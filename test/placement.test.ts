@@ -60,6 +60,38 @@ describe('ranking by where the words stand', () => {
   });
 });
 
+describe('words spelled as typed', () => {
+  const common = { heat: 10, date: '2022-05-30T10:00:00Z', topics: ['Games'] };
+  const library = Library.fromArticles(
+    makeArticles([
+      {
+        // More popular, and the words recur in its excerpt: by text alone it would come first.
+        ...common,
+        heat: 90,
+        title: 'Revealed by Blizzard: new dungeons',
+        excerpt:
+          'Blizzard revealed dungeons, and more dungeons; Blizzard says the reveal is the first of many.',
+        webUrl: 'https://a.example/revealed',
+      },
+      {
+        ...common,
+        title: 'Leak reveals Blizzard dungeons',
+        excerpt: 'A new leak shows what is coming next season.',
+        webUrl: 'https://b.example/reveals',
+      },
+    ]),
+  );
+
+  it('GIVEN two titles holding the words, one as typed and one sharing only their stems THEN the one as typed comes first', () => {
+    expect(titlesOf(library, 'reveals blizzard')).toEqual([
+      'Leak reveals Blizzard dungeons',
+      'Revealed by Blizzard: new dungeons',
+    ]);
+    // Typed as the other title spells it, that one comes first.
+    expect(titlesOf(library, 'revealed blizzard')[0]).toBe('Revealed by Blizzard: new dungeons');
+  });
+});
+
 describe('topics a query is about', () => {
   const day = { heat: 10, date: '2022-05-30T10:00:00Z' };
   const library = Library.fromArticles(
