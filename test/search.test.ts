@@ -190,6 +190,22 @@ describe('search', () => {
     expect(titles(second.results)).not.toEqual(titles(first.results));
     expect(library.search('learning', { limit: 1000 }).results.length).toBeLessThanOrEqual(25);
   });
+
+  it('GIVEN thirty equally good matches THEN paging through them shows each exactly once, in the same order as one long page', () => {
+    const names = 'abcdefghijklmnopqrstuvwxyz0123'.split('').map((c) => `harbour storm report ${c}${c}${c}x`);
+    const equals = Library.fromArticles(
+      makeArticles(
+        names.map((title) => ({ title, excerpt: 'Waves hit the harbour wall overnight.', heat: 10 })),
+      ),
+    );
+    const paged = [0, 5, 10, 15, 20, 25].flatMap((offset) =>
+      titles(equals.search('harbour storm', { limit: 5, offset, now: NOW }).results),
+    );
+    expect(new Set(paged).size).toBe(30);
+    expect(paged.slice(0, 25)).toEqual(
+      titles(equals.search('harbour storm', { limit: 25, now: NOW }).results),
+    );
+  });
 });
 
 describe('topics, trending and the digest', () => {

@@ -102,36 +102,48 @@ export function popcount(value: number): number {
   return (((v + (v >>> 4)) & 0xf0f0f0f) * 0x1010101) >>> 24;
 }
 
-/** The best `k` of `items` by `score` (descending), without sorting everything. */
+/**
+ * The best `k` of `items` by `score` (descending), without sorting everything. Equal scores keep the
+ * order the items came in, as a stable sort would: the answer depends on the scores alone, not on how
+ * the heap happened to fill (so a list and any sublist holding its best agree).
+ */
 export function topK<T>(items: Iterable<T>, k: number, score: (item: T) => number): T[] {
   if (k <= 0) return [];
-  const heap: Array<{ item: T; score: number }> = [];
+  const heap: Array<{ item: T; score: number; order: number }> = [];
+  // The heap's root is its worst entry: the lowest score, and of equal scores the latest to come.
+  const worse = (a: number, b: number) =>
+    heap[a]!.score < heap[b]!.score || (heap[a]!.score === heap[b]!.score && heap[a]!.order > heap[b]!.order);
   const siftDown = (i: number) => {
     for (;;) {
       const l = 2 * i + 1;
       const r = l + 1;
       let min = i;
-      if (l < heap.length && heap[l]!.score < heap[min]!.score) min = l;
-      if (r < heap.length && heap[r]!.score < heap[min]!.score) min = r;
+      if (l < heap.length && worse(l, min)) min = l;
+      if (r < heap.length && worse(r, min)) min = r;
       if (min === i) return;
       [heap[i], heap[min]] = [heap[min]!, heap[i]!];
       i = min;
     }
   };
+  let order = 0;
   for (const item of items) {
     const s = score(item);
     if (heap.length < k) {
-      heap.push({ item, score: s });
+      heap.push({ item, score: s, order: order++ });
       for (let i = heap.length - 1; i > 0;) {
         const parent = (i - 1) >>> 1;
-        if (heap[parent]!.score <= heap[i]!.score) break;
+        if (!worse(i, parent)) break;
         [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
         i = parent;
       }
-    } else if (s > heap[0]!.score) {
-      heap[0] = { item, score: s };
-      siftDown(0);
+    } else {
+      // A later item with an equal score ranks after the root, so only a higher score displaces it.
+      if (s > heap[0]!.score) {
+        heap[0] = { item, score: s, order };
+        siftDown(0);
+      }
+      order++;
     }
   }
-  return heap.sort((a, b) => b.score - a.score).map((entry) => entry.item);
+  return heap.sort((a, b) => b.score - a.score || a.order - b.order).map((entry) => entry.item);
 }
