@@ -191,6 +191,23 @@ describe('search', () => {
     expect(library.search('learning', { limit: 1000 }).results.length).toBeLessThanOrEqual(25);
   });
 
+  it('GIVEN a story syndicated ninety times THEN it shows once and the other matches fill the page', () => {
+    const copies = Array.from({ length: 90 }, (_, i) => ({
+      title: 'Harbour storm floods the old town',
+      excerpt: 'A harbour storm flooded the old town overnight.',
+      webUrl: `https://outlet${i}.example/harbour-storm`,
+      heat: 50,
+    }));
+    const others = ['Ferry timetable after the storm', 'Harbour museum reopens', 'Storm damage costs'].map(
+      (title) => ({ title, excerpt: 'Town news.', heat: 1 }),
+    );
+    const syndicated = Library.fromArticles(makeArticles([...copies, ...others]));
+    const page = syndicated.search('harbour storm', { limit: 5, now: NOW });
+    expect(titles(page.results)[0]).toBe('Harbour storm floods the old town');
+    expect(titles(page.results).slice(1).sort()).toEqual(others.map((o) => o.title).sort());
+    expect(page.total).toBe(4);
+  });
+
   it('GIVEN thirty equally good matches THEN paging through them shows each exactly once, in the same order as one long page', () => {
     const names = 'abcdefghijklmnopqrstuvwxyz0123'.split('').map((c) => `harbour storm report ${c}${c}${c}x`);
     const equals = Library.fromArticles(

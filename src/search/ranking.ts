@@ -24,10 +24,32 @@ export function freshness(article: Article, now: number, halfLifeMs: number): nu
   return Math.pow(0.5, age / halfLifeMs);
 }
 
-export function searchScore(text: number, article: Article, maxHeat: number, now: number): number {
-  return (
-    text * (1 + 0.25 * popularity(article, maxHeat) + 0.15 * freshness(article, now, SEARCH_HALF_LIFE_MS))
-  );
+/**
+ * The search formula above, with every doc's popularity and date kept in typed arrays: a query matching
+ * 100k docs reads these instead of 100k article objects of assorted shapes (about ten times slower per doc).
+ */
+export class SearchSignals {
+  private readonly popularity: Float64Array;
+  private readonly publishedAt: Float64Array;
+
+  constructor(list: readonly Article[], docCount: number, maxHeat: number) {
+    this.popularity = new Float64Array(docCount);
+    this.publishedAt = new Float64Array(docCount);
+    for (let doc = 0; doc < docCount; doc++) {
+      const article = list[doc]!;
+      this.popularity[doc] = popularity(article, maxHeat);
+      this.publishedAt[doc] = article.publishedAt ?? NaN;
+    }
+  }
+
+  /** `search` for a doc whose text relevance is `text`. */
+  score(text: number, doc: number, now: number): number {
+    const published = this.publishedAt[doc]!;
+    const fresh = Number.isNaN(published)
+      ? 0
+      : Math.pow(0.5, Math.max(0, now - published) / SEARCH_HALF_LIFE_MS);
+    return text * (1 + 0.25 * this.popularity[doc]! + 0.15 * fresh);
+  }
 }
 
 export function browseScore(article: Article, maxHeat: number, now: number): number {

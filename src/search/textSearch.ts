@@ -3,9 +3,9 @@ import { analyzeQuery, MAX_QUERY_CHARS, type QueryWord } from './analyzer.ts';
 import { resolveTopic, type Catalog } from './catalog.ts';
 import type { Notice } from './notices.ts';
 import { clampLimit, clampOffset, countStories, pageOfStories } from './paging.ts';
-import { DAY_MS, searchScore } from './ranking.ts';
+import { DAY_MS, SearchSignals } from './ranking.ts';
 import { placementFactor, placementOf } from './placement.ts';
-import { inferTopics, topicFactor } from './topicFeedback.ts';
+import { inferTopics, topicLifts } from './topicFeedback.ts';
 import { popcount, topK, type WordPlan } from './scorer.ts';
 import { fieldsOfTerm, termWordOf } from './segments.ts';
 import { surfaceForm } from './surfaceWords.ts';
@@ -72,10 +72,13 @@ export function searchText(
   const namedKey = topicKey(includedText.replace(/\*\s*$/, ''));
   const namedTopic = catalog.topicIndex.get(namedKey);
   const { list, live } = catalog;
-  const tagged = (doc: number) => namedTopic !== undefined && list[doc]!.topicKeys.includes(namedKey);
+  const { rankOf, signals, inTopic } = scratchFor(catalog);
+  const tagged = (doc: number) => inTopic[doc] === 1;
 
   const { docs, scores, masks } = catalog.scorer.run(plans);
   try {
+    // Marked by doc number: asking each article's topic list costs ten times as much per doc.
+    if (namedTopic) for (const doc of namedTopic.docs) inTopic[doc] = 1;
     // The scorer clears masks after each query, so a doc matched a word of this one iff its mask is set.
     const matched = (doc: number) => masks[doc] !== 0;
     const candidates = namedTopic ? [...docs, ...namedTopic.docs.filter((doc) => masks[doc] === 0)] : docs;
@@ -111,22 +114,39 @@ export function searchText(
           textOf,
           words.map((word) => word.stem),
         );
-    const scoreOf = (doc: number) =>
-      searchScore(textOf(doc), list[doc]!, catalog.maxHeat, now) *
-      (about.size ? topicFactor(list[doc]!.topicKeys, about) : 1);
-    // Results that match every word come first; a partial match only fills in after them.
-    const baseRank = (doc: number) => coverageOf(doc) * 1e6 + Math.min(scoreOf(doc), 9e5);
+    // Each accepted doc's score is computed once: at 100k matches (a stop-word query) the passes below
+    // would otherwise recompute heat, freshness and topic factors several times over.
+    const lifts = topicLifts(catalog, about);
+    const scoreOf = new Float64Array(accepted.length);
+    accepted.forEach((doc, i) => {
+      const score = signals.score(textOf(doc), doc, now) * (1 + (lifts ? lifts[doc]! : 0));
+      scoreOf[i] = score;
+      // Results that match every word come first; a partial match only fills in after them.
+      rankOf[doc] = coverageOf(doc) * 1e6 + Math.min(score, 9e5);
+    });
     // The best of them are ranked again by where the words stand (see placement.ts), above the rest of
-    // their coverage: nothing outside the pool overtakes what is in it.
-    const placed = new Map<number, number>();
-    for (const doc of topK(accepted, PLACEMENT_POOL + offset, baseRank)) {
+    // their coverage: nothing outside the pool overtakes what is in it. In the order they were accepted,
+    // so equal ranks fall the same way whichever list is paged.
+    const poolIndices = topK(accepted.keys(), PLACEMENT_POOL + offset, (i) => rankOf[accepted[i]!]!).sort(
+      (a, b) => a - b,
+    );
+    const pool = poolIndices.map((i) => {
+      const doc = accepted[i]!;
       const factor = matched(doc) ? placementFactor(placementOf(list[doc]!, plans)) : 1;
-      const text = Math.pow(scoreOf(doc), TEXT_EXPONENT) * factor;
-      placed.set(doc, coverageOf(doc) * 1e6 + 1e3 + Math.min(text, 8e5));
+      const text = Math.pow(scoreOf[i]!, TEXT_EXPONENT) * factor;
+      rankOf[doc] = coverageOf(doc) * 1e6 + 1e3 + Math.min(text, 8e5);
+      return doc;
+    });
+    const rank = (doc: number) => rankOf[doc]!;
+    let page = pageOfStories(catalog, pool, offset, limit, rank);
+    if (page.length < limit && pool.length < accepted.length) {
+      // The pool held too few distinct stories: the rest follow in their text order.
+      const inPool = new Set(poolIndices);
+      accepted.forEach((doc, i) => {
+        if (!inPool.has(i)) rankOf[doc] = coverageOf(doc) * 1e6 + Math.min(scoreOf[i]!, 9e5) / 1e3;
+      });
+      page = pageOfStories(catalog, accepted, offset, limit, rank);
     }
-    const rank = (doc: number) =>
-      placed.get(doc) ?? coverageOf(doc) * 1e6 + Math.min(scoreOf(doc), 9e5) / 1e3;
-    const page = pageOfStories(catalog, accepted, offset, limit, rank);
     const results: Recommendation[] = page.map((doc) => ({
       kind: 'article',
       article: list[doc]!,
@@ -157,8 +177,36 @@ export function searchText(
     }
     return { results, total: countStories(catalog, accepted), notices };
   } finally {
+    if (namedTopic) for (const doc of namedTopic.docs) inTopic[doc] = 0;
     catalog.scorer.reset(docs);
   }
+}
+
+/**
+ * Per catalog, made on its first query: each doc's ranking signals, and by doc number a rank and a mark
+ * for the named topic's docs, valid for the query being answered (queries never overlap; the marks are
+ * cleared after each).
+ */
+interface Scratch {
+  signals: SearchSignals;
+  rankOf: Float64Array;
+  inTopic: Uint8Array;
+}
+
+const scratches = new WeakMap<Catalog, Scratch>();
+
+function scratchFor(catalog: Catalog): Scratch {
+  let scratch = scratches.get(catalog);
+  if (!scratch) {
+    const { list, docCount, maxHeat } = catalog;
+    scratch = {
+      signals: new SearchSignals(list, docCount, maxHeat),
+      rankOf: new Float64Array(docCount),
+      inTopic: new Uint8Array(docCount),
+    };
+    scratches.set(catalog, scratch);
+  }
+  return scratch;
 }
 
 /** Live or not, every doc containing any of `words` exactly (for `-word` exclusions). */

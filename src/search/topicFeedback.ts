@@ -83,9 +83,17 @@ export function inferTopics(
   return inferred;
 }
 
-/** The factor a match's score is lifted by for carrying the topics the query is about: 1 … 1 + weight. */
-export function topicFactor(topicKeys: readonly string[], inferred: ReadonlyMap<string, number>): number {
-  let best = 0;
-  for (const key of topicKeys) best = Math.max(best, inferred.get(key) ?? 0);
-  return 1 + TOPIC_FEEDBACK.weight * best;
+/**
+ * Each doc's lift for carrying the topics the query is about (its factor is 1 + weight × the entry), by
+ * doc number; null when the query is about none. Read off the topics' doc lists, so a query matching
+ * 100k docs looks up no topic key per doc.
+ */
+export function topicLifts(catalog: Catalog, inferred: ReadonlyMap<string, number>): Float64Array | null {
+  if (!inferred.size) return null;
+  const lifts = new Float64Array(catalog.docCount);
+  for (const [key, share] of inferred) {
+    const lift = TOPIC_FEEDBACK.weight * share;
+    for (const doc of catalog.topicIndex.get(key)?.docs ?? []) lifts[doc] = Math.max(lifts[doc]!, lift);
+  }
+  return lifts;
 }
