@@ -342,14 +342,24 @@ describe('fresh slots', () => {
           title: `Changing story ${name} round${round}`,
           webUrl: `https://example.com/changing/${name}`,
           topics: ['Changing'],
-          heat: 50 + round,
+          // Each round turns the order by heat around: a reused slot must not rank by its old article.
+          heat: (round % 2 ? { one: 10, two: 90, three: 50 } : { one: 90, two: 10, three: 50 })[name]!,
         });
       await eventually(
-        () => searchTitles(w.ref.current, `round${round}`).length === 3,
+        () =>
+          names.every((name) =>
+            w.ref.current
+              .articles()
+              .some((article) => article.title === `Changing story ${name} round${round}`),
+          ),
         `round ${round}`,
         WAIT_MS,
       );
       expect(w.ref.current.size).toBe(7);
+      const byHeat = round % 2 ? ['two', 'three', 'one'] : ['one', 'three', 'two'];
+      expect(searchTitles(w.ref.current, 'changing story'), `round ${round}`).toEqual(
+        byHeat.map((name) => `Changing story ${name} round${round}`),
+      );
     }
     w.remove('cars.md');
     await eventually(() => w.ref.current.size === 6, 'the deletion', WAIT_MS);

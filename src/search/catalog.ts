@@ -1,6 +1,7 @@
 import type { Article, RelatedLink } from '../articles/article.ts';
 import { articleIdFromUrl, normalizeUrl, topicKey } from '../articles/normalize.ts';
 import { splitWords } from './analyzer.ts';
+import { SearchSignals } from './ranking.ts';
 import { Scorer, topK } from './scorer.ts';
 import { makeSegment, type Segment } from './segments.ts';
 import { storyIdOf } from './stories.ts';
@@ -88,6 +89,8 @@ export interface Catalog {
   readonly storyNumbers: Int32Array;
   readonly storyCount: number;
   readonly maxHeat: number;
+  /** Each doc's heat and date as search ranks them. */
+  readonly signals: SearchSignals;
   /** Live docs with a date, oldest first: time windows are binary searches. */
   readonly dated: Int32Array;
   readonly topicIndex: ReadonlyMap<string, TopicEntry>;
@@ -229,6 +232,7 @@ export function buildCatalog(articles: Article[], options: LibraryOptions = {}):
     storyNumbers: tables.storyNumbers,
     storyCount: tables.storyCount,
     maxHeat: tables.maxHeat,
+    signals: SearchSignals.of(articles, articles.length),
     dated: tables.dated,
     topicIndex,
     vocabulary: new Vocabulary(segments),

@@ -1,6 +1,7 @@
 import type { Article, RelatedLink } from '../articles/article.ts';
 import { curatedLinksReader } from './curatedLinks.ts';
 import { popularDocs, prefixArticles, titleLookup, type Catalog, type TopicEntry } from './catalog.ts';
+import type { SearchSignals } from './ranking.ts';
 import { Scorer, topK } from './scorer.ts';
 import { makeSegment } from './segments.ts';
 import { POPULAR_SIZE, SuggestionIndex, type PrefixTable } from './suggestions.ts';
@@ -88,6 +89,9 @@ export class LiveCatalogBuilder {
   private freshDocs = new Map<string, number>();
   private segment: GenerationChange['segment'] = null;
   private scorer: Scorer | undefined;
+  private signals!: SearchSignals;
+  /** The docs whose entries in `signals` still name the article the list has there. */
+  private signalsKept = 0;
   /** The docs the scorer's arrays have room for. */
   private scorerCapacity = 0;
   /** The last generation's prefix rows that were worked out again (see mergePrefixTables). */
@@ -141,6 +145,8 @@ export class LiveCatalogBuilder {
     this.dated = base.dated.slice();
     this.topicDocs = new Map(base.topicIndex);
     this.liveCount = base.liveCount;
+    this.signals = base.signals;
+    this.signalsKept = B;
   }
 
   /**
@@ -282,6 +288,8 @@ export class LiveCatalogBuilder {
     const baseTitles = base.byTitle;
     const freshTitles = titleLookup(list, live, null, [...freshDocs.values()]);
     const topicIndex = this.topicDocs;
+    this.signals = this.signals.grownTo(list, total, this.signalsKept);
+    this.signalsKept = total;
     return {
       list,
       docCount: total,
@@ -305,6 +313,7 @@ export class LiveCatalogBuilder {
       storyNumbers: this.storyNumbers,
       storyCount: base.storyCount + this.newStories.size,
       maxHeat,
+      signals: this.signals,
       dated: this.dated,
       topicIndex,
       vocabulary: new Vocabulary(segments),
@@ -349,6 +358,7 @@ export class LiveCatalogBuilder {
     this.mergedRows = new Map();
     await pause();
     this.list = this.list.slice(0, B);
+    this.signalsKept = Math.min(this.signalsKept, B);
     this.stories = this.stories.slice(0, B);
     this.live = live.slice(0, B);
     this.removed = removed.slice(0, B);

@@ -25,30 +25,47 @@ export function freshness(article: Article, now: number, halfLifeMs: number): nu
 }
 
 /**
- * The search formula above, with every doc's popularity and date kept in typed arrays: a query matching
- * 100k docs reads these instead of 100k article objects of assorted shapes (about ten times slower per doc).
+ * What the search formula above reads of each doc, in typed arrays: a query matching 100k docs reads
+ * these instead of 100k article objects of assorted shapes (about ten times slower per doc). Doc numbers
+ * never change their article, so a reloaded library keeps its predecessor's entries and adds its own.
  */
 export class SearchSignals {
-  private readonly popularity: Float64Array;
-  private readonly publishedAt: Float64Array;
+  private constructor(
+    /** ln(1 + heat); 0 for unknown heat. */
+    private readonly heatLog: Float64Array,
+    /** NaN for a doc without a date. */
+    private readonly publishedAt: Float64Array,
+  ) {}
 
-  constructor(list: readonly Article[], docCount: number, maxHeat: number) {
-    this.popularity = new Float64Array(docCount);
-    this.publishedAt = new Float64Array(docCount);
-    for (let doc = 0; doc < docCount; doc++) {
-      const article = list[doc]!;
-      this.popularity[doc] = popularity(article, maxHeat);
-      this.publishedAt[doc] = article.publishedAt ?? NaN;
-    }
+  static of(list: readonly Article[], docCount: number): SearchSignals {
+    return new SearchSignals(new Float64Array(0), new Float64Array(0)).grownTo(list, docCount, 0);
   }
 
-  /** `search` for a doc whose text relevance is `text`. */
-  score(text: number, doc: number, now: number): number {
+  /** Signals for docs `0 .. docCount-1` of `list`, keeping this one's first `keep` (the same articles). */
+  grownTo(list: readonly Article[], docCount: number, keep: number): SearchSignals {
+    const kept = Math.min(keep, docCount, this.heatLog.length);
+    if (kept === docCount && this.heatLog.length === docCount) return this;
+    const heatLog = new Float64Array(docCount);
+    const publishedAt = new Float64Array(docCount);
+    heatLog.set(this.heatLog.subarray(0, kept));
+    publishedAt.set(this.publishedAt.subarray(0, kept));
+    for (let doc = kept; doc < docCount; doc++) {
+      const article = list[doc]!;
+      heatLog[doc] = article.heat ? Math.log1p(article.heat) : 0;
+      publishedAt[doc] = article.publishedAt ?? NaN;
+    }
+    return new SearchSignals(heatLog, publishedAt);
+  }
+
+  /** `search` for a doc whose text relevance is `text` (popularity as against `maxHeat`). */
+  score(text: number, doc: number, now: number, maxHeat: number): number {
+    const heat = this.heatLog[doc]!;
+    const popular = heat === 0 || maxHeat <= 0 ? 0 : heat / Math.log1p(maxHeat);
     const published = this.publishedAt[doc]!;
     const fresh = Number.isNaN(published)
       ? 0
       : Math.pow(0.5, Math.max(0, now - published) / SEARCH_HALF_LIFE_MS);
-    return text * (1 + 0.25 * this.popularity[doc]! + 0.15 * fresh);
+    return text * (1 + 0.25 * popular + 0.15 * fresh);
   }
 }
 

@@ -3,7 +3,7 @@ import { analyzeQuery, MAX_QUERY_CHARS, type QueryWord } from './analyzer.ts';
 import { resolveTopic, type Catalog } from './catalog.ts';
 import type { Notice } from './notices.ts';
 import { clampLimit, clampOffset, countStories, pageOfStories } from './paging.ts';
-import { DAY_MS, SearchSignals } from './ranking.ts';
+import { DAY_MS } from './ranking.ts';
 import { placementFactor, placementOf } from './placement.ts';
 import { inferTopics, topicLifts } from './topicFeedback.ts';
 import { popcount, topK, type WordPlan } from './scorer.ts';
@@ -72,7 +72,7 @@ export function searchText(
   const namedKey = topicKey(includedText.replace(/\*\s*$/, ''));
   const namedTopic = catalog.topicIndex.get(namedKey);
   const { list, live } = catalog;
-  const { rankOf, signals, inTopic } = scratchFor(catalog);
+  const { rankOf, inTopic } = scratchFor(catalog);
   const tagged = (doc: number) => inTopic[doc] === 1;
 
   const { docs, scores, masks } = catalog.scorer.run(plans);
@@ -118,8 +118,9 @@ export function searchText(
     // would otherwise recompute heat, freshness and topic factors several times over.
     const lifts = topicLifts(catalog, about);
     const scoreOf = new Float64Array(accepted.length);
+    const { signals, maxHeat } = catalog;
     accepted.forEach((doc, i) => {
-      const score = signals.score(textOf(doc), doc, now) * (1 + (lifts ? lifts[doc]! : 0));
+      const score = signals.score(textOf(doc), doc, now, maxHeat) * (1 + (lifts ? lifts[doc]! : 0));
       scoreOf[i] = score;
       // Results that match every word come first; a partial match only fills in after them.
       rankOf[doc] = coverageOf(doc) * 1e6 + Math.min(score, 9e5);
@@ -183,12 +184,10 @@ export function searchText(
 }
 
 /**
- * Per catalog, made on its first query: each doc's ranking signals, and by doc number a rank and a mark
- * for the named topic's docs, valid for the query being answered (queries never overlap; the marks are
- * cleared after each).
+ * Per catalog, made on its first query: by doc number a rank and a mark for the named topic's docs,
+ * valid for the query being answered (queries never overlap; the marks are cleared after each).
  */
 interface Scratch {
-  signals: SearchSignals;
   rankOf: Float64Array;
   inTopic: Uint8Array;
 }
@@ -198,12 +197,7 @@ const scratches = new WeakMap<Catalog, Scratch>();
 function scratchFor(catalog: Catalog): Scratch {
   let scratch = scratches.get(catalog);
   if (!scratch) {
-    const { list, docCount, maxHeat } = catalog;
-    scratch = {
-      signals: new SearchSignals(list, docCount, maxHeat),
-      rankOf: new Float64Array(docCount),
-      inTopic: new Uint8Array(docCount),
-    };
+    scratch = { rankOf: new Float64Array(catalog.docCount), inTopic: new Uint8Array(catalog.docCount) };
     scratches.set(catalog, scratch);
   }
   return scratch;
