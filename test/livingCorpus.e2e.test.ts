@@ -15,6 +15,7 @@ import { articleFile, tempDir, writeCorpus, type FixtureArticle } from './suppor
 import { ADMIN, GENERAL, GUILD, TOKEN } from './support/bot.ts';
 import {
   eventually,
+  eventuallyAsync,
   killGroup,
   newsroomEmulator,
   startBotInGroup,
@@ -61,20 +62,6 @@ const corpusDir = () =>
   writeCorpus(
     Object.fromEntries(Object.entries(CORPUS).map(([name, fixture]) => [name, articleFile(fixture)])),
   );
-
-/** Like `eventually`, for a check that has to ask the bot (asynchronous). */
-async function eventuallyAsync(
-  check: () => Promise<boolean>,
-  what: string,
-  timeoutMs = DEADLINE_MS,
-): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
@@ -227,6 +214,8 @@ describe('the bot follows the corpus', () => {
       async () =>
         titles(await slash('search', { query: 'photonic processors' }))[0] === `1. ${article.title}`,
       'the new article in /search',
+      DEADLINE_MS,
+      200,
     );
     await eventually(
       () => bot.output().includes('"msg":"library reloaded"'),

@@ -22,6 +22,7 @@ import { engineOver, makeCorpus, renderDigest } from './digest-support/corpus.ts
 import { FAILURES, startFakeDiscord, type FakeDiscord } from './digest-support/fakeDiscord.ts';
 import { FakeClock, IDS, makeTempDir } from './digest-support/harness.ts';
 import { createTestDatabase } from './support/postgres.ts';
+import { eventuallyAsync } from './support/processes.ts';
 
 /** The lease, on the fake clock; the heartbeat beats every third of it in real time (300 ms). */
 const LEASE_MS = 900;
@@ -65,13 +66,8 @@ afterEach(async () => {
   }
 });
 
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+/** Claims and leases move on timers of their own: poll often, and allow a loaded machine time. */
+const CLAIM_WAIT_MS = 10_000;
 
 const messagePosts = () =>
   fake.requests.filter((request) => request.method === 'POST' && request.path.endsWith('/messages'));
@@ -168,15 +164,22 @@ describe.each(BACKENDS)('Claims across processes ($name)', (backend) => {
       const b = await start('b');
 
       const posting = a.digests.runner.runDue(guildRef, DUE_AT);
-      await until(async () => fake.messagesWithNonce(NONCE).length === 1, "A's post reaching Discord");
+      await eventuallyAsync(
+        async () => fake.messagesWithNonce(NONCE).length === 1,
+        "A's post reaching Discord",
+        CLAIM_WAIT_MS,
+        25,
+      );
       const claimedAt = (await b.store.getRun(guildRef, DUE_AT))!;
       expect(claimedAt).toMatchObject({ state: 'claimed', claimedBy: 'a:1:test' });
 
       // Well past the lease A took: without renewals B would now take the run over.
       clock.advance(3 * LEASE_MS);
-      await until(
+      await eventuallyAsync(
         async () => (await b.store.getRun(guildRef, DUE_AT))!.leaseUntil > clock.now(),
         "A's heartbeat renewing its lease",
+        CLAIM_WAIT_MS,
+        25,
       );
       expect(await b.digests.runner.runDue(guildRef, DUE_AT)).toMatchObject({
         state: 'claimed-elsewhere',
@@ -250,7 +253,12 @@ describe.each(BACKENDS)('Claims across processes ($name)', (backend) => {
       expect(fake.messages).toHaveLength(0);
 
       clock.set(prepared.leaseUntil); // the lease lapses; nothing but B's own re-check ticks now
-      await until(async () => (await b.store.getRun(guildRef, DUE_AT))!.state === 'posted', 'B to take over');
+      await eventuallyAsync(
+        async () => (await b.store.getRun(guildRef, DUE_AT))!.state === 'posted',
+        'B to take over',
+        CLAIM_WAIT_MS,
+        25,
+      );
       expect(messagePosts()).toHaveLength(1);
       expect((await b.store.getRun(guildRef, DUE_AT))!.claimedBy).toBe('b:1:test');
     },

@@ -116,6 +116,21 @@ export async function eventually<T>(
   }
 }
 
+/** Like `eventually`, for a check that has to ask something asynchronous (a store, a bot). */
+export async function eventuallyAsync(
+  check: () => Promise<boolean>,
+  what: string,
+  timeoutMs = 5_000,
+  pollMs = 50,
+): Promise<void> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
 /** The environment of a bot process logged in to `emulator`, with a one-article corpus and a fresh DATA_DIR. */
 export function botEnv(emulator: Emulator, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return {
