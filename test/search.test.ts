@@ -293,6 +293,28 @@ describe('related reading', () => {
     expect(similar[0]?.why).toMatch(/shares Machine Learning/);
   });
 
+  it('GIVEN the same story at another address of the same outlet THEN related reading shows it once, saying so', () => {
+    const editions = ['en-gb', 'en-us', 'fr-fr'].map((edition) => ({
+      title: 'Diablo 4 quest designer explains one simple choice',
+      excerpt: 'The quest designer explains how one simple choice puts the role playing into the game.',
+      provider: 'MSN',
+      webUrl: `https://www.msn.com/${edition}/gaming/diablo-4-quest-designer`,
+      topics: ['Diablo 4'],
+    }));
+    const other = {
+      title: 'Diablo 4 dungeons reviewed',
+      excerpt: 'A review of the dungeons in the game, and the choices the quest designer made.',
+      provider: 'IGN',
+      topics: ['Diablo 4'],
+    };
+    const outlet = Library.fromArticles(makeArticles([...editions, other]));
+    const page = outlet.related(editions[0]!.webUrl, { curated: false });
+    const sameStory = page.results.filter((result) => result.why.startsWith('the same story'));
+    expect(sameStory).toHaveLength(1);
+    expect(sameStory[0]?.why).toBe('the same story, at another MSN address');
+    expect(titles(page.results)).toContain('Diablo 4 dungeons reviewed');
+  });
+
   it('GIVEN an unknown reference THEN the notice says how to name an article', () => {
     expect(say(library.related('nope'))).toMatch(/id from a search result/);
   });

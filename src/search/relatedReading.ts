@@ -20,10 +20,10 @@ export function relatedTo(
   const article = list[doc]!;
   const limit = clampLimit(options.limit);
   const results: Recommendation[] = [];
-  // The source's own story is shown once when another outlet covers it (the curators link such
-  // coverage); every other story once.
+  // The source's own story is shown once when another outlet covers it, or the same outlet at another
+  // address (an edition for another country, a republished copy): the curators link such coverage.
+  // Every other story once.
   const ownStory = stories[doc]!;
-  const otherOutlet = (candidate: number) => list[candidate]!.provider.name !== article.provider.name;
   const seenStories = new Set<string>();
   // Articles are keyed by their normalised URL, so ids compare URLs without parsing them again.
   const seenIds = new Set([article.id]);
@@ -55,10 +55,7 @@ export function relatedTo(
     catalog.docCount,
     doc,
     (candidate) =>
-      live[candidate] === 1 &&
-      !seenStories.has(stories[candidate]!) &&
-      !seenIds.has(list[candidate]!.id) &&
-      (stories[candidate] !== ownStory || otherOutlet(candidate)),
+      live[candidate] === 1 && !seenStories.has(stories[candidate]!) && !seenIds.has(list[candidate]!.id),
     list,
     (limit - results.length) * 3 + 5,
   );
@@ -69,7 +66,10 @@ export function relatedTo(
     seenStories.add(story);
     const candidate = list[match.doc]!;
     if (story === ownStory) {
-      const why = `the same story, as ${candidate.provider.name} tells it`;
+      const why =
+        candidate.provider.name !== article.provider.name
+          ? `the same story, as ${candidate.provider.name} tells it`
+          : `the same story, at another ${candidate.provider.name} address`;
       results.push({ kind: 'article', article: candidate, why, score: match.score });
     } else {
       results.push(explainedOnRead(candidate, match));
