@@ -103,6 +103,16 @@ export interface Catalog {
   readonly curatedLinksOf: (article: Article) => RelatedLink[];
 }
 
+/** A table made from a catalog when first asked for, and kept as long as the catalog lives. */
+export function perCatalog<T>(make: (catalog: Catalog) => T): (catalog: Catalog) => T {
+  const made = new WeakMap<Catalog, T>();
+  return (catalog) => {
+    let table = made.get(catalog);
+    if (table === undefined) made.set(catalog, (table = make(catalog)));
+    return table;
+  };
+}
+
 /** Story ids and the autocomplete prefix table: pure functions of the articles, so they can be cached. */
 export function deriveTables(articles: readonly Article[]): LibraryDerived {
   const titleWords = articles.map((article) => splitWords(article.title));

@@ -1,4 +1,4 @@
-import type { Catalog } from './catalog.ts';
+import { perCatalog, type Catalog } from './catalog.ts';
 import { topK } from './scorer.ts';
 
 export const DEFAULT_LIMIT = 5;
@@ -61,14 +61,10 @@ interface Stamps {
   generation: number;
 }
 
-const stampsByCatalog = new WeakMap<Catalog, Stamps>();
-
-function stampsFor(catalog: Catalog): Stamps {
-  let stamps = stampsByCatalog.get(catalog);
-  if (!stamps)
-    stampsByCatalog.set(catalog, (stamps = { marks: new Uint32Array(catalog.storyCount), generation: 0 }));
-  return stamps;
-}
+const stampsFor = perCatalog((catalog): Stamps => ({
+  marks: new Uint32Array(catalog.storyCount),
+  generation: 0,
+}));
 
 function nextGeneration(stamps: Stamps): number {
   if (stamps.generation === 0xffffffff) {

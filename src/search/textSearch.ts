@@ -1,6 +1,6 @@
 import { topicKey } from '../articles/normalize.ts';
 import { analyzeQuery, MAX_QUERY_CHARS, type QueryWord } from './analyzer.ts';
-import { resolveTopic, type Catalog } from './catalog.ts';
+import { perCatalog, resolveTopic, type Catalog } from './catalog.ts';
 import type { Notice } from './notices.ts';
 import { clampLimit, clampOffset, countStories, pageOfStories } from './paging.ts';
 import { DAY_MS } from './ranking.ts';
@@ -187,21 +187,10 @@ export function searchText(
  * Per catalog, made on its first query: by doc number a rank and a mark for the named topic's docs,
  * valid for the query being answered (queries never overlap; the marks are cleared after each).
  */
-interface Scratch {
-  rankOf: Float64Array;
-  inTopic: Uint8Array;
-}
-
-const scratches = new WeakMap<Catalog, Scratch>();
-
-function scratchFor(catalog: Catalog): Scratch {
-  let scratch = scratches.get(catalog);
-  if (!scratch) {
-    scratch = { rankOf: new Float64Array(catalog.docCount), inTopic: new Uint8Array(catalog.docCount) };
-    scratches.set(catalog, scratch);
-  }
-  return scratch;
-}
+const scratchFor = perCatalog((catalog) => ({
+  rankOf: new Float64Array(catalog.docCount),
+  inTopic: new Uint8Array(catalog.docCount),
+}));
 
 /** Live or not, every doc containing any of `words` exactly (for `-word` exclusions). */
 function docsWithAny(catalog: Catalog, words: QueryWord[]): Set<number> {

@@ -1,5 +1,5 @@
 import { isStopWord, stem, splitWords } from './analyzer.ts';
-import type { Catalog } from './catalog.ts';
+import { perCatalog, type Catalog } from './catalog.ts';
 import { topK } from './scorer.ts';
 
 /**
@@ -10,31 +10,25 @@ import { topK } from './scorer.ts';
  */
 export const TOPIC_FEEDBACK = { matches: 30, minShare: 0.25, weight: 0.5, named: 0.8 };
 
-/** Per catalog: each stem of a topic name → the topics it names, with how many content words each name has. */
-const topicNameWords = new WeakMap<Catalog, Map<string, Array<{ key: string; words: number }>>>();
-
-function topicsByNameWord(catalog: Catalog): Map<string, Array<{ key: string; words: number }>> {
-  let table = topicNameWords.get(catalog);
-  if (!table) {
-    table = new Map();
-    for (const [key, entry] of catalog.topicIndex) {
-      const stems = [
-        ...new Set(
-          splitWords(entry.name)
-            .filter((word) => !isStopWord(word))
-            .map(stem),
-        ),
-      ];
-      for (const word of stems) {
-        const list = table.get(word) ?? [];
-        list.push({ key, words: stems.length });
-        table.set(word, list);
-      }
+/** Each stem of a topic name → the topics it names, with how many content words each name has. */
+const topicsByNameWord = perCatalog((catalog) => {
+  const table = new Map<string, Array<{ key: string; words: number }>>();
+  for (const [key, entry] of catalog.topicIndex) {
+    const stems = [
+      ...new Set(
+        splitWords(entry.name)
+          .filter((word) => !isStopWord(word))
+          .map(stem),
+      ),
+    ];
+    for (const word of stems) {
+      const list = table.get(word) ?? [];
+      list.push({ key, words: stems.length });
+      table.set(word, list);
     }
-    topicNameWords.set(catalog, table);
   }
   return table;
-}
+});
 
 /**
  * Topics whose names share words with the query ("banks fighting fraud" and the curators' "artificial
