@@ -39,6 +39,9 @@ export interface CatalogTables {
   topics: Array<{ key: string; name: string; docs: Int32Array }>;
   /** The most popular live docs, best first. */
   popular: number[];
+  /** Each doc's heat and publication time, NaN where it has none (what search ranks by). */
+  heat: Float64Array;
+  publishedAt: Float64Array;
 }
 
 export interface LibraryOptions {
@@ -167,7 +170,11 @@ export function catalogTables(articles: readonly Article[], stories: readonly st
   let maxHeat = 0;
   const dated: number[] = [];
   let liveCount = 0;
+  const heat = new Float64Array(articles.length);
+  const publishedAt = new Float64Array(articles.length);
   articles.forEach((article, doc) => {
+    heat[doc] = article.heat ?? NaN;
+    publishedAt[doc] = article.publishedAt ?? NaN;
     if (!article.published) return;
     live[doc] = 1;
     liveCount++;
@@ -193,6 +200,8 @@ export function catalogTables(articles: readonly Article[], stories: readonly st
     storyOrder,
     topics: buildTopics(articles),
     popular: popularDocs(articles, live, null),
+    heat,
+    publishedAt,
   };
 }
 
@@ -242,7 +251,7 @@ export function buildCatalog(articles: Article[], options: LibraryOptions = {}):
     storyNumbers: tables.storyNumbers,
     storyCount: tables.storyCount,
     maxHeat: tables.maxHeat,
-    signals: SearchSignals.of(articles, articles.length),
+    signals: SearchSignals.of(tables.heat, tables.publishedAt),
     dated: tables.dated,
     topicIndex,
     vocabulary: new Vocabulary(segments),

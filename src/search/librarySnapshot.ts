@@ -618,6 +618,8 @@ function fromSections(view: Partial<Record<SectionName, Column>>, header: Header
       docs: (topicDocs as Int32Array).subarray(topicDocStart[t], topicDocStart[t + 1]),
     })),
     popular: meta.tables.popular,
+    heat: numbers.heat as Float64Array,
+    publishedAt: numbers.publishedAt as Float64Array,
   };
   const columns = new ArticleColumns(numbers, texts, meta.strings);
   const stories = texts.story.all();

@@ -90,8 +90,6 @@ export class LiveCatalogBuilder {
   private segment: GenerationChange['segment'] = null;
   private scorer: Scorer | undefined;
   private signals!: SearchSignals;
-  /** The docs whose entries in `signals` still name the article the list has there. */
-  private signalsKept = 0;
   /** The docs the scorer's arrays have room for. */
   private scorerCapacity = 0;
   /** The last generation's prefix rows that were worked out again (see mergePrefixTables). */
@@ -146,7 +144,6 @@ export class LiveCatalogBuilder {
     this.topicDocs = new Map(base.topicIndex);
     this.liveCount = base.liveCount;
     this.signals = base.signals;
-    this.signalsKept = B;
   }
 
   /**
@@ -288,8 +285,7 @@ export class LiveCatalogBuilder {
     const baseTitles = base.byTitle;
     const freshTitles = titleLookup(list, live, null, [...freshDocs.values()]);
     const topicIndex = this.topicDocs;
-    this.signals = this.signals.grownTo(list, total, this.signalsKept);
-    this.signalsKept = total;
+    this.signals = this.signals.resized(list, total);
     return {
       list,
       docCount: total,
@@ -358,7 +354,7 @@ export class LiveCatalogBuilder {
     this.mergedRows = new Map();
     await pause();
     this.list = this.list.slice(0, B);
-    this.signalsKept = Math.min(this.signalsKept, B);
+    this.signals = this.signals.resized(this.list, B);
     this.stories = this.stories.slice(0, B);
     this.live = live.slice(0, B);
     this.removed = removed.slice(0, B);

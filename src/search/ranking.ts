@@ -13,21 +13,35 @@ export const DAY_MS = 86_400_000;
 export const SEARCH_HALF_LIFE_MS = 30 * DAY_MS;
 export const BROWSE_HALF_LIFE_MS = 14 * DAY_MS;
 
+/** Popularity of a doc whose heat is `heat` (null, NaN or 0: unknown). */
+export function popularityOf(heat: number | null, maxHeat: number): number {
+  return popularityFromLog(heat ? Math.log1p(heat) : 0, maxHeat);
+}
+
+/** The same from ln(1 + heat), 0 for unknown heat: what SearchSignals keeps. */
+function popularityFromLog(heatLog: number, maxHeat: number): number {
+  return heatLog === 0 || maxHeat <= 0 ? 0 : heatLog / Math.log1p(maxHeat);
+}
+
+/** Freshness of a doc published at `publishedAt` (null or NaN: no date, so 0). */
+export function freshnessOf(publishedAt: number | null, now: number, halfLifeMs: number): number {
+  if (publishedAt === null || Number.isNaN(publishedAt)) return 0;
+  const age = Math.max(0, now - publishedAt);
+  return Math.pow(0.5, age / halfLifeMs);
+}
+
 export function popularity(article: Article, maxHeat: number): number {
-  if (!article.heat || maxHeat <= 0) return 0;
-  return Math.log1p(article.heat) / Math.log1p(maxHeat);
+  return popularityOf(article.heat, maxHeat);
 }
 
 export function freshness(article: Article, now: number, halfLifeMs: number): number {
-  if (article.publishedAt === null) return 0;
-  const age = Math.max(0, now - article.publishedAt);
-  return Math.pow(0.5, age / halfLifeMs);
+  return freshnessOf(article.publishedAt, now, halfLifeMs);
 }
 
 /**
  * What the search formula above reads of each doc, in typed arrays: a query matching 100k docs reads
- * these instead of 100k article objects of assorted shapes (about ten times slower per doc). Doc numbers
- * never change their article, so a reloaded library keeps its predecessor's entries and adds its own.
+ * these instead of 100k article objects of assorted shapes (about ten times slower per doc). Made from
+ * the catalog's heat and date columns (on a warm start, the snapshot's own), heat kept as ln(1 + heat).
  */
 export class SearchSignals {
   private constructor(
@@ -37,34 +51,38 @@ export class SearchSignals {
     private readonly publishedAt: Float64Array,
   ) {}
 
-  static of(list: readonly Article[], docCount: number): SearchSignals {
-    return new SearchSignals(new Float64Array(0), new Float64Array(0)).grownTo(list, docCount, 0);
+  /** From per-doc heat and publication time, NaN where a doc has none. */
+  static of(heat: Float64Array, publishedAt: Float64Array): SearchSignals {
+    return new SearchSignals(
+      heat.map((value) => (value ? Math.log1p(value) : 0)),
+      publishedAt,
+    );
   }
 
-  /** Signals for docs `0 .. docCount-1` of `list`, keeping this one's first `keep` (the same articles). */
-  grownTo(list: readonly Article[], docCount: number, keep: number): SearchSignals {
-    const kept = Math.min(keep, docCount, this.heatLog.length);
-    if (kept === docCount && this.heatLog.length === docCount) return this;
+  /**
+   * Signals for docs `0 .. docCount-1` of `list`: this one's entries as far as they go, the rest read
+   * from the articles. Doc numbers keep their article, except that a reload renumbering its fresh docs
+   * first cuts the signals back to the docs it keeps.
+   */
+  resized(list: readonly Article[], docCount: number): SearchSignals {
+    if (docCount === this.heatLog.length) return this;
+    const kept = Math.min(docCount, this.heatLog.length);
     const heatLog = new Float64Array(docCount);
     const publishedAt = new Float64Array(docCount);
     heatLog.set(this.heatLog.subarray(0, kept));
     publishedAt.set(this.publishedAt.subarray(0, kept));
     for (let doc = kept; doc < docCount; doc++) {
-      const article = list[doc]!;
-      heatLog[doc] = article.heat ? Math.log1p(article.heat) : 0;
-      publishedAt[doc] = article.publishedAt ?? NaN;
+      const { heat, publishedAt: at } = list[doc]!;
+      heatLog[doc] = heat ? Math.log1p(heat) : 0;
+      publishedAt[doc] = at ?? NaN;
     }
     return new SearchSignals(heatLog, publishedAt);
   }
 
   /** `search` for a doc whose text relevance is `text` (popularity as against `maxHeat`). */
   score(text: number, doc: number, now: number, maxHeat: number): number {
-    const heat = this.heatLog[doc]!;
-    const popular = heat === 0 || maxHeat <= 0 ? 0 : heat / Math.log1p(maxHeat);
-    const published = this.publishedAt[doc]!;
-    const fresh = Number.isNaN(published)
-      ? 0
-      : Math.pow(0.5, Math.max(0, now - published) / SEARCH_HALF_LIFE_MS);
+    const popular = popularityFromLog(this.heatLog[doc]!, maxHeat);
+    const fresh = freshnessOf(this.publishedAt[doc]!, now, SEARCH_HALF_LIFE_MS);
     return text * (1 + 0.25 * popular + 0.15 * fresh);
   }
 }
