@@ -128,21 +128,19 @@ export function topK<T>(items: Iterable<T>, k: number, score: (item: T) => numbe
   let order = 0;
   for (const item of items) {
     const s = score(item);
+    const at = order++;
     if (heap.length < k) {
-      heap.push({ item, score: s, order: order++ });
+      heap.push({ item, score: s, order: at });
       for (let i = heap.length - 1; i > 0;) {
         const parent = (i - 1) >>> 1;
         if (!worse(i, parent)) break;
         [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
         i = parent;
       }
-    } else {
+    } else if (s > heap[0]!.score) {
       // A later item with an equal score ranks after the root, so only a higher score displaces it.
-      if (s > heap[0]!.score) {
-        heap[0] = { item, score: s, order };
-        siftDown(0);
-      }
-      order++;
+      heap[0] = { item, score: s, order: at };
+      siftDown(0);
     }
   }
   return heap.sort((a, b) => b.score - a.score || a.order - b.order).map((entry) => entry.item);
