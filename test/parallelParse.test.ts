@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -5,6 +6,7 @@ import matter from 'gray-matter';
 import yaml from 'js-yaml';
 import { loadCorpus, type LoadCorpusOptions } from '../src/articles/loadCorpus.ts';
 import { splitFrontMatter } from '../src/articles/parseArticle.ts';
+import { READ_AHEAD, startReadAhead } from '../src/articles/readAhead.ts';
 import { deriveTables } from '../src/search/catalog.ts';
 import { assembleLibraryParts, libraryExtension } from '../src/search/libraryExtension.ts';
 import { corpusCacheDir, loadLibrary } from '../src/search/loadLibrary.ts';
@@ -223,6 +225,24 @@ describe('parsing across threads', () => {
     });
     expect(pooled.articles).toEqual(serial.articles);
     expect(pooled.problems).toEqual(serial.problems);
+  });
+
+  it('GIVEN paths the read-ahead cannot read (gone, a folder, a FIFO) THEN it stays a window ahead of the parsers and ends once they claimed all', async () => {
+    const dir = tempDir();
+    const total = READ_AHEAD.windowFiles + 500;
+    const paths = Array.from({ length: total }, (_, i) => path.join(dir, `f${i}.md`));
+    paths.forEach((file, i) => i % 3 && fs.writeFileSync(file, `---\ntitle: ${i}\n---\n`));
+    fs.mkdirSync(paths[0]!);
+    execFileSync('mkfifo', [paths[3]!]);
+    const counters = new Int32Array(new SharedArrayBuffer(8));
+    const worker = startReadAhead({ absPaths: paths.join('\u0000'), counters, total })!;
+    const exited = new Promise<number>((resolve) => worker.on('exit', resolve));
+    const within = (ms: number) =>
+      Promise.race([exited, new Promise((resolve) => setTimeout(resolve, ms, 'running'))]);
+    // Nothing claimed: it reads one window ahead and waits there.
+    expect(await within(1_500)).toBe('running');
+    Atomics.store(counters, 0, total - 10);
+    expect(await within(10_000)).toBe(0);
   });
 
   it('GIVEN a parse cache and some files changed THEN the pool parses those, the rest come from the cache, and the new cache serves the next load', () => {

@@ -5,6 +5,7 @@ import type { FileEntry } from './corpusFiles.ts';
 import type { ParseOutcome } from './parseArticle.ts';
 import { parseCacheLine } from './parseCache.ts';
 import { parseFile } from './parseFile.ts';
+import { startReadAhead } from './readAhead.ts';
 import { BULK_WORK_LIMITS, startWorker, workerEntry } from './workerThreads.ts';
 
 /**
@@ -88,6 +89,8 @@ export interface ParallelParseOptions {
   parseHere?: boolean;
   /** How long a silent pool is waited for (default 30 s). */
   silentMs?: number;
+  /** Whether a thread reads the files ahead of the parsers (default true; see readAhead.ts). */
+  readAhead?: boolean;
 }
 
 /** What a pool thread is given: the file list packed, and where to claim and post batches. */
@@ -184,6 +187,7 @@ interface PoolThread {
 
 function startPool(
   files: readonly FileEntry[],
+  absPaths: string,
   count: number,
   counters: Int32Array,
   options: ParallelParseOptions,
@@ -195,7 +199,6 @@ function startPool(
   });
   // NUL cannot occur in a file name, so it separates them.
   const relPaths = files.map((file) => file.relPath).join('\u0000');
-  const absPaths = files.map((file) => file.absPath).join('\u0000');
   const threads: PoolThread[] = [];
   for (let thread = 1; thread <= count; thread++) {
     const channel = new MessageChannel();
@@ -236,7 +239,11 @@ export function parseInParallel(
   deliver: (batch: ParsedBatch) => void,
 ): void {
   const counters = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
-  const threads = startPool(files, options.workers ?? defaultWorkerCount(), counters, options);
+  // NUL-separated, as the pool's relative paths are.
+  const absPaths = files.map((file) => file.absPath).join('\u0000');
+  const readAhead =
+    options.readAhead === false ? null : startReadAhead({ absPaths, counters, total: files.length });
+  const threads = startPool(files, absPaths, options.workers ?? defaultWorkerCount(), counters, options);
   const local = options.extension?.create() ?? null;
   const ready = new Map<number, ParsedBatch>();
   /** Threads whose batches are no longer taken (failed, or given up on): later ones would not fit. */
@@ -301,6 +308,7 @@ export function parseInParallel(
       }
     }
   } finally {
+    void readAhead?.terminate();
     for (const { worker, port } of threads) {
       port.close();
       void worker.terminate();

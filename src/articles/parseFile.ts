@@ -18,7 +18,8 @@ let buffer: Buffer | null = null;
  */
 function readText(absPath: string, maxFileBytes: number): { text: string; bytes: number } {
   if (!buffer || buffer.length < maxFileBytes + 1) buffer = Buffer.allocUnsafeSlow(maxFileBytes + 1);
-  const fd = fs.openSync(absPath, 'r');
+  // Non-blocking, so a FIFO put where a file was since the listing reads as empty instead of hanging.
+  const fd = fs.openSync(absPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   try {
     let length = 0;
     for (let read = -1; read !== 0 && length < maxFileBytes + 1; length += read)
