@@ -383,8 +383,20 @@ async function main(): Promise<void> {
   // Store operations on loopback, Postgres and SQLite (bench/store.ts); --no-store skips it.
   if (!process.argv.includes('--no-store')) await runBenchScript('store', 'store.ts', []);
   // Cold and warm start-up at 20k and 100k, best of 3, with peak RSS (bench/startup.ts); --no-startup skips it.
-  if (!process.argv.includes('--no-startup'))
+  if (!process.argv.includes('--no-startup')) {
     await runBenchScript('start-up', 'startup.ts', ['--seed', String(seed)]);
+    // As root on Linux, also from a dropped page cache: the corpus read from disk, as after a reboot.
+    if (process.platform === 'linux' && process.getuid?.() === 0)
+      await runBenchScript('start-up from disk', 'startup.ts', [
+        '--seed',
+        String(seed),
+        '--sizes',
+        '100000',
+        '--runs',
+        '2',
+        '--drop-page-cache',
+      ]);
+  }
   // Reloads while serving at 20k and 100k (bench/reload.ts); --no-reload skips it.
   if (!process.argv.includes('--no-reload'))
     await runBenchScript('reload', 'reload.ts', ['--seed', String(seed)]);

@@ -1,5 +1,5 @@
 /**
- * `tsx bench/startup.ts [--sizes 20000,100000] [--runs 3] [--seed 1] [--root DIR] [--dist] [--compare SRC] [--exact]`
+ * `tsx bench/startup.ts [--sizes 20000,100000] [--runs 3] [--seed 1] [--root DIR] [--drop-page-cache] [--dist] [--compare SRC] [--exact]`
  *
  * Start-up as the bot and the terminal's prompt do it (loadLibraryInBackground with catchUpLater,
  * then watchLibrary), each run in a fresh process: a cold start (empty DATA_DIR: list, parse across
@@ -12,11 +12,13 @@
  * are used) and skips the catch-up.
  *
  * Corpora are generated once under `--root` (default: the system temp folder), never in the repo.
+ * `--drop-page-cache` (root, Linux) empties the kernel's page cache before each cold run, so the corpus
+ * is read from disk as after a reboot, or on a VM that pages out files not read for a while.
  * `--dist` also measures the compiled build (`npm run build` first), which starts worker threads
  * without tsx; `--compare SRC` another version's `src` folder (say, `git archive` of an older commit
  * with node_modules beside it), in the same runs.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -162,6 +164,16 @@ function phases(result: RunResult): string {
     : `list ${ms('listMs')}, parse ${ms('loadMs')}, index ${ms('indexMs')}, hand-over ${ms('derivedMs')}, library ${ms('libraryMs')} (save ${ms('saveMs')} alongside)`;
 }
 
+/** Write back and drop the page cache, dentries and inodes: the next reads go to the disk. */
+function dropPageCache(): void {
+  execFileSync('sync');
+  try {
+    fs.writeFileSync('/proc/sys/vm/drop_caches', '3');
+  } catch (error) {
+    throw new Error(`--drop-page-cache needs root on Linux: ${(error as Error).message}`);
+  }
+}
+
 async function measure(
   engine: string,
   articles: string,
@@ -173,6 +185,7 @@ async function measure(
   for (let run = 0; run < runs; run++) {
     if (data) fs.rmSync(data, { recursive: true, force: true });
     data = fs.mkdtempSync(path.join(os.tmpdir(), 'broadsheet-startup-'));
+    if (process.argv.includes('--drop-page-cache')) dropPageCache();
     cold.push(await runChild(engine, articles, data));
   }
   for (let run = 0; run < runs; run++) warm.push(await runChild(engine, articles, data));
@@ -216,7 +229,7 @@ async function main(): Promise<void> {
   if (compare)
     engines.push([`${path.basename(path.dirname(path.resolve(compare)))} (tsx)`, path.resolve(compare)]);
   console.log(
-    `Start-up (loadLibraryInBackground), ${os.availableParallelism()} cores, best of ${runs} (the others beside it); load average ${os.loadavg()[0]!.toFixed(1)}`,
+    `Start-up (loadLibraryInBackground), ${os.availableParallelism()} cores, best of ${runs} (the others beside it)${process.argv.includes('--drop-page-cache') ? ', page cache dropped before each cold run' : ''}; load average ${os.loadavg()[0]!.toFixed(1)}`,
   );
   const rows: string[][] = [];
   const notes: string[] = [];
