@@ -203,6 +203,7 @@ describe('a watched corpus', () => {
       cars.kind === 'article' && cars.article.title,
     );
     expect(library.suggest('se', { kind: 'article' })).toEqual([]);
+    expect(library.suggest('self', { kind: 'article' })).toEqual([]);
     expect(library.suggest('', { kind: 'article' }).map((choice) => choice.value)).not.toContain(id);
   });
 

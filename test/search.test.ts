@@ -342,6 +342,42 @@ describe('suggest', () => {
     expect(choices.every((choice) => library.get(choice.value))).toBe(true);
   });
 
+  it('GIVEN one word of three letters or more THEN live titles with a word starting so (the word as typed first, then by heat), then articles mentioning one', () => {
+    const orchard = Library.fromArticles(
+      makeArticles([
+        { title: 'Apple opens a store in Mumbai', heat: 10 },
+        { title: 'Applesauce recipes for autumn', heat: 500 },
+        { title: 'Apples and pears at the market', heat: 40 },
+        { title: 'Orchards report a record harvest', excerpt: 'Apple growers are pleased.', heat: 900 },
+        { title: 'Apple secret project', heat: 999, published: false },
+      ]),
+    );
+    const names = (typed: string) => orchard.suggest(typed, { kind: 'article' }).map((choice) => choice.name);
+    expect(names('appl')).toEqual([
+      'Applesauce recipes for autumn',
+      'Apples and pears at the market',
+      'Apple opens a store in Mumbai',
+      'Orchards report a record harvest',
+    ]);
+    // "apple" as typed (and "apples", the same word to the index) before the longer "applesauce".
+    expect(names('Apple')).toEqual([
+      'Apples and pears at the market',
+      'Apple opens a store in Mumbai',
+      'Applesauce recipes for autumn',
+      'Orchards report a record harvest',
+    ]);
+    expect(names('grow')).toEqual(['Orchards report a record harvest']);
+    // No title word starts so: the search, which reads a slip, answers.
+    expect(names('harevst')).toEqual(['Orchards report a record harvest']);
+    expect(orchard.suggest('appl', { kind: 'query' }).map((choice) => choice.name)).toEqual([
+      'appl',
+      'Applesauce recipes for autumn',
+      'Apples and pears at the market',
+      'Apple opens a store in Mumbai',
+      'Orchards report a record harvest',
+    ]);
+  });
+
   it('GIVEN a topic prefix THEN topics whose words start so are suggested', () => {
     expect(library.suggest('lear', { kind: 'topic' }).map((choice) => choice.value)).toEqual([
       'Machine Learning',

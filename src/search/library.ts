@@ -11,6 +11,8 @@ import {
 import { RecentAnswers } from './recentAnswers.ts';
 import { relatedTo } from './relatedReading.ts';
 import { storyIdOf } from './stories.ts';
+import type { TitleFinders } from './suggestions.ts';
+import { popularArticlesStartingWith } from './titlePrefix.ts';
 import type { TextIndexData } from './textIndex.ts';
 import { searchText } from './textSearch.ts';
 import type { DigestQuery, ResultPage, SearchOptions, Suggestion, TopicCount } from './types.ts';
@@ -155,10 +157,13 @@ export class Library {
   }
 
   private suggestNow(text: string, kind: Suggestion['kind'], limit: number): Suggestion[] {
-    const titles = (typed: string, max: number) =>
-      this.searchAsYouType(typed, { limit: max }).results.flatMap((result) =>
-        result.kind === 'article' ? [result.article] : [],
-      );
+    const titles: TitleFinders = {
+      search: (typed, max) =>
+        this.searchAsYouType(typed, { limit: max }).results.flatMap((result) =>
+          result.kind === 'article' ? [result.article] : [],
+        ),
+      startingWith: (word, max) => popularArticlesStartingWith(this.catalog, word, max),
+    };
     switch (kind) {
       case 'topic':
         return this.catalog.suggestions.topics(text, limit);

@@ -11,7 +11,7 @@ import { corpusFingerprint, PARSE_CACHE_VERSION, type FileEntry } from '../artic
  */
 
 /** Bump when the index layout, analysis, weights or snapshot shape change: caches are then rebuilt. */
-export const INDEX_VERSION = 9;
+export const INDEX_VERSION = 10;
 
 /**
  * The check a cache file keeps of its payload: the CRC-32 (8 hex digits) of each run of DIGEST_CHUNK

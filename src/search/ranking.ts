@@ -79,6 +79,11 @@ export class SearchSignals {
     return new SearchSignals(heatLog, publishedAt);
   }
 
+  /** A number that orders docs by heat (unknown heat as 0). */
+  heatRank(doc: number): number {
+    return this.heatLog[doc]!;
+  }
+
   /** `search` for a doc whose text relevance is `text` (popularity as against `maxHeat`). */
   score(text: number, doc: number, now: number, maxHeat: number): number {
     const popular = popularityFromLog(this.heatLog[doc]!, maxHeat);

@@ -5,8 +5,12 @@ import { topK } from './scorer.ts';
 import type { Suggestion } from './types.ts';
 
 const MAX_CHOICE = 100;
-/** Prefixes this short match too many titles to rank on demand: their answers are precomputed. */
-const TABLE_PREFIX_LENGTH = 2;
+/**
+ * Prefixes this short match too many articles to rank on demand: their answers are precomputed. At
+ * three letters (about 4k prefixes, 40–60k entries at 100k articles) a common start such as "the" or
+ * "con" still took 4–5 ms from the postings.
+ */
+const TABLE_PREFIX_LENGTH = 3;
 const TABLE_SIZE = 25;
 /** Titles offered when nothing has been typed yet. */
 export const POPULAR_SIZE = 25;
@@ -20,14 +24,22 @@ export function fitChoice(text: string, max = MAX_CHOICE): string {
   return (space > max * 0.6 ? cut.slice(0, space) : cut) + '…';
 }
 
-type TitleSearch = (typed: string, limit: number) => Article[];
+/**
+ * How titles are found for what was typed: `search` with the last word unfinished (several words, or a
+ * word the corpus has nothing starting so, say a typo); `startingWith` the most popular live articles
+ * with a word starting with one word, titles first (empty when none has; see titlePrefix.ts).
+ */
+export interface TitleFinders {
+  search(typed: string, limit: number): Article[];
+  startingWith(word: string, limit: number): Article[];
+}
 
 /**
- * Autocomplete answers, all from memory. One- and two-letter prefixes are answered from a table
- * built at start (the most popular live titles with a word starting so), longer ones by the search
- * engine with the last word treated as unfinished.
+ * Autocomplete answers, all from memory. One word is answered with the most popular live titles
+ * holding a word that starts with it: for one to three letters from a table built at start, longer
+ * ones from the postings (see titlePrefix.ts). Several words go to the search engine.
  */
-/** Prefix (1–2 letters) → the most popular live docs with a title word starting so. */
+/** Prefix (1–3 letters) → the most popular live docs with a title word starting so. */
 export type PrefixTable = Array<[string, number[]]>;
 
 export function buildPrefixTable(
@@ -90,13 +102,14 @@ export class SuggestionIndex {
     }));
   }
 
-  articles(typed: string, limit: number, search: TitleSearch): Suggestion[] {
+  articles(typed: string, limit: number, titles: TitleFinders): Suggestion[] {
     const words = splitWords(typed);
-    let found: Article[];
+    let found: Article[] = [];
     if (words.length === 0) found = this.popular;
     else if (words.length === 1 && words[0]!.length <= TABLE_PREFIX_LENGTH)
       found = this.prefixTable.get(words[0]!) ?? [];
-    else found = search(typed, limit);
+    else if (words.length === 1) found = titles.startingWith(words[0]!, limit);
+    if (words.length && !found.length) found = titles.search(typed, limit);
     return found.slice(0, limit).map((article) => ({
       name: fitChoice(article.title),
       value: article.id,
@@ -105,7 +118,7 @@ export class SuggestionIndex {
   }
 
   /** The text as typed first (Enter searches it), then matching topics, then matching titles. */
-  queries(typed: string, limit: number, search: TitleSearch): Suggestion[] {
+  queries(typed: string, limit: number, titles: TitleFinders): Suggestion[] {
     const text = fitChoice(typed);
     const choices: Suggestion[] = [];
     const seen = new Set<string>();
@@ -116,7 +129,7 @@ export class SuggestionIndex {
     };
     if (text) add({ name: text, value: text, kind: 'query' });
     for (const topic of this.topics(typed, 5)) add({ ...topic, kind: 'topic' });
-    for (const title of this.articles(typed, limit, search)) {
+    for (const title of this.articles(typed, limit, titles)) {
       const name = fitChoice(title.name);
       add({ name, value: name.replace(/…$/, ''), kind: 'query' });
     }
