@@ -106,9 +106,13 @@ export class SuggestionIndex {
     const words = splitWords(typed);
     let found: Article[] = [];
     if (words.length === 0) found = this.popular;
-    else if (words.length === 1 && words[0]!.length <= TABLE_PREFIX_LENGTH)
-      found = this.prefixTable.get(words[0]!) ?? [];
-    else if (words.length === 1) found = titles.startingWith(words[0]!, limit);
+    else if (words.length === 1) {
+      const word = words[0]!;
+      // A start the table lacks is one no title word has: articles mentioning such a word may still.
+      found =
+        (word.length <= TABLE_PREFIX_LENGTH ? this.prefixTable.get(word) : undefined) ??
+        titles.startingWith(word, limit);
+    }
     if (words.length && !found.length) found = titles.search(typed, limit);
     return found.slice(0, limit).map((article) => ({
       name: fitChoice(article.title),

@@ -6,8 +6,14 @@ import { FIELDS } from './textIndex.ts';
 
 const TITLE_BIT = 1 << FIELDS.indexOf('title');
 
-/** Per doc, for the answer being worked out: bits of how it matched; cleared after each answer. */
-const marksFor = perCatalog((catalog) => new Uint8Array(catalog.docCount));
+/**
+ * For the answer being worked out: per doc, bits of how it matched (cleared after each answer), and
+ * the docs found, in the order found. Kept per catalog, so an answer allocates next to nothing.
+ */
+const scratchFor = perCatalog((catalog) => ({
+  marks: new Uint8Array(catalog.docCount),
+  found: new Int32Array(catalog.docCount),
+}));
 const TAKEN = 1;
 const AS_TYPED = 2;
 const IN_TITLE = 4;
@@ -29,8 +35,8 @@ export function popularArticlesStartingWith(catalog: Catalog, word: string, limi
     vocabulary.termOfWord(word) ?? (isStopWord(word) && vocabulary.has(stem(word)) ? stem(word) : undefined);
   const terms = new Set(vocabulary.completions(word).keys());
   if (exact !== undefined) terms.add(exact);
-  const marks = marksFor(catalog);
-  const found: number[] = [];
+  const { marks, found } = scratchFor(catalog);
+  let count = 0;
   /** Mark and gather the live docs of `terms` (only where a title holds one, with `titlesOnly`). */
   const gather = (titlesOnly: boolean) => {
     for (const term of terms) {
@@ -44,7 +50,7 @@ export function popularArticlesStartingWith(catalog: Catalog, word: string, limi
           if (titlesOnly && !(postingFields[p]! & TITLE_BIT)) continue;
           const doc = docBase + postingDocs[p]!;
           if (!live[doc]) continue;
-          if (!marks[doc]) found.push(doc);
+          if (!marks[doc]) found[count++] = doc;
           else if (!titlesOnly && marks[doc]! & IN_TITLE) continue;
           marks[doc]! |= mark;
         }
@@ -53,11 +59,11 @@ export function popularArticlesStartingWith(catalog: Catalog, word: string, limi
   };
   try {
     gather(true);
-    if (found.length < limit) gather(false);
+    if (count < limit) gather(false);
     // Titles first, the word as typed before longer words, then by heat; equal ones in the order found.
-    const best = topK(found, limit, (doc) => marks[doc]! * 1e6 + signals.heatRank(doc));
+    const best = topK(found.subarray(0, count), limit, (doc) => marks[doc]! * 1e6 + signals.heatRank(doc));
     return best.map((doc) => catalog.list[doc]!);
   } finally {
-    for (const doc of found) marks[doc] = 0;
+    for (let i = 0; i < count; i++) marks[found[i]!] = 0;
   }
 }
