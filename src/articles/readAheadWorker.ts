@@ -12,7 +12,7 @@ const { absPaths, counters, total } = workerData as ReadAheadData;
 const paths = absPaths.split('\u0000');
 /** Next file to read ahead. */
 let cursor = 0;
-/** Chunks in a row that came back from memory: then only one chunk in PROBE_EVERY is read. */
+/** Chunks in a row that came back from memory: then only one chunk in READ_AHEAD.probeEvery is read. */
 let warmChunks = 0;
 let chunkNumber = 0;
 

@@ -13,25 +13,20 @@ export const DAY_MS = 86_400_000;
 export const SEARCH_HALF_LIFE_MS = 30 * DAY_MS;
 export const BROWSE_HALF_LIFE_MS = 14 * DAY_MS;
 
-/** Popularity of a doc whose heat is `heat` (null, NaN or 0: unknown). */
-export function popularityOf(heat: number | null, maxHeat: number): number {
-  return popularityFromLog(heat ? Math.log1p(heat) : 0, maxHeat);
-}
-
-/** The same from ln(1 + heat), 0 for unknown heat: what SearchSignals keeps. */
+/** Popularity from ln(1 + heat), 0 for unknown heat (what SearchSignals keeps). */
 function popularityFromLog(heatLog: number, maxHeat: number): number {
   return heatLog === 0 || maxHeat <= 0 ? 0 : heatLog / Math.log1p(maxHeat);
 }
 
 /** Freshness of a doc published at `publishedAt` (null or NaN: no date, so 0). */
-export function freshnessOf(publishedAt: number | null, now: number, halfLifeMs: number): number {
+function freshnessOf(publishedAt: number | null, now: number, halfLifeMs: number): number {
   if (publishedAt === null || Number.isNaN(publishedAt)) return 0;
   const age = Math.max(0, now - publishedAt);
   return Math.pow(0.5, age / halfLifeMs);
 }
 
 export function popularity(article: Article, maxHeat: number): number {
-  return popularityOf(article.heat, maxHeat);
+  return popularityFromLog(article.heat ? Math.log1p(article.heat) : 0, maxHeat);
 }
 
 export function freshness(article: Article, now: number, halfLifeMs: number): number {
