@@ -228,6 +228,28 @@ describe('autocomplete', () => {
     expectNoViolations();
   });
 
+  it('GIVEN one word typed in /related THEN the most popular titles with a word starting so come back, each value an article id', async () => {
+    const record = await h.emu
+      .sendAutocomplete({
+        name: 'related',
+        options: { article: 'learn' },
+        focused: 'article',
+        user: MEMBER,
+        guildId: GUILD,
+        channelId: GENERAL,
+      })
+      .settled();
+    const choices = record.autocompleteChoices ?? [];
+    expect(choices.slice(0, 4).map((choice) => choice.name)).toEqual([
+      'Self-driving cars learn to see pedestrians',
+      'Machine learning roundup number 1',
+      'Machine learning roundup number 2',
+      'Machine learning roundup number 3',
+    ]);
+    expect(choices.every((choice) => h.library.get(String(choice.value)))).toBe(true);
+    expectNoViolations();
+  });
+
   it('GIVEN a title typed in /related THEN the choice value is the article id, which the command resolves', async () => {
     const handle = h.emu.sendAutocomplete({
       name: 'related',
