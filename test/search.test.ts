@@ -348,6 +348,8 @@ describe('suggest', () => {
         { title: 'Apple opens a store in Mumbai', heat: 10 },
         { title: 'Applesauce recipes for autumn', heat: 500 },
         { title: 'Apples and pears at the market', heat: 40 },
+        // A syndicated copy: the same story, shown once.
+        { title: 'Apples and pears at the market', heat: 35, webUrl: 'https://copy.example/apples' },
         { title: 'Orchards report a record harvest', excerpt: 'Apple growers are pleased.', heat: 900 },
         { title: 'Apple secret project', heat: 999, published: false },
       ]),

@@ -61,8 +61,21 @@ export function popularArticlesStartingWith(catalog: Catalog, word: string, limi
     gather(true);
     if (count < limit) gather(false);
     // Titles first, the word as typed before longer words, then by heat; equal ones in the order found.
-    const best = topK(found.subarray(0, count), limit, (doc) => marks[doc]! * 1e6 + signals.heatRank(doc));
-    return best.map((doc) => catalog.list[doc]!);
+    // One per story, as search shows them: syndicated copies would be the same title twice.
+    const rank = (doc: number) => marks[doc]! * 1e6 + signals.heatRank(doc);
+    for (let asked = limit; ; asked *= 4) {
+      const best = topK(found.subarray(0, count), asked, rank);
+      const stories = new Set<number>();
+      const shown: Article[] = [];
+      for (const doc of best) {
+        const story = catalog.storyNumbers[doc]!;
+        if (stories.has(story)) continue;
+        stories.add(story);
+        shown.push(catalog.list[doc]!);
+        if (shown.length === limit) return shown;
+      }
+      if (best.length === count) return shown;
+    }
   } finally {
     for (let i = 0; i < count; i++) marks[found[i]!] = 0;
   }
