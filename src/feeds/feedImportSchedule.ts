@@ -28,7 +28,7 @@ export interface FeedImportsOptions {
   knownArticles?: () => readonly { id: string; path: string }[];
   /** Overrides FEEDS_EVERY_MINUTES (tests). */
   everyMs?: number;
-  /** How long stop() waits for a cycle to wind down before terminating its worker (3 s). */
+  /** How long stop() waits for a cycle to wind down before terminating its worker (3 s; 0 terminates at once). */
   stopWaitMs?: number;
 }
 
@@ -301,10 +301,13 @@ export function startFeedImports(options: FeedImportsOptions): FeedImports {
       if (!current) return void (await cycleDone);
       current.requestStop();
       const waitMs = options.stopWaitMs ?? STOP_WAIT_MS;
-      const wound = await Promise.race([
-        current.done.then(() => true),
-        new Promise<false>((resolve) => setTimeout(() => resolve(false), waitMs).unref()),
-      ]);
+      // No wait at all is a choice too (and what tests need to be sure a cycle is cut short).
+      const wound =
+        waitMs > 0 &&
+        (await Promise.race([
+          current.done.then(() => true),
+          new Promise<false>((resolve) => setTimeout(() => resolve(false), waitMs).unref()),
+        ]));
       await current.terminate();
       if (!wound) {
         logger.warn({ waitedMs: waitMs }, 'the feed import did not stop in time; abandoned');
