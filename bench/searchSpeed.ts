@@ -34,7 +34,9 @@ const WARM_UP = 30;
 const PAGE = 10;
 const SUGGESTIONS = 25;
 
-type Kind = 'search' | 'half-typed' | 'autocomplete' | 'related';
+const KINDS = ['search', 'half-typed', 'autocomplete', 'related'] as const;
+type Kind = (typeof KINDS)[number];
+const SLOWEST_KEPT = 5;
 const LIMITS: Record<Kind, number> = { search: 100, 'half-typed': 100, autocomplete: 50, related: 100 };
 
 interface Item {
@@ -49,7 +51,16 @@ interface Contender {
   ask: Partial<Record<Kind | 'half-typed (as you type)', (item: Item) => unknown>>;
 }
 
-function parseCli(argv: string[]): { size: number; seed: number; queries: number; flexTolerant: boolean } {
+interface Cli {
+  size: number;
+  seed: number;
+  queries: number;
+  flexTolerant: boolean;
+  /** `--kinds autocomplete,related`: only these kinds are asked (all four when absent). */
+  kinds: Kind[];
+}
+
+function parseCli(argv: string[]): Cli {
   const get = (name: string, fallback: string): number => {
     const i = argv.indexOf(name);
     const value = Number((i >= 0 ? argv[i + 1] : undefined) ?? fallback);
@@ -61,7 +72,17 @@ function parseCli(argv: string[]): { size: number; seed: number; queries: number
     seed: get('--seed', '1'),
     queries: get('--queries', '300'),
     flexTolerant: argv.includes('--flex-tolerant'),
+    kinds: parseKinds(argv[argv.indexOf('--kinds') + 1], argv.includes('--kinds')),
   };
+}
+
+function parseKinds(value: string | undefined, given: boolean): Kind[] {
+  if (!given) return [...KINDS];
+  const kinds = (value ?? '').split(',').filter(Boolean);
+  const unknown = kinds.filter((kind) => !(KINDS as readonly string[]).includes(kind));
+  if (!kinds.length || unknown.length)
+    throw new Error(`--kinds: a comma-separated list of ${KINDS.join(', ')}`);
+  return kinds as Kind[];
 }
 
 function gc(): void {
@@ -119,7 +140,7 @@ async function peerContender(spec: EngineSpec, docs: readonly PeerDoc[]): Promis
 }
 
 async function main(): Promise<void> {
-  const { size, seed, queries, flexTolerant } = parseCli(process.argv.slice(2));
+  const { size, seed, queries, flexTolerant, kinds } = parseCli(process.argv.slice(2));
   const flex = flexTolerant ? flexFields : flexForward;
   if (!(globalThis as { gc?: unknown }).gc) console.log('(run with --expose-gc for memory figures after GC)');
   const corpus = ensureCorpus(size, seed, (m) => console.log(m));
@@ -175,7 +196,8 @@ async function main(): Promise<void> {
   // ---- interleaved: query i of a kind goes to every engine, starting with a different one each time
   const rows = [...built.map((b) => b.contender)];
   const times = new Map<string, number[]>();
-  const kinds = ['search', 'half-typed', 'autocomplete', 'related'] as const;
+  /** The slowest questions of each engine and kind: what its p99 is made of. */
+  const slowest = new Map<string, { text: string; ms: number }[]>();
   for (const kind of kinds) {
     const started = nowMs();
     items[kind].forEach((item, i) => {
@@ -191,6 +213,10 @@ async function main(): Promise<void> {
           const sample = times.get(key) ?? [];
           sample.push(ms);
           times.set(key, sample);
+          const slow = slowest.get(key) ?? [];
+          slow.push({ text: item.text, ms });
+          slow.sort((a, b) => b.ms - a.ms).splice(SLOWEST_KEPT);
+          slowest.set(key, slow);
         }
       }
     });
@@ -224,6 +250,12 @@ async function main(): Promise<void> {
       'MiniSearch with AND, then OR.',
   );
 
+  console.log('\nSlowest questions (ms):');
+  for (const [key, slow] of slowest)
+    console.log(
+      `  ${key.replace('|', ', ')}: ${slow.map((q) => `${JSON.stringify(q.text.slice(0, 40))} ${fmtMs(q.ms)}`).join('; ')}`,
+    );
+
   const out = path.join(BENCH_DATA_ROOT, `search-speed-${size}-${seed}.json`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(
@@ -236,6 +268,7 @@ async function main(): Promise<void> {
         queries,
         engines: built.map((b) => ({ name: b.contender.name, buildMs: b.buildMs, memoryMiB: b.memoryMiB })),
         latency: summaries,
+        slowest: Object.fromEntries(slowest),
       },
       null,
       1,
