@@ -380,6 +380,32 @@ describe('suggest', () => {
     ]);
   });
 
+  it('GIVEN several words, the last unfinished THEN autocomplete offers titles holding them all, in the order typed first, and a slip goes to the search', () => {
+    const market = Library.fromArticles(
+      makeArticles([
+        { title: 'Stock market crash wipes out gains', heat: 50 },
+        // Both words, the other way round, and more popular.
+        { title: 'Crash course: how the stock market works', heat: 400 },
+        { title: 'Market stalls reopen after the storm', heat: 900 },
+        { title: 'Crash barriers on the motorway', heat: 800 },
+        { title: 'Why the market may crash again', excerpt: 'Traders fear a crash.', heat: 30 },
+        { title: 'Farmers bring crops to the weekly fair', excerpt: 'The market crashed.', heat: 5 },
+        { title: 'Market crash secret memo', heat: 999, published: false },
+      ]),
+    );
+    const names = (typed: string) => market.suggest(typed, { kind: 'article' }).map((choice) => choice.name);
+    expect(names('market cra')).toEqual([
+      // As long, both in order: the more popular first.
+      'Stock market crash wipes out gains',
+      'Why the market may crash again',
+      'Crash course: how the stock market works',
+      // Titles holding both first; an excerpt holding both after them.
+      'Farmers bring crops to the weekly fair',
+    ]);
+    // A slip in a complete word: the search, which reads it, answers.
+    expect(names('makret cra')).toContain('Stock market crash wipes out gains');
+  });
+
   it('GIVEN a topic prefix THEN topics whose words start so are suggested', () => {
     expect(library.suggest('lear', { kind: 'topic' }).map((choice) => choice.value)).toEqual([
       'Machine Learning',

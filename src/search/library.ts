@@ -162,7 +162,7 @@ export class Library {
         this.searchAsYouType(typed, { limit: max }).results.flatMap((result) =>
           result.kind === 'article' ? [result.article] : [],
         ),
-      startingWith: (word, max) => popularArticlesStartingWith(this.catalog, word, max),
+      startingWith: (word, max, before) => popularArticlesStartingWith(this.catalog, word, max, before),
     };
     switch (kind) {
       case 'topic':

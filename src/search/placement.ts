@@ -107,7 +107,8 @@ function shortestCover(positions: number[][]): number {
   return best;
 }
 
-function choose(n: number, k: number): number {
+/** n choose k, as a float. */
+export function choose(n: number, k: number): number {
   let result = 1;
   for (let i = 1; i <= k; i++) result = (result * (n - k + i)) / i;
   return result;

@@ -24,6 +24,19 @@ export function fitChoice(text: string, max = MAX_CHOICE): string {
   return (space > max * 0.6 ? cut.slice(0, space) : cut) + '…';
 }
 
+/** An article's title as a choice, and as the query it stands for: made once per article, as the same
+ * popular titles come back keystroke after keystroke. */
+const choices = new WeakMap<Article, { name: string; query: string; key: string }>();
+function choiceOf(article: Article): { name: string; query: string; key: string } {
+  let choice = choices.get(article);
+  if (!choice) {
+    const name = fitChoice(article.title);
+    const query = name.replace(/…$/, '');
+    choices.set(article, (choice = { name, query, key: query.toLowerCase() }));
+  }
+  return choice;
+}
+
 /**
  * How titles are found for what was typed: `search` with the last word unfinished (several words, or a
  * word the corpus has nothing starting so, say a typo); `startingWith` the most popular live articles
@@ -31,7 +44,7 @@ export function fitChoice(text: string, max = MAX_CHOICE): string {
  */
 export interface TitleFinders {
   search(typed: string, limit: number): Article[];
-  startingWith(word: string, limit: number): Article[];
+  startingWith(word: string, limit: number, before?: readonly string[]): Article[];
 }
 
 /**
@@ -64,6 +77,11 @@ export function buildPrefixTable(
   return [...buckets].map(([prefix, bucket]) => [prefix, topK(bucket, TABLE_SIZE, heat)]);
 }
 
+function startsAWord(words: readonly string[], start: string): boolean {
+  for (const word of words) if (word.startsWith(start)) return true;
+  return false;
+}
+
 export class SuggestionIndex {
   private readonly prefixTable: Map<string, Article[]>;
   private readonly popular: Article[];
@@ -87,22 +105,40 @@ export class SuggestionIndex {
 
   topics(typed: string, limit: number): Suggestion[] {
     const key = topicKey(typed);
-    const scored = this.topicList.flatMap((topic) => {
-      if (!key) return [{ topic, tier: 0 }];
-      if (topic.key.startsWith(key)) return [{ topic, tier: 0 }];
-      if (topic.words.some((word) => word.startsWith(key))) return [{ topic, tier: 1 }];
-      if (topic.key.includes(key)) return [{ topic, tier: 2 }];
-      return [];
-    });
-    scored.sort((a, b) => a.tier - b.tier || b.topic.count - a.topic.count);
-    return scored.slice(0, limit).map(({ topic }) => ({
-      name: fitChoice(`${topic.name} (${topic.count})`),
-      value: fitChoice(topic.name),
-      kind: 'topic' as const,
-    }));
+    // By tier (the name starts so, a word of it does, it holds the text), each tier by size: the list
+    // is sorted by size, so one pass in order fills the tiers, allocating only for what matches.
+    const tiers: Array<typeof this.topicList> = [[], [], []];
+    for (const topic of this.topicList) {
+      const tier =
+        !key || topic.key.startsWith(key)
+          ? 0
+          : startsAWord(topic.words, key)
+            ? 1
+            : topic.key.includes(key)
+              ? 2
+              : -1;
+      if (tier >= 0 && tiers[tier]!.length < limit) tiers[tier]!.push(topic);
+      if (!key && tiers[0]!.length >= limit) break;
+    }
+    return tiers
+      .flat()
+      .slice(0, limit)
+      .map((topic) => ({
+        name: fitChoice(`${topic.name} (${topic.count})`),
+        value: fitChoice(topic.name),
+        kind: 'topic' as const,
+      }));
   }
 
   articles(typed: string, limit: number, titles: TitleFinders): Suggestion[] {
+    return this.findArticles(typed, limit, titles).map((article) => ({
+      name: choiceOf(article).name,
+      value: article.id,
+      kind: 'article' as const,
+    }));
+  }
+
+  private findArticles(typed: string, limit: number, titles: TitleFinders): Article[] {
     const words = splitWords(typed);
     let found: Article[] = [];
     if (words.length === 0) found = this.popular;
@@ -112,13 +148,9 @@ export class SuggestionIndex {
       found =
         (word.length <= TABLE_PREFIX_LENGTH ? this.prefixTable.get(word) : undefined) ??
         titles.startingWith(word, limit);
-    }
+    } else found = titles.startingWith(words.at(-1)!, limit, words.slice(0, -1));
     if (words.length && !found.length) found = titles.search(typed, limit);
-    return found.slice(0, limit).map((article) => ({
-      name: fitChoice(article.title),
-      value: article.id,
-      kind: 'article' as const,
-    }));
+    return found.slice(0, limit);
   }
 
   /** The text as typed first (Enter searches it), then matching topics, then matching titles. */
@@ -126,16 +158,16 @@ export class SuggestionIndex {
     const text = fitChoice(typed);
     const choices: Suggestion[] = [];
     const seen = new Set<string>();
-    const add = (choice: Suggestion) => {
-      if (choices.length >= limit || seen.has(choice.value.toLowerCase())) return;
-      seen.add(choice.value.toLowerCase());
+    const add = (choice: Suggestion, key = choice.value.toLowerCase()) => {
+      if (choices.length >= limit || seen.has(key)) return;
+      seen.add(key);
       choices.push(choice);
     };
     if (text) add({ name: text, value: text, kind: 'query' });
     for (const topic of this.topics(typed, 5)) add({ ...topic, kind: 'topic' });
-    for (const title of this.articles(typed, limit, titles)) {
-      const name = fitChoice(title.name);
-      add({ name, value: name.replace(/…$/, ''), kind: 'query' });
+    for (const article of this.findArticles(typed, limit, titles)) {
+      const { name, query, key } = choiceOf(article);
+      add({ name, value: query, kind: 'query' }, key);
     }
     return choices;
   }

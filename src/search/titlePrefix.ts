@@ -1,7 +1,7 @@
 import type { Article } from '../articles/article.ts';
-import { isStopWord, stem } from './analyzer.ts';
+import { isStopWord, MemoStemmer, splitWords, stem } from './analyzer.ts';
 import { perCatalog, type Catalog } from './catalog.ts';
-import { topK } from './scorer.ts';
+import { choose } from './placement.ts';
 import { FIELDS } from './textIndex.ts';
 
 const TITLE_BIT = 1 << FIELDS.indexOf('title');
@@ -13,7 +13,24 @@ const TITLE_BIT = 1 << FIELDS.indexOf('title');
 const scratchFor = perCatalog((catalog) => ({
   marks: new Uint8Array(catalog.docCount),
   found: new Int32Array(catalog.docCount),
+  /** For the words typed before the last: per doc, how many its title holds, and its text. */
+  inTitle: new Uint8Array(catalog.docCount),
+  inText: new Uint8Array(catalog.docCount),
+  held: new Int32Array(catalog.docCount),
+  /** ln(1 + df) of the commonest word a doc has that the last word may be the start of. */
+  likeliest: new Float64Array(catalog.docCount),
+  /** Rank of found[i]. */
+  ranks: new Float64Array(catalog.docCount),
 }));
+/**
+ * How a title is ranked after other words, in log-odds (tuned on bench/quality.ts's half-typed set
+ * through autocomplete): how common its word is that the last may be the start of, how much of the
+ * title the words make (see placement.ts), a little heat, and the words standing in the order typed,
+ * which is checked on the best few only, as it splits the title.
+ */
+const AFTER_WORDS = { likely: 1, share: 1, heat: 0.1, inOrder: 3, inOrderChecked: 50 };
+/** Words before the last one, counted per doc in a byte. */
+const MAX_WORDS_BEFORE = 8;
 const TAKEN = 1;
 const AS_TYPED = 2;
 const IN_TITLE = 4;
@@ -22,25 +39,38 @@ const IN_TITLE = 4;
  * Autocomplete of one word of four letters or more: the most popular live articles with a title word
  * starting with it (the word itself first, when the corpus writes it so), as the prefix table answers
  * shorter starts; when fewer titles have one, the most popular articles that mention such a word
- * follow. Read straight off the postings of the words it may be the start of, with no scoring: through
- * the full search a one-word autocomplete took 4–9 ms p50 and up to 50 ms at 100k, in an order (how
- * often the word recurs in excerpts and bodies) that said little about which title was wanted. Empty
- * when the corpus writes no word starting so (a typo): the caller then searches.
+ * follow. After complete words (`before`): only articles holding them all, titles first, ranked as
+ * AFTER_WORDS says. Read straight off the postings of the words it may be the start of: through the full
+ * search a one-word autocomplete took 4–9 ms p50 and up to 50 ms at 100k, in an order (how often the
+ * word recurs in excerpts and bodies) that said little about which title was wanted, and "ai-power"
+ * took 13–44 ms and 8 MiB. Empty when the corpus writes no word starting so, or lacks a word before
+ * it (a typo): the caller then searches.
  */
-export function popularArticlesStartingWith(catalog: Catalog, word: string, limit: number): Article[] {
+export function popularArticlesStartingWith(
+  catalog: Catalog,
+  word: string,
+  limit: number,
+  before: readonly string[] = [],
+): Article[] {
   const { vocabulary, live, signals } = catalog;
+  const beforeTerms = termsOfWords(catalog, before);
+  if (!beforeTerms) return [];
   // The term of the word as typed, when the corpus writes it; a stop word has one from the titles that
   // hold it ("The Who"), though the written words that completions read leave stop words out.
   const exact =
     vocabulary.termOfWord(word) ?? (isStopWord(word) && vocabulary.has(stem(word)) ? stem(word) : undefined);
-  const terms = new Set(vocabulary.completions(word).keys());
-  if (exact !== undefined) terms.add(exact);
-  const { marks, found } = scratchFor(catalog);
+  const terms = vocabulary.completions(word);
+  if (exact !== undefined) terms.set(exact, vocabulary.df(exact));
+  const scratch = scratchFor(catalog);
+  const { marks, found, inTitle, inText, likeliest } = scratch;
+  const wanted = beforeTerms.length;
+  const heldCount = wanted ? countWordsHeld(catalog, beforeTerms, scratch) : 0;
   let count = 0;
   /** Mark and gather the live docs of `terms` (only where a title holds one, with `titlesOnly`). */
   const gather = (titlesOnly: boolean) => {
-    for (const term of terms) {
+    for (const [term, df] of terms) {
       const mark = TAKEN | (term === exact ? AS_TYPED : 0) | (titlesOnly ? IN_TITLE : 0);
+      const likelihood = Math.log1p(df);
       for (const { index, docBase, termIds } of catalog.segments) {
         const id = termIds.get(term);
         if (id === undefined) continue;
@@ -50,9 +80,11 @@ export function popularArticlesStartingWith(catalog: Catalog, word: string, limi
           if (titlesOnly && !(postingFields[p]! & TITLE_BIT)) continue;
           const doc = docBase + postingDocs[p]!;
           if (!live[doc]) continue;
+          if (wanted && (titlesOnly ? inTitle[doc] : inText[doc]) !== wanted) continue;
           if (!marks[doc]) found[count++] = doc;
           else if (!titlesOnly && marks[doc]! & IN_TITLE) continue;
           marks[doc]! |= mark;
+          if (likelihood > likeliest[doc]!) likeliest[doc] = likelihood;
         }
       }
     }
@@ -60,14 +92,32 @@ export function popularArticlesStartingWith(catalog: Catalog, word: string, limi
   try {
     gather(true);
     if (count < limit) gather(false);
-    // Titles first, the word as typed before longer words, then by heat; equal ones in the order found.
+    // Titles first, the word as typed before longer words, then by heat (after other words, see
+    // AFTER_WORDS); equal ones in the order found. Ranked into a typed buffer and picked by position:
+    // through the generic topK (an iterator and a boxed number per doc) a common start allocated 150 KiB
+    // an answer, and the collections it caused paused others.
+    const { ranks } = scratch;
+    const afterWords = (doc: number) =>
+      AFTER_WORDS.likely * likeliest[doc]! -
+      AFTER_WORDS.share *
+        Math.log(choose(Math.max(wordsIn(catalog.list[doc]!.title), wanted + 1), wanted + 1)) +
+      AFTER_WORDS.heat * signals.heatRank(doc);
+    for (let i = 0; i < count; i++) {
+      const doc = found[i]!;
+      ranks[i] = marks[doc]! * 1e6 + (wanted ? afterWords(doc) : signals.heatRank(doc));
+    }
+    if (wanted) {
+      for (const i of bestPositions(ranks, count, AFTER_WORDS.inOrderChecked)) {
+        if (typedInOrder(catalog.list[found[i]!]!.title, beforeTerms, word)) ranks[i]! += AFTER_WORDS.inOrder;
+      }
+    }
     // One per story, as search shows them: syndicated copies would be the same title twice.
-    const rank = (doc: number) => marks[doc]! * 1e6 + signals.heatRank(doc);
     for (let asked = limit; ; asked *= 4) {
-      const best = topK(found.subarray(0, count), asked, rank);
+      const best = bestPositions(ranks, count, asked);
       const stories = new Set<number>();
       const shown: Article[] = [];
-      for (const doc of best) {
+      for (const i of best) {
+        const doc = found[i]!;
         const story = catalog.storyNumbers[doc]!;
         if (stories.has(story)) continue;
         stories.add(story);
@@ -77,6 +127,104 @@ export function popularArticlesStartingWith(catalog: Catalog, word: string, limi
       if (best.length === count) return shown;
     }
   } finally {
-    for (let i = 0; i < count; i++) marks[found[i]!] = 0;
+    for (let i = 0; i < count; i++) marks[found[i]!] = likeliest[found[i]!] = 0;
+    for (let i = 0; i < heldCount; i++) inTitle[scratch.held[i]!] = inText[scratch.held[i]!] = 0;
   }
+}
+
+/**
+ * The terms of complete words typed before the last (stop words aside, unless all are), or null when
+ * the corpus lacks one: such a query (a typo) is the full search's to answer.
+ */
+function termsOfWords(catalog: Catalog, words: readonly string[]): string[] | null {
+  const { vocabulary } = catalog;
+  const content = words.filter((word) => !isStopWord(word));
+  const terms = new Set<string>();
+  for (const word of (content.length ? content : words).slice(-MAX_WORDS_BEFORE)) {
+    const term = vocabulary.termOfWord(word) ?? (vocabulary.has(stem(word)) ? stem(word) : undefined);
+    if (term === undefined) return null;
+    terms.add(term);
+  }
+  return [...terms];
+}
+
+/** Counts, per live doc, how many of `terms` its title and its text hold; returns how many docs it touched. */
+function countWordsHeld(
+  catalog: Catalog,
+  terms: readonly string[],
+  scratch: { inTitle: Uint8Array; inText: Uint8Array; held: Int32Array },
+): number {
+  const { inTitle, inText, held } = scratch;
+  let count = 0;
+  for (const term of terms) {
+    for (const { index, docBase, termIds } of catalog.segments) {
+      const id = termIds.get(term);
+      if (id === undefined) continue;
+      const { postingStart, postingDocs, postingFields } = index;
+      for (let p = postingStart[id]!, end = postingStart[id + 1]!; p < end; p++) {
+        const doc = docBase + postingDocs[p]!;
+        if (!catalog.live[doc]) continue;
+        if (!inText[doc]) held[count++] = doc;
+        inText[doc]!++;
+        if (postingFields[p]! & TITLE_BIT) inTitle[doc]!++;
+      }
+    }
+  }
+  return count;
+}
+
+/** Positions 0 … count−1 of the `k` highest ranks, best first; of equal ranks the earlier position. */
+function bestPositions(ranks: Float64Array, count: number, k: number): Int32Array {
+  const size = Math.min(k, count);
+  // A heap whose root is its worst entry.
+  const heap = new Int32Array(size);
+  const worse = (a: number, b: number) => ranks[a]! < ranks[b]! || (ranks[a] === ranks[b] && a > b);
+  const siftDown = (from: number, length: number) => {
+    for (let i = from; ;) {
+      const l = 2 * i + 1;
+      let min = i;
+      if (l < length && worse(heap[l]!, heap[min]!)) min = l;
+      if (l + 1 < length && worse(heap[l + 1]!, heap[min]!)) min = l + 1;
+      if (min === i) return;
+      const swap = heap[i]!;
+      heap[i] = heap[min]!;
+      heap[min] = swap;
+      i = min;
+    }
+  };
+  for (let i = 0; i < size; i++) heap[i] = i;
+  for (let i = (size >> 1) - 1; i >= 0; i--) siftDown(i, size);
+  for (let i = size; i < count; i++) {
+    if (!worse(heap[0]!, i)) continue;
+    heap[0] = i;
+    siftDown(0, size);
+  }
+  // Sorted best first by taking the worst off the end.
+  for (let end = size - 1; end > 0; end--) {
+    const swap = heap[0]!;
+    heap[0] = heap[end]!;
+    heap[end] = swap;
+    siftDown(0, end);
+  }
+  return heap;
+}
+
+const titleStems = new MemoStemmer();
+
+/** Whether a title holds the earlier words' terms and then a word starting with `last`, in that order. */
+function typedInOrder(title: string, terms: readonly string[], last: string): boolean {
+  let next = 0;
+  for (const token of splitWords(title)) {
+    if (next < terms.length) {
+      if (titleStems.stem(token) === terms[next]) next++;
+    } else if (token.startsWith(last)) return true;
+  }
+  return false;
+}
+
+/** Words in a title, counted by the spaces between them (no allocation). */
+function wordsIn(title: string): number {
+  let words = 1;
+  for (let i = 0; i < title.length; i++) if (title.charCodeAt(i) === 32) words++;
+  return words;
 }
