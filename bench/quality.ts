@@ -305,11 +305,13 @@ async function main(): Promise<void> {
       `${fmtRatio(references.typoCorrected, 2)}, with the word completed ${fmtRatio(references.halfCompleted, 2)}`,
   );
 
-  const halfAsYouType = bs
-    ? mean(sets.known.half.map((q) => reciprocalRank(bs!.searchAsYouType(q.query, K), q.targetUrl)))
-    : NaN;
+  const onHalf = (answer: (query: string, limit: number) => string[]) =>
+    bs ? mean(sets.known.half.map((q) => reciprocalRank(answer(q.query, K), q.targetUrl))) : NaN;
+  const halfAsYouType = onHalf((query, limit) => bs!.searchAsYouType(query, limit));
+  const halfAutocomplete = onHalf((query, limit) => bs!.autocomplete(query, limit));
   console.log(
-    `\nBroadsheet on the half-typed set through searchAsYouType (autocomplete's path): ${fmtRatio(halfAsYouType, 2)}`,
+    `\nBroadsheet on the half-typed set through searchAsYouType: ${fmtRatio(halfAsYouType, 2)}; ` +
+      `through autocomplete's titles: ${fmtRatio(halfAutocomplete, 2)}`,
   );
   console.log('\nNo results (queries answered with nothing), per set in the order above:');
   console.log(
@@ -392,6 +394,7 @@ async function main(): Promise<void> {
         })),
         references,
         broadsheetHalfTypedAsYouType: halfAsYouType,
+        broadsheetHalfTypedAutocomplete: halfAutocomplete,
         pipeCheck,
         sets: {
           known: Object.fromEntries(

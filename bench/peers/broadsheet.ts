@@ -15,8 +15,10 @@ function urlsOf(page: ResultPage): string[] {
 }
 
 export interface BroadsheetEngine extends Engine {
-  /** The autocomplete path (the last word may be unfinished), for comparison on half-typed queries. */
+  /** Search with the last word unfinished, for comparison on half-typed queries. */
   searchAsYouType(query: string, limit: number): string[];
+  /** The titles autocomplete offers (`/related`'s article choices), as URLs. */
+  autocomplete(query: string, limit: number): string[];
   /** The engine's own result details for diagnosis. */
   explain(query: string, limit: number): { url: string; title: string; why: string; score: number }[];
   timings: Record<string, number | boolean>;
@@ -29,6 +31,11 @@ export function buildBroadsheet(input: BuildInput): BroadsheetEngine {
     timings: loaded.timings,
     search: (query, limit) => urlsOf(lib.search(query, { limit })),
     searchAsYouType: (query, limit) => urlsOf(lib.searchAsYouType(query, { limit })),
+    autocomplete: (query, limit) =>
+      lib.suggest(query, { kind: 'article', limit, fresh: true }).flatMap((choice) => {
+        const article = lib.get(choice.value);
+        return article ? [article.webUrl] : [];
+      }),
     related: (url, limit) => urlsOf(lib.related(url, { limit })),
     explain: (query, limit) =>
       lib
