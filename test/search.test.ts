@@ -368,6 +368,19 @@ describe('suggest', () => {
       'Applesauce recipes for autumn',
       'Orchards report a record harvest',
     ]);
+    // Three letters and fewer come from the table built at start, nothing typed from the popular list:
+    // each story once there too.
+    expect(names('app')).toEqual([
+      'Applesauce recipes for autumn',
+      'Apples and pears at the market',
+      'Apple opens a store in Mumbai',
+    ]);
+    expect(names('')).toEqual([
+      'Orchards report a record harvest',
+      'Applesauce recipes for autumn',
+      'Apples and pears at the market',
+      'Apple opens a store in Mumbai',
+    ]);
     expect(names('grow')).toEqual(['Orchards report a record harvest']);
     // No title word starts so: the search, which reads a slip, answers.
     expect(names('harevst')).toEqual(['Orchards report a record harvest']);

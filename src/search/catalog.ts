@@ -257,8 +257,8 @@ export function buildCatalog(articles: Article[], options: LibraryOptions = {}):
     vocabulary: new Vocabulary(segments),
     scorer: new Scorer(segments, articles.length),
     suggestions: new SuggestionIndex(
-      prefixArticles(articles, derived.prefixTable),
-      popular.map((doc) => articles[doc]!),
+      prefixArticles(articles, derived.prefixTable, tables.storyNumbers),
+      articlesOnePerStory(articles, popular, tables.storyNumbers),
       [...topicIndex.entries()],
     ),
     prefixTable: derived.prefixTable,
@@ -275,18 +275,36 @@ export function buildCatalog(articles: Article[], options: LibraryOptions = {}):
 export function prefixArticles(
   list: readonly Article[],
   table: PrefixTable,
+  storyNumbers: ArrayLike<number>,
   seen?: WeakMap<readonly number[], Article[]>,
 ): Map<string, Article[]> {
   return new Map(
     table.map(([prefix, docs]) => {
       let articles = seen?.get(docs);
       if (!articles) {
-        articles = docs.map((doc) => list[doc]!);
+        articles = articlesOnePerStory(list, docs, storyNumbers);
         seen?.set(docs, articles);
       }
       return [prefix, articles];
     }),
   );
+}
+
+/** The articles of `docs` in order, each story's first only: syndicated copies are one title twice. */
+export function articlesOnePerStory(
+  list: readonly Article[],
+  docs: readonly number[],
+  storyNumbers: ArrayLike<number>,
+): Article[] {
+  const stories = new Set<number>();
+  const articles: Article[] = [];
+  for (const doc of docs) {
+    const story = storyNumbers[doc]!;
+    if (stories.has(story)) continue;
+    stories.add(story);
+    articles.push(list[doc]!);
+  }
+  return articles;
 }
 
 /** The `count` most popular live docs among `docs` (those marked in `removed` left out), best first. */

@@ -1,6 +1,13 @@
 import type { Article, RelatedLink } from '../articles/article.ts';
 import { curatedLinksReader } from './curatedLinks.ts';
-import { popularDocs, prefixArticles, titleLookup, type Catalog, type TopicEntry } from './catalog.ts';
+import {
+  articlesOnePerStory,
+  popularDocs,
+  prefixArticles,
+  titleLookup,
+  type Catalog,
+  type TopicEntry,
+} from './catalog.ts';
 import type { SearchSignals } from './ranking.ts';
 import { Scorer, topK } from './scorer.ts';
 import { makeSegment } from './segments.ts';
@@ -257,7 +264,7 @@ export class LiveCatalogBuilder {
     const prefixTable = this.mergePrefixTables();
     await pause();
     // The rows' articles too: after a big batch most rows changed.
-    const prefixes = prefixArticles(this.list, prefixTable, this.prefixRows);
+    const prefixes = prefixArticles(this.list, prefixTable, this.storyNumbers, this.prefixRows);
     await pause();
     return this.catalog(total, prefixTable, prefixes);
   }
@@ -314,11 +321,9 @@ export class LiveCatalogBuilder {
       topicIndex,
       vocabulary: new Vocabulary(segments),
       scorer: this.scorer,
-      suggestions: new SuggestionIndex(
-        prefixes,
-        popular.map((doc) => list[doc]!),
-        [...topicIndex.entries()],
-      ),
+      suggestions: new SuggestionIndex(prefixes, articlesOnePerStory(list, popular, this.storyNumbers), [
+        ...topicIndex.entries(),
+      ]),
       prefixTable,
       popular,
       curatedLinksOf: this.curatedLinks(freshDocs),
