@@ -382,7 +382,7 @@ describe('suggest', () => {
       'Apple opens a store in Mumbai',
     ]);
     expect(names('grow')).toEqual(['Orchards report a record harvest']);
-    // No title word starts so: the search, which reads a slip, answers.
+    // No title word starts so: read as the likeliest word one slip away.
     expect(names('harevst')).toEqual(['Orchards report a record harvest']);
     expect(orchard.suggest('appl', { kind: 'query' }).map((choice) => choice.name)).toEqual([
       'appl',

@@ -2,7 +2,8 @@ import type { Article } from '../articles/article.ts';
 import { isStopWord, MemoStemmer, splitWords, stem } from './analyzer.ts';
 import { perCatalog, type Catalog } from './catalog.ts';
 import { choose } from './placement.ts';
-import { FIELDS } from './textIndex.ts';
+import { MIN_TYPO_LETTERS } from './vocabulary.ts';
+import { FIELDS, type TextIndexData } from './textIndex.ts';
 
 const TITLE_BIT = 1 << FIELDS.indexOf('title');
 
@@ -43,8 +44,8 @@ const IN_TITLE = 4;
  * AFTER_WORDS says. Read straight off the postings of the words it may be the start of: through the full
  * search a one-word autocomplete took 4–9 ms p50 and up to 50 ms at 100k, in an order (how often the
  * word recurs in excerpts and bodies) that said little about which title was wanted, and "ai-power"
- * took 13–44 ms and 8 MiB. Empty when the corpus writes no word starting so, or lacks a word before
- * it (a typo): the caller then searches.
+ * took 13–44 ms and 8 MiB. A last word nothing starts with is read as its likeliest corrections. Empty
+ * when there are none either, or the corpus lacks a word before it: the caller then searches.
  */
 export function popularArticlesStartingWith(
   catalog: Catalog,
@@ -61,6 +62,7 @@ export function popularArticlesStartingWith(
     vocabulary.termOfWord(word) ?? (isStopWord(word) && vocabulary.has(stem(word)) ? stem(word) : undefined);
   const terms = vocabulary.completions(word);
   if (exact !== undefined) terms.set(exact, vocabulary.df(exact));
+  if (!terms.size) for (const [term, df] of likeliestCorrections(catalog, word)) terms.set(term, df);
   const scratch = scratchFor(catalog);
   const { marks, found, inTitle, inText, likeliest } = scratch;
   const wanted = beforeTerms.length;
@@ -74,11 +76,11 @@ export function popularArticlesStartingWith(
       for (const { index, docBase, termIds } of catalog.segments) {
         const id = termIds.get(term);
         if (id === undefined) continue;
-        const { postingStart, postingDocs, postingFields } = index;
-        for (let p = postingStart[id]!, end = postingStart[id + 1]!; p < end; p++) {
-          // Most postings are of excerpts and bodies: passed over at the cost of one byte read.
-          if (titlesOnly && !(postingFields[p]! & TITLE_BIT)) continue;
-          const doc = docBase + postingDocs[p]!;
+        const { start, docs } = titlesOnly
+          ? titlePostings(index)
+          : { start: index.postingStart, docs: index.postingDocs };
+        for (let p = start[id]!, end = start[id + 1]!; p < end; p++) {
+          const doc = docBase + docs[p]!;
           if (!live[doc]) continue;
           if (wanted && (titlesOnly ? inTitle[doc] : inText[doc]) !== wanted) continue;
           if (!marks[doc]) found[count++] = doc;
@@ -130,6 +132,60 @@ export function popularArticlesStartingWith(
     for (let i = 0; i < count; i++) marks[found[i]!] = likeliest[found[i]!] = 0;
     for (let i = 0; i < heldCount; i++) inTitle[scratch.held[i]!] = inText[scratch.held[i]!] = 0;
   }
+}
+
+/** The postings of one segment that are of a title, laid out as the index's own (CSR by term id). */
+interface TitlePostings {
+  start: Uint32Array;
+  docs: Uint32Array;
+}
+const titlePostingsOf = new WeakMap<TextIndexData, TitlePostings>();
+
+/**
+ * A segment's title postings, picked out on first use (about a tenth of them; ~60 ms at 100k, once per
+ * segment, which reloads keep): walking every posting for its title bit cost a common start such as
+ * "with" 0.4–0.8 ms, most of it passing over excerpts and bodies.
+ */
+function titlePostings(index: TextIndexData): TitlePostings {
+  let built = titlePostingsOf.get(index);
+  if (built) return built;
+  const { postingStart, postingDocs, postingFields } = index;
+  const termCount = postingStart.length - 1;
+  let total = 0;
+  for (let p = 0; p < postingFields.length; p++) if (postingFields[p]! & TITLE_BIT) total++;
+  const start = new Uint32Array(termCount + 1);
+  const docs = new Uint32Array(total);
+  let at = 0;
+  for (let term = 0; term < termCount; term++) {
+    start[term] = at;
+    for (let p = postingStart[term]!, end = postingStart[term + 1]!; p < end; p++)
+      if (postingFields[p]! & TITLE_BIT) docs[at++] = postingDocs[p]!;
+  }
+  start[termCount] = at;
+  built = { start, docs };
+  titlePostingsOf.set(index, built);
+  return built;
+}
+
+/** Corrections read instead of a word nothing starts with, as the search reads slips. */
+const CORRECTIONS_READ = 3;
+
+/**
+ * The likeliest words one slip from `word` (a swap, a neighbouring key…), by how plausible the slip and
+ * how common the word, with their document frequencies: "stocl" is read as "stock". Through the full
+ * search such a start took 4–13 ms at 100k.
+ */
+function likeliestCorrections(catalog: Catalog, word: string): Array<[string, number]> {
+  if (word.length < MIN_TYPO_LETTERS) return [];
+  const { vocabulary } = catalog;
+  return [...vocabulary.corrections(word)]
+    .map(([term, plausibility]) => {
+      const df = vocabulary.df(term);
+      return { term, df, score: plausibility * plausibility * df };
+    })
+    .sort((a, b) => b.score - a.score)
+    .slice(0, CORRECTIONS_READ)
+    .map(({ term, df }) => [term, df]);
 }
 
 /**

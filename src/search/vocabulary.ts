@@ -20,7 +20,7 @@ const EDIT = { swap: 1, neighbour: 0.8, drop: 0.7, insert: 0.6, replace: 0.45 } 
 /** Words read from the sorted surface vocabulary per completion: bounds a two-letter prefix's cost. */
 const MAX_SURFACE_SCAN = 4_000;
 const MIN_COMPLETION_LETTERS = 3;
-const MIN_TYPO_LETTERS = 5;
+export const MIN_TYPO_LETTERS = 5;
 /** Fewer articles than this: the exact word may well be a slip. */
 const RARE_DF = 3;
 /** An exact word this many times rarer than its commonest completion is more likely unfinished. */
