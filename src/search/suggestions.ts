@@ -24,8 +24,10 @@ export function fitChoice(text: string, max = MAX_CHOICE): string {
   return (space > max * 0.6 ? cut.slice(0, space) : cut) + '…';
 }
 
-/** An article's title as a choice, and as the query it stands for: made once per article, as the same
- * popular titles come back keystroke after keystroke. */
+/**
+ * An article's title as a choice, and as the query it stands for: made once per article, as the same
+ * popular titles come back keystroke after keystroke.
+ */
 const choices = new WeakMap<Article, { name: string; query: string; key: string }>();
 function choiceOf(article: Article): { name: string; query: string; key: string } {
   let choice = choices.get(article);
@@ -77,6 +79,7 @@ export function buildPrefixTable(
   return [...buckets].map(([prefix, bucket]) => [prefix, topK(bucket, TABLE_SIZE, heat)]);
 }
 
+/** Whether any of `words` starts with `start` (without a closure per call, as topics() runs per keystroke). */
 function startsAWord(words: readonly string[], start: string): boolean {
   for (const word of words) if (word.startsWith(start)) return true;
   return false;

@@ -20,7 +20,7 @@ const EDIT = { swap: 1, neighbour: 0.8, drop: 0.7, insert: 0.6, replace: 0.45 } 
 /** Words read from the sorted surface vocabulary per completion: bounds a two-letter prefix's cost. */
 const MAX_SURFACE_SCAN = 4_000;
 const MIN_COMPLETION_LETTERS = 3;
-export const MIN_TYPO_LETTERS = 5;
+const MIN_TYPO_LETTERS = 5;
 /** Fewer articles than this: the exact word may well be a slip. */
 const RARE_DF = 3;
 /** An exact word this many times rarer than its commonest completion is more likely unfinished. */
@@ -172,15 +172,23 @@ export class Vocabulary {
           MAX_PREFIX_EXPANSIONS,
         );
     }
-    const rare = exactDf < RARE_DF;
-    if (rare && word.raw.length >= MIN_TYPO_LETTERS) {
-      const guesses = [...this.corrections(word.raw)].map(([term, plausibility]) => ({
-        term,
-        score: plausibility * plausibility * this.df(term),
-      }));
-      add(guesses, 'typo', MAX_TYPO_EXPANSIONS);
-    }
+    if (exactDf < RARE_DF) add(this.slips(word.raw), 'typo', MAX_TYPO_EXPANSIONS);
     return matches;
+  }
+
+  /**
+   * The words `word` may be a slip of (see corrections), likeliest first: scored by how plausible the
+   * slip and how common the word, with their document frequencies. None for words of under five
+   * letters, where one edit reaches too many words to guess from.
+   */
+  slips(word: string): Array<{ term: string; df: number; score: number }> {
+    if (word.length < MIN_TYPO_LETTERS) return [];
+    return [...this.corrections(word)]
+      .map(([term, plausibility]) => {
+        const df = this.df(term);
+        return { term, df, score: plausibility * plausibility * df };
+      })
+      .sort((a, b) => b.score - a.score);
   }
 }
 
