@@ -250,6 +250,23 @@ describe('autocomplete', () => {
     expectNoViolations();
   });
 
+  it('GIVEN a slip in the one word typed in /related THEN it is read as the likeliest word, and the choice resolves', async () => {
+    const record = await h.emu
+      .sendAutocomplete({
+        name: 'related',
+        options: { article: 'pedestrains' },
+        focused: 'article',
+        user: MEMBER,
+        guildId: GUILD,
+        channelId: GENERAL,
+      })
+      .settled();
+    const choice = record.autocompleteChoices?.[0];
+    expect(choice?.name).toBe('Self-driving cars learn to see pedestrians');
+    expect(h.library.get(String(choice?.value))?.title).toBe('Self-driving cars learn to see pedestrians');
+    expectNoViolations();
+  });
+
   it('GIVEN a title typed in /related THEN the choice value is the article id, which the command resolves', async () => {
     const handle = h.emu.sendAutocomplete({
       name: 'related',
