@@ -393,6 +393,27 @@ describe('suggest', () => {
     ]);
   });
 
+  it('GIVEN a word in many titles THEN autocomplete shows the most popular stories, each once, however many copies of one story are the hottest', () => {
+    const farms = Array.from({ length: 60 }, (_, k) => ({
+      title: `Harvest report from farm ${k}`,
+      heat: 100 + k,
+    }));
+    // Thirty outlets' copies of one story, hotter than any other: the first pages of the list.
+    const copies = Array.from({ length: 30 }, (_, k) => ({
+      title: 'Harvest festival draws crowds',
+      heat: 1000 + k,
+      webUrl: `https://outlet${k}.example/harvest-festival`,
+    }));
+    const harvest = Library.fromArticles(
+      makeArticles([...farms, ...copies, { title: 'Harvest secret memo', heat: 5000, published: false }]),
+    );
+    const names = harvest.suggest('harvest', { kind: 'article' }).map((choice) => choice.name);
+    expect(names).toEqual([
+      'Harvest festival draws crowds',
+      ...Array.from({ length: 24 }, (_, k) => `Harvest report from farm ${59 - k}`),
+    ]);
+  });
+
   it('GIVEN several words, the last unfinished THEN autocomplete offers titles holding them all, in the order typed first, and a slip goes to the search', () => {
     const market = Library.fromArticles(
       makeArticles([

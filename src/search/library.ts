@@ -12,7 +12,7 @@ import { RecentAnswers } from './recentAnswers.ts';
 import { relatedTo } from './relatedReading.ts';
 import { storyIdOf } from './stories.ts';
 import type { TitleFinders } from './suggestions.ts';
-import { popularArticlesStartingWith } from './titlePrefix.ts';
+import { popularArticlesStartingWith, prepareTitlePrefixes } from './titlePrefix.ts';
 import type { TextIndexData } from './textIndex.ts';
 import { searchText } from './textSearch.ts';
 import type { DigestQuery, ResultPage, SearchOptions, Suggestion, TopicCount } from './types.ts';
@@ -44,6 +44,8 @@ export class Library {
   constructor(articles: Article[] | Catalog, options: LibraryOptions = {}) {
     this.catalog = Array.isArray(articles) ? buildCatalog(articles, options) : articles;
     this.size = this.catalog.size;
+    // Here rather than on the first keystroke, which would wait ~80 ms at 100k (reloads keep the base's).
+    prepareTitlePrefixes(this.catalog);
   }
 
   /** The base segment's index (the whole index unless the corpus changed while running). */

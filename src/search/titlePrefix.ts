@@ -68,9 +68,16 @@ export function popularArticlesStartingWith(
   const { marks, found, inTitle, inText, likeliest } = scratch;
   const wanted = beforeTerms.length;
   const heldCount = wanted ? countWordsHeld(catalog, beforeTerms, scratch) : 0;
+  const heatRank = (doc: number) => signals.heatRank(doc);
   let count = 0;
-  /** Mark and gather the live docs of `terms` (only where a title holds one, with `titlesOnly`). */
-  const gather = (titlesOnly: boolean) => {
+  /** The highest rank a live doc left unread may have (see `perList`); -Infinity when all were read. */
+  let unread = -Infinity;
+  /**
+   * Mark and gather the live docs of `terms` (only where a title holds one, with `titlesOnly`), at most
+   * `perList` of each term's title docs in a segment: those are in heat order, so alone (nothing typed
+   * before) the hottest are the ones that can rank.
+   */
+  const gather = (titlesOnly: boolean, perList: number) => {
     for (const [term, df] of terms) {
       const mark = TAKEN | (term === exact ? AS_TYPED : 0) | (titlesOnly ? IN_TITLE : 0);
       const likelihood = Math.log1p(df);
@@ -78,12 +85,17 @@ export function popularArticlesStartingWith(
         const id = termIds.get(term);
         if (id === undefined) continue;
         const { start, docs } = titlesOnly
-          ? titlePostings(index)
+          ? titlePostings(index, docBase, heatRank)
           : { start: index.postingStart, docs: index.postingDocs };
+        let read = 0;
         for (let p = start[id]!, end = start[id + 1]!; p < end; p++) {
           const doc = docBase + docs[p]!;
           if (!live[doc]) continue;
           if (wanted && (titlesOnly ? inTitle[doc] : inText[doc]) !== wanted) continue;
+          if (read++ === perList) {
+            unread = Math.max(unread, mark * 1e6 + heatRank(doc));
+            break;
+          }
           if (!marks[doc]) found[count++] = doc;
           else if (!titlesOnly && marks[doc]! & IN_TITLE) continue;
           marks[doc]! |= mark;
@@ -92,19 +104,25 @@ export function popularArticlesStartingWith(
       }
     }
   };
-  try {
-    gather(true);
-    if (count < limit) gather(false);
-    // Titles first, the word as typed before longer words, then by heat (after other words, see
-    // AFTER_WORDS); equal ones in the order found. Ranked into a typed buffer and picked by position:
-    // through the generic topK (an iterator and a boxed number per doc) a common start allocated 150 KiB
-    // an answer, and the collections it caused paused others.
-    const { ranks } = scratch;
-    const afterWords = (doc: number) =>
-      AFTER_WORDS.likely * likeliest[doc]! -
-      AFTER_WORDS.share *
-        Math.log(choose(Math.max(wordsIn(catalog.list[doc]!.title), wanted + 1), wanted + 1)) +
-      AFTER_WORDS.heat * signals.heatRank(doc);
+  const clear = () => {
+    for (let i = 0; i < count; i++) marks[found[i]!] = likeliest[found[i]!] = 0;
+    count = 0;
+    unread = -Infinity;
+  };
+  const { ranks } = scratch;
+  const afterWords = (doc: number) =>
+    AFTER_WORDS.likely * likeliest[doc]! -
+    AFTER_WORDS.share *
+      Math.log(choose(Math.max(wordsIn(catalog.list[doc]!.title), wanted + 1), wanted + 1)) +
+    AFTER_WORDS.heat * signals.heatRank(doc);
+  /**
+   * Titles first, the word as typed before longer words, then by heat (after other words, see
+   * AFTER_WORDS); equal ones in the order found; one per story, as search shows them (syndicated copies
+   * would be the same title twice). Ranked into a typed buffer and picked by position: through the
+   * generic topK (an iterator and a boxed number per doc) a common start allocated 150 KiB an answer,
+   * and the collections it caused paused others. Returns the rank of the last one shown too.
+   */
+  const rankAndPick = (): { shown: Article[]; last: number } => {
     for (let i = 0; i < count; i++) {
       const doc = found[i]!;
       ranks[i] = marks[doc]! * 1e6 + (wanted ? afterWords(doc) : signals.heatRank(doc));
@@ -114,58 +132,114 @@ export function popularArticlesStartingWith(
         if (typedInOrder(catalog.list[found[i]!]!.title, beforeTerms, word)) ranks[i]! += AFTER_WORDS.inOrder;
       }
     }
-    // One per story, as search shows them: syndicated copies would be the same title twice.
     for (let asked = limit; ; asked *= 4) {
       const best = bestPositions(ranks, count, asked);
       const stories = new Set<number>();
       const shown: Article[] = [];
+      let last = Infinity;
       for (const i of best) {
         const doc = found[i]!;
         const story = catalog.storyNumbers[doc]!;
         if (stories.has(story)) continue;
         stories.add(story);
         shown.push(catalog.list[doc]!);
-        if (shown.length === limit) return shown;
+        last = ranks[i]!;
+        if (shown.length === limit) return { shown, last };
       }
-      if (best.length === count) return shown;
+      if (best.length === count) return { shown, last };
     }
+  };
+  try {
+    // Alone, a word's hottest titles first: a common start ("with", thousands of titles) then reads a
+    // few dozen of each list's, not all. The answer stands when everything unread ranks below what was
+    // shown; else (syndicated copies filling the lists) every title is read, as after other words.
+    if (!wanted) {
+      gather(true, limit * EARLY_READ);
+      if (unread === -Infinity) {
+        if (count < limit) gather(false, Infinity);
+        return rankAndPick().shown;
+      }
+      const early = rankAndPick();
+      if (early.shown.length === limit && early.last > unread) return early.shown;
+      clear();
+    }
+    gather(true, Infinity);
+    if (count < limit) gather(false, Infinity);
+    return rankAndPick().shown;
   } finally {
-    for (let i = 0; i < count; i++) marks[found[i]!] = likeliest[found[i]!] = 0;
+    clear();
     for (let i = 0; i < heldCount; i++) inTitle[scratch.held[i]!] = inText[scratch.held[i]!] = 0;
   }
 }
 
-/** The postings of one segment that are of a title, laid out as the index's own (CSR by term id). */
+/** Per list, how many times the answer's length is read first for one word alone (see gather). */
+const EARLY_READ = 2;
+
+/**
+ * The postings of one segment that are of a title, laid out as the index's own (CSR by term id), each
+ * term's docs from the hottest down (equal heat by doc number), so a one-word answer can stop early.
+ */
 interface TitlePostings {
   start: Uint32Array;
   docs: Uint32Array;
+  /** The global doc number of the segment's doc 0 the heat order was read for. */
+  docBase: number;
 }
 const titlePostingsOf = new WeakMap<TextIndexData, TitlePostings>();
 
 /**
- * A segment's title postings, picked out on first use (about a tenth of them; ~60 ms at 100k, once per
- * segment, which reloads keep): walking every posting for its title bit cost a common start such as
- * "with" 0.4–0.8 ms, most of it passing over excerpts and bodies.
+ * A segment's title postings, picked out and put in heat order once per segment (about a tenth of
+ * the postings; reloads keep the base segment's), when the catalog is made (see
+ * prepareTitlePrefixes): walking every posting for its title bit cost a common start such as "with"
+ * 0.4–0.8 ms, most of it passing over excerpts and bodies.
  */
-function titlePostings(index: TextIndexData): TitlePostings {
+function titlePostings(
+  index: TextIndexData,
+  docBase: number,
+  heatRank: (doc: number) => number,
+): TitlePostings {
   let built = titlePostingsOf.get(index);
-  if (built) return built;
-  const { postingStart, postingDocs, postingFields } = index;
+  if (built?.docBase === docBase) return built;
+  const { postingStart, postingDocs, postingFields, docCount } = index;
   const termCount = postingStart.length - 1;
-  let total = 0;
-  for (let p = 0; p < postingFields.length; p++) if (postingFields[p]! & TITLE_BIT) total++;
+  // Each term's title docs, and each doc's title terms (the same pairs transposed), counted first.
   const start = new Uint32Array(termCount + 1);
-  const docs = new Uint32Array(total);
-  let at = 0;
+  const termsOfDoc = new Uint32Array(docCount + 1);
   for (let term = 0; term < termCount; term++) {
-    start[term] = at;
-    for (let p = postingStart[term]!, end = postingStart[term + 1]!; p < end; p++)
-      if (postingFields[p]! & TITLE_BIT) docs[at++] = postingDocs[p]!;
+    start[term + 1] = start[term]!;
+    for (let p = postingStart[term]!, end = postingStart[term + 1]!; p < end; p++) {
+      if (!(postingFields[p]! & TITLE_BIT)) continue;
+      start[term + 1]!++;
+      termsOfDoc[postingDocs[p]! + 1]!++;
+    }
   }
-  start[termCount] = at;
-  built = { start, docs };
+  for (let doc = 0; doc < docCount; doc++) termsOfDoc[doc + 1]! += termsOfDoc[doc]!;
+  const titleTerms = new Uint32Array(termsOfDoc[docCount]!);
+  const filled = termsOfDoc.slice(0, docCount);
+  for (let term = 0; term < termCount; term++)
+    for (let p = postingStart[term]!, end = postingStart[term + 1]!; p < end; p++)
+      if (postingFields[p]! & TITLE_BIT) titleTerms[filled[postingDocs[p]!]!++] = term;
+  // Docs dealt out to their terms from the hottest down: every term's list comes out in heat order
+  // (equal heat by doc number) without a sort per term.
+  const heat = new Float64Array(docCount);
+  for (let doc = 0; doc < docCount; doc++) heat[doc] = heatRank(docBase + doc);
+  const hotterFirst = Uint32Array.from({ length: docCount }, (_, doc) => doc).sort(
+    (a, b) => heat[b]! - heat[a]! || a - b,
+  );
+  const docs = new Uint32Array(titleTerms.length);
+  const next = start.slice(0, termCount);
+  for (const doc of hotterFirst)
+    for (let i = termsOfDoc[doc]!, end = termsOfDoc[doc + 1]!; i < end; i++)
+      docs[next[titleTerms[i]!]!++] = doc;
+  built = { start, docs, docBase };
   titlePostingsOf.set(index, built);
   return built;
+}
+
+/** Builds the catalog's segments' title postings now (see titlePostings), so no answer waits for them. */
+export function prepareTitlePrefixes(catalog: Catalog): void {
+  const heatRank = (doc: number) => catalog.signals.heatRank(doc);
+  for (const { index, docBase } of catalog.segments) titlePostings(index, docBase, heatRank);
 }
 
 /** Slips read instead of a word nothing starts with ("stocl" as "stock", see Vocabulary.slips). */
