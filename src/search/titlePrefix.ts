@@ -52,7 +52,7 @@ export function popularArticlesStartingWith(
   limit: number,
   before: readonly string[] = [],
 ): Article[] {
-  const { vocabulary, live, signals } = catalog;
+  const { vocabulary } = catalog;
   const beforeTerms = termsOfWords(catalog, before);
   if (!beforeTerms) return [];
   // The term of the word as typed, when the corpus writes it; a stop word has one from the titles that
@@ -64,21 +64,70 @@ export function popularArticlesStartingWith(
   // Through the full search such a start took 4–13 ms at 100k.
   if (!terms.size)
     for (const { term, df } of vocabulary.slips(word).slice(0, SLIPS_READ)) terms.set(term, df);
-  const scratch = scratchFor(catalog);
-  const { marks, found, inTitle, inText, likeliest } = scratch;
-  const wanted = beforeTerms.length;
-  const heldCount = wanted ? countWordsHeld(catalog, beforeTerms, scratch) : 0;
-  const heatRank = (doc: number) => signals.heatRank(doc);
-  let count = 0;
-  /** The highest rank a live doc left unread may have (see `perList`); -Infinity when all were read. */
-  let unread = -Infinity;
+  const answer = new StartAnswer(catalog, terms, exact, word, beforeTerms, limit);
+  try {
+    // Alone, a word's hottest titles first: a common start ("with", thousands of titles) then reads a
+    // few dozen of each list's, not all. The answer stands when everything unread ranks below what was
+    // shown; else (syndicated copies filling the lists) every title is read, as after other words.
+    if (!beforeTerms.length) {
+      answer.gather(true, limit * EARLY_READ);
+      if (answer.unread === -Infinity) {
+        if (answer.count < limit) answer.gather(false, Infinity);
+        return answer.rankAndPick();
+      }
+      const early = answer.rankAndPick();
+      if (early.length === limit && answer.lastShown > answer.unread) return early;
+      answer.clear();
+    }
+    answer.gather(true, Infinity);
+    if (answer.count < limit) answer.gather(false, Infinity);
+    return answer.rankAndPick();
+  } finally {
+    answer.clear();
+    answer.clearWordsHeld();
+  }
+}
+
+/**
+ * One answer being worked out, over the catalog's scratch buffers. A class, not closures made per
+ * answer: V8 kept deoptimizing such closures on their rarer branches, costing 1–2 ms an answer.
+ */
+class StartAnswer {
+  private readonly scratch: ReturnType<typeof scratchFor>;
+  private readonly wanted: number;
+  private readonly heldCount: number;
+  /** How many docs `found` holds. */
+  count = 0;
+  /** The highest rank a live doc left unread may have (see gather); -Infinity when all were read. */
+  unread = -Infinity;
+  /** The rank of the last article rankAndPick showed. */
+  lastShown = Infinity;
+
+  constructor(
+    private readonly catalog: Catalog,
+    /** Terms the last word may stand for, with their document frequencies. */
+    private readonly terms: ReadonlyMap<string, number>,
+    private readonly exact: string | undefined,
+    private readonly word: string,
+    private readonly beforeTerms: readonly string[],
+    private readonly limit: number,
+  ) {
+    this.scratch = scratchFor(catalog);
+    this.wanted = beforeTerms.length;
+    this.heldCount = this.wanted ? countWordsHeld(catalog, beforeTerms, this.scratch) : 0;
+  }
+
   /**
-   * Mark and gather the live docs of `terms` (only where a title holds one, with `titlesOnly`), at most
-   * `perList` of each term's title docs in a segment: those are in heat order, so alone (nothing typed
-   * before) the hottest are the ones that can rank.
+   * Marks and gathers the live docs of the terms (only where a title holds one, with `titlesOnly`), at
+   * most `perList` of each term's title docs in a segment: those are in heat order, so alone (nothing
+   * typed before) the hottest are the ones that can rank.
    */
-  const gather = (titlesOnly: boolean, perList: number) => {
-    for (const [term, df] of terms) {
+  gather(titlesOnly: boolean, perList: number): void {
+    const { catalog, exact, wanted } = this;
+    const { live, signals } = catalog;
+    const { marks, found, inTitle, inText, likeliest } = this.scratch;
+    const heatRank = (doc: number) => signals.heatRank(doc);
+    for (const [term, df] of this.terms) {
       const mark = TAKEN | (term === exact ? AS_TYPED : 0) | (titlesOnly ? IN_TITLE : 0);
       const likelihood = Math.log1p(df);
       for (const { index, docBase, termIds } of catalog.segments) {
@@ -93,87 +142,94 @@ export function popularArticlesStartingWith(
           if (!live[doc]) continue;
           if (wanted && (titlesOnly ? inTitle[doc] : inText[doc]) !== wanted) continue;
           if (read++ === perList) {
-            unread = Math.max(unread, mark * 1e6 + heatRank(doc));
+            this.unread = Math.max(this.unread, mark * 1e6 + signals.heatRank(doc));
             break;
           }
-          if (!marks[doc]) found[count++] = doc;
+          if (!marks[doc]) found[this.count++] = doc;
           else if (!titlesOnly && marks[doc]! & IN_TITLE) continue;
           marks[doc]! |= mark;
           if (likelihood > likeliest[doc]!) likeliest[doc] = likelihood;
         }
       }
     }
-  };
-  const clear = () => {
-    for (let i = 0; i < count; i++) marks[found[i]!] = likeliest[found[i]!] = 0;
-    count = 0;
-    unread = -Infinity;
-  };
-  const { ranks } = scratch;
-  const afterWords = (doc: number) =>
-    AFTER_WORDS.likely * likeliest[doc]! -
-    AFTER_WORDS.share *
-      Math.log(choose(Math.max(wordsIn(catalog.list[doc]!.title), wanted + 1), wanted + 1)) +
-    AFTER_WORDS.heat * signals.heatRank(doc);
+  }
+
   /**
    * Titles first, the word as typed before longer words, then by heat (after other words, see
    * AFTER_WORDS); equal ones in the order found; one per story, as search shows them (syndicated copies
    * would be the same title twice). Ranked into a typed buffer and picked by position: through the
    * generic topK (an iterator and a boxed number per doc) a common start allocated 150 KiB an answer,
-   * and the collections it caused paused others. Returns the rank of the last one shown too.
+   * and the collections it caused paused others.
    */
-  const rankAndPick = (): { shown: Article[]; last: number } => {
+  rankAndPick(): Article[] {
+    const { catalog, count, limit, wanted } = this;
+    const { marks, found, ranks } = this.scratch;
     for (let i = 0; i < count; i++) {
       const doc = found[i]!;
-      ranks[i] = marks[doc]! * 1e6 + (wanted ? afterWords(doc) : signals.heatRank(doc));
+      ranks[i] = marks[doc]! * 1e6 + (wanted ? this.afterWords(doc) : catalog.signals.heatRank(doc));
     }
     if (wanted) {
       for (const i of bestPositions(ranks, count, AFTER_WORDS.inOrderChecked)) {
-        if (typedInOrder(catalog.list[found[i]!]!.title, beforeTerms, word)) ranks[i]! += AFTER_WORDS.inOrder;
+        if (typedInOrder(catalog.list[found[i]!]!.title, this.beforeTerms, this.word))
+          ranks[i]! += AFTER_WORDS.inOrder;
       }
     }
-    for (let asked = limit; ; asked *= 4) {
-      const best = bestPositions(ranks, count, asked);
-      const stories = new Set<number>();
-      const shown: Article[] = [];
-      let last = Infinity;
-      for (const i of best) {
-        const doc = found[i]!;
-        const story = catalog.storyNumbers[doc]!;
-        if (stories.has(story)) continue;
-        stories.add(story);
-        shown.push(catalog.list[doc]!);
-        last = ranks[i]!;
-        if (shown.length === limit) return { shown, last };
-      }
-      if (best.length === count) return { shown, last };
+    // Copies of one story may fill the best `limit`: then more are read, then all. In steps written out:
+    // a loop widening its own bound kept being deoptimized by V8 (1–2 ms an answer).
+    const wider = Math.min(count, WIDER_PICK * limit);
+    const shown = this.pick(bestPositions(ranks, count, limit));
+    if (shown.length === limit || limit >= count) return shown;
+    const more = this.pick(bestPositions(ranks, count, wider));
+    if (more.length === limit || wider === count) return more;
+    return this.pick(bestPositions(ranks, count, count));
+  }
+
+  /** One article per story from `best`, in its order, up to the limit (and the last one's rank). */
+  private pick(best: Int32Array): Article[] {
+    const { catalog, limit } = this;
+    const { found, ranks } = this.scratch;
+    const stories = new Set<number>();
+    const shown: Article[] = [];
+    this.lastShown = Infinity;
+    for (let k = 0; k < best.length && shown.length < limit; k++) {
+      const doc = found[best[k]!]!;
+      const story = catalog.storyNumbers[doc]!;
+      if (stories.has(story)) continue;
+      stories.add(story);
+      shown.push(catalog.list[doc]!);
+      this.lastShown = ranks[best[k]!]!;
     }
-  };
-  try {
-    // Alone, a word's hottest titles first: a common start ("with", thousands of titles) then reads a
-    // few dozen of each list's, not all. The answer stands when everything unread ranks below what was
-    // shown; else (syndicated copies filling the lists) every title is read, as after other words.
-    if (!wanted) {
-      gather(true, limit * EARLY_READ);
-      if (unread === -Infinity) {
-        if (count < limit) gather(false, Infinity);
-        return rankAndPick().shown;
-      }
-      const early = rankAndPick();
-      if (early.shown.length === limit && early.last > unread) return early.shown;
-      clear();
-    }
-    gather(true, Infinity);
-    if (count < limit) gather(false, Infinity);
-    return rankAndPick().shown;
-  } finally {
-    clear();
-    for (let i = 0; i < heldCount; i++) inTitle[scratch.held[i]!] = inText[scratch.held[i]!] = 0;
+    return shown;
+  }
+
+  private afterWords(doc: number): number {
+    const { catalog, wanted } = this;
+    return (
+      AFTER_WORDS.likely * this.scratch.likeliest[doc]! -
+      AFTER_WORDS.share *
+        Math.log(choose(Math.max(wordsIn(catalog.list[doc]!.title), wanted + 1), wanted + 1)) +
+      AFTER_WORDS.heat * catalog.signals.heatRank(doc)
+    );
+  }
+
+  /** Clears what gather marked, for another gather or the next answer. */
+  clear(): void {
+    const { marks, found, likeliest } = this.scratch;
+    for (let i = 0; i < this.count; i++) marks[found[i]!] = likeliest[found[i]!] = 0;
+    this.count = 0;
+    this.unread = -Infinity;
+  }
+
+  clearWordsHeld(): void {
+    const { inTitle, inText, held } = this.scratch;
+    for (let i = 0; i < this.heldCount; i++) inTitle[held[i]!] = inText[held[i]!] = 0;
   }
 }
 
 /** Per list, how many times the answer's length is read first for one word alone (see gather). */
 const EARLY_READ = 2;
+/** How many times the answer's length is ranked again when copies of one story filled the best. */
+const WIDER_PICK = 16;
 
 /**
  * The postings of one segment that are of a title, laid out as the index's own (CSR by term id), each
