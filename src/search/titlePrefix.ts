@@ -2,6 +2,7 @@ import type { Article } from '../articles/article.ts';
 import { isStopWord, MemoStemmer, splitWords, stem } from './analyzer.ts';
 import { perCatalog, type Catalog } from './catalog.ts';
 import { choose } from './placement.ts';
+import type { SearchSignals } from './ranking.ts';
 import { FIELDS, type TextIndexData } from './textIndex.ts';
 
 const TITLE_BIT = 1 << FIELDS.indexOf('title');
@@ -69,17 +70,13 @@ export function popularArticlesStartingWith(
     // Alone, a word's hottest titles first: a common start ("with", thousands of titles) then reads a
     // few dozen of each list's, not all. The answer stands when everything unread ranks below what was
     // shown; else (syndicated copies filling the lists) every title is read, as after other words.
-    if (!beforeTerms.length) {
-      answer.gather(true, limit * EARLY_READ);
-      if (answer.unread === -Infinity) {
-        if (answer.count < limit) answer.gather(false, Infinity);
-        return answer.rankAndPick();
-      }
+    answer.gather(true, beforeTerms.length ? Infinity : limit * EARLY_READ);
+    if (answer.unread > -Infinity) {
       const early = answer.rankAndPick();
       if (early.length === limit && answer.lastShown > answer.unread) return early;
       answer.clear();
+      answer.gather(true, Infinity);
     }
-    answer.gather(true, Infinity);
     if (answer.count < limit) answer.gather(false, Infinity);
     return answer.rankAndPick();
   } finally {
@@ -90,7 +87,8 @@ export function popularArticlesStartingWith(
 
 /**
  * One answer being worked out, over the catalog's scratch buffers. A class, not closures made per
- * answer: V8 kept deoptimizing such closures on their rarer branches, costing 1–2 ms an answer.
+ * answer: V8 bailed out of such a closure's optimized code at each pass through a rare branch (37
+ * bailouts of ~0.2 ms in one 330-question run after warm-up).
  */
 class StartAnswer {
   private readonly scratch: ReturnType<typeof scratchFor>;
@@ -126,7 +124,6 @@ class StartAnswer {
     const { catalog, exact, wanted } = this;
     const { live, signals } = catalog;
     const { marks, found, inTitle, inText, likeliest } = this.scratch;
-    const heatRank = (doc: number) => signals.heatRank(doc);
     for (const [term, df] of this.terms) {
       const mark = TAKEN | (term === exact ? AS_TYPED : 0) | (titlesOnly ? IN_TITLE : 0);
       const likelihood = Math.log1p(df);
@@ -134,7 +131,7 @@ class StartAnswer {
         const id = termIds.get(term);
         if (id === undefined) continue;
         const { start, docs } = titlesOnly
-          ? titlePostings(index, docBase, heatRank)
+          ? titlePostings(index, docBase, signals)
           : { start: index.postingStart, docs: index.postingDocs };
         let read = 0;
         for (let p = start[id]!, end = start[id + 1]!; p < end; p++) {
@@ -174,8 +171,7 @@ class StartAnswer {
           ranks[i]! += AFTER_WORDS.inOrder;
       }
     }
-    // Copies of one story may fill the best `limit`: then more are read, then all. In steps written out:
-    // a loop widening its own bound kept being deoptimized by V8 (1–2 ms an answer).
+    // Copies of one story may fill the best `limit`: then WIDER_PICK times as many are ranked, then all.
     const wider = Math.min(count, WIDER_PICK * limit);
     const shown = this.pick(bestPositions(ranks, count, limit));
     if (shown.length === limit || limit >= count) return shown;
@@ -249,11 +245,7 @@ const titlePostingsOf = new WeakMap<TextIndexData, TitlePostings>();
  * prepareTitlePrefixes): walking every posting for its title bit cost a common start such as "with"
  * 0.4–0.8 ms, most of it passing over excerpts and bodies.
  */
-function titlePostings(
-  index: TextIndexData,
-  docBase: number,
-  heatRank: (doc: number) => number,
-): TitlePostings {
+function titlePostings(index: TextIndexData, docBase: number, signals: SearchSignals): TitlePostings {
   let built = titlePostingsOf.get(index);
   if (built?.docBase === docBase) return built;
   const { postingStart, postingDocs, postingFields, docCount } = index;
@@ -278,7 +270,7 @@ function titlePostings(
   // Docs dealt out to their terms from the hottest down: every term's list comes out in heat order
   // (equal heat by doc number) without a sort per term.
   const heat = new Float64Array(docCount);
-  for (let doc = 0; doc < docCount; doc++) heat[doc] = heatRank(docBase + doc);
+  for (let doc = 0; doc < docCount; doc++) heat[doc] = signals.heatRank(docBase + doc);
   const hotterFirst = Uint32Array.from({ length: docCount }, (_, doc) => doc).sort(
     (a, b) => heat[b]! - heat[a]! || a - b,
   );
@@ -294,8 +286,7 @@ function titlePostings(
 
 /** Builds the catalog's segments' title postings now (see titlePostings), so no answer waits for them. */
 export function prepareTitlePrefixes(catalog: Catalog): void {
-  const heatRank = (doc: number) => catalog.signals.heatRank(doc);
-  for (const { index, docBase } of catalog.segments) titlePostings(index, docBase, heatRank);
+  for (const { index, docBase } of catalog.segments) titlePostings(index, docBase, catalog.signals);
 }
 
 /** Slips read instead of a word nothing starts with ("stocl" as "stock", see Vocabulary.slips). */
