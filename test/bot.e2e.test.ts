@@ -53,6 +53,21 @@ async function command(
   return { handle, record, original: record.original };
 }
 
+/** The choices the bot offers for `typed` in /related's article option, in a server channel. */
+async function relatedChoices(typed: string) {
+  const record = await h.emu
+    .sendAutocomplete({
+      name: 'related',
+      options: { article: typed },
+      focused: 'article',
+      user: MEMBER,
+      guildId: GUILD,
+      channelId: GENERAL,
+    })
+    .settled();
+  return record.autocompleteChoices ?? [];
+}
+
 function expectNoViolations() {
   expect(h.emu.takeViolations()).toEqual([]);
 }
@@ -229,17 +244,7 @@ describe('autocomplete', () => {
   });
 
   it('GIVEN one word typed in /related THEN the most popular titles with a word starting so come back, each value an article id', async () => {
-    const record = await h.emu
-      .sendAutocomplete({
-        name: 'related',
-        options: { article: 'learn' },
-        focused: 'article',
-        user: MEMBER,
-        guildId: GUILD,
-        channelId: GENERAL,
-      })
-      .settled();
-    const choices = record.autocompleteChoices ?? [];
+    const choices = await relatedChoices('learn');
     expect(choices.slice(0, 4).map((choice) => choice.name)).toEqual([
       'Self-driving cars learn to see pedestrians',
       'Machine learning roundup number 1',
@@ -251,32 +256,14 @@ describe('autocomplete', () => {
   });
 
   it('GIVEN a slip in the one word typed in /related THEN it is read as the likeliest word, and the choice resolves', async () => {
-    const record = await h.emu
-      .sendAutocomplete({
-        name: 'related',
-        options: { article: 'pedestrains' },
-        focused: 'article',
-        user: MEMBER,
-        guildId: GUILD,
-        channelId: GENERAL,
-      })
-      .settled();
-    const choice = record.autocompleteChoices?.[0];
+    const choice = (await relatedChoices('pedestrains'))[0];
     expect(choice?.name).toBe('Self-driving cars learn to see pedestrians');
     expect(h.library.get(String(choice?.value))?.title).toBe('Self-driving cars learn to see pedestrians');
     expectNoViolations();
   });
 
   it('GIVEN a title typed in /related THEN the choice value is the article id, which the command resolves', async () => {
-    const handle = h.emu.sendAutocomplete({
-      name: 'related',
-      options: { article: 'self-dri' },
-      focused: 'article',
-      user: MEMBER,
-      guildId: GUILD,
-      channelId: GENERAL,
-    });
-    const choice = (await handle.settled()).autocompleteChoices?.[0];
+    const choice = (await relatedChoices('self-dri'))[0];
     expect(choice?.name).toBe('Self-driving cars learn to see pedestrians');
     const { original } = await command('related', { article: String(choice?.value) });
     expect(original?.content).toContain('Related to: Self-driving cars learn to see pedestrians');
