@@ -325,12 +325,28 @@ export interface DrawOptions {
   relatedCap: number;
 }
 
+/** Whether each live article may be a known-item target: a title no other file has, an excerpt of 20+ words. */
+function targetTest(articles: readonly JudgeArticle[]): (a: JudgeArticle) => boolean {
+  const titleCount = new Map<string, number>();
+  for (const a of articles) titleCount.set(titleKey(a.title), (titleCount.get(titleKey(a.title)) ?? 0) + 1);
+  return (a) => a.live && titleCount.get(titleKey(a.title)) === 1 && wordCount(a.excerpt) >= 20;
+}
+
+/** The words a title or excerpt query is drawn from: for excerpt queries, those not in the title. */
+function drawableWords(
+  a: JudgeArticle,
+  field: 'title' | 'excerpt',
+  df: ReadonlyMap<string, number>,
+): string[] {
+  if (field === 'title') return ordinaryWords(a.title, df);
+  const inTitle = new Set(judgeTokens(a.title));
+  return ordinaryWords(a.excerpt, df).filter((w) => !inTitle.has(w));
+}
+
 export function drawJudgedSets(articles: readonly JudgeArticle[], options: DrawOptions): JudgedSets {
   const live = articles.filter((a) => a.live);
   const df = documentFrequencies(articles);
-  const titleCount = new Map<string, number>();
-  for (const a of articles) titleCount.set(titleKey(a.title), (titleCount.get(titleKey(a.title)) ?? 0) + 1);
-  const targets = live.filter((a) => titleCount.get(titleKey(a.title)) === 1 && wordCount(a.excerpt) >= 20);
+  const targets = live.filter(targetTest(articles));
 
   const query = (a: JudgeArticle, words: string[], intended = words): KnownItemQuery => ({
     query: words.join(' '),
@@ -340,16 +356,11 @@ export function drawJudgedSets(articles: readonly JudgeArticle[], options: DrawO
   });
   const drawers: Record<KnownItemKind, (rng: Rng, a: JudgeArticle) => KnownItemQuery | null> = {
     title: (rng, a) => {
-      const words = pickInOrder(rng, ordinaryWords(a.title, df), 2);
+      const words = pickInOrder(rng, drawableWords(a, 'title', df), 2);
       return words && query(a, words);
     },
     excerpt: (rng, a) => {
-      const inTitle = new Set(judgeTokens(a.title));
-      const words = pickInOrder(
-        rng,
-        ordinaryWords(a.excerpt, df).filter((w) => !inTitle.has(w)),
-        3,
-      );
+      const words = pickInOrder(rng, drawableWords(a, 'excerpt', df), 3);
       return words && query(a, words);
     },
     typo: (rng, a) => {
@@ -442,4 +453,62 @@ export function allWordsFirstExpectedRR(
     for (let r = 1; r <= Math.min(m, k); r++) sum += 1 / r;
     return sum / m;
   });
+}
+
+/**
+ * The best any engine can expect on a title or excerpt set: articles ranked by the judge's own odds that
+ * they were the target, ties in random order. Knowing how the sets are drawn, an article is the target of
+ * a query of n words with odds 1 / C(m, n), m being the words it could have been drawn from (so 0 unless it
+ * is a possible target holding the query's words in that order among them): a short title holding both
+ * words is likelier than a long one. No ranking beats this on average over draws, as the target is drawn
+ * uniformly. Per query, the expected reciprocal rank at cut-off `k`, as allWordsFirstExpectedRR.
+ */
+export function bestExpectedRR(
+  articles: readonly JudgeArticle[],
+  field: 'title' | 'excerpt',
+  queries: readonly { words: string[]; targetUrl: string }[],
+  k = 10,
+): number[] {
+  const df = documentFrequencies(articles);
+  const isTarget = targetTest(articles);
+  const live = articles.filter((a) => a.live);
+  const postings = new Map<string, number[]>();
+  live.forEach((a, i) => {
+    for (const w of new Set(judgeTokens(a[field]))) {
+      const list = postings.get(w);
+      if (list) list.push(i);
+      else postings.set(w, [i]);
+    }
+  });
+  const odds = (a: JudgeArticle, words: string[]): number => {
+    if (!isTarget(a)) return 0;
+    const drawable = drawableWords(a, field, df);
+    let at = 0;
+    for (const w of drawable) if (w === words[at]) at++;
+    return at === words.length ? 1 / choose(drawable.length, words.length) : 0;
+  };
+  const indexOf = new Map(live.map((a, i) => [a.url, i]));
+  return queries.map(({ words, targetUrl }) => {
+    const target = indexOf.get(targetUrl);
+    if (target === undefined) return 0;
+    const mine = odds(live[target]!, words);
+    if (mine === 0) return 0;
+    const shortest = words.map((w) => postings.get(w) ?? []).sort((a, b) => a.length - b.length)[0]!;
+    let above = 0;
+    let tied = 0;
+    for (const i of shortest) {
+      const theirs = odds(live[i]!, words);
+      if (theirs > mine) above++;
+      else if (theirs === mine) tied++;
+    }
+    let sum = 0;
+    for (let r = above + 1; r <= Math.min(above + tied, k); r++) sum += 1 / r;
+    return sum / tied;
+  });
+}
+
+function choose(n: number, r: number): number {
+  let value = 1;
+  for (let i = 0; i < r; i++) value = (value * (n - i)) / (i + 1);
+  return value;
 }

@@ -17,6 +17,7 @@ import { execFileSync } from 'node:child_process';
 import { REPO_ROOT } from './generateCorpus.ts';
 import {
   allWordsFirstExpectedRR,
+  bestExpectedRR,
   drawJudgedSets,
   labelKey,
   readJudgeCorpus,
@@ -292,17 +293,32 @@ async function main(): Promise<void> {
         sets.known[kind].map((q) => ({ words: q[words].split(' '), targetUrl: q.targetUrl })),
       ),
     );
+  const ceiling = (kind: 'title' | 'excerpt') =>
+    mean(
+      bestExpectedRR(
+        articles,
+        kind,
+        sets.known[kind].map((q) => ({ words: q.query.split(' '), targetUrl: q.targetUrl })),
+      ),
+    );
   const references = {
     title: reference('title', 'query'),
     excerpt: reference('excerpt', 'query'),
     typoCorrected: reference('typo', 'intended'),
     halfCompleted: reference('half', 'intended'),
+    bestTitle: ceiling('title'),
+    bestExcerpt: ceiling('excerpt'),
   };
   console.log(
     `\nReference (the articles whose title, or for excerpt queries excerpt, holds every query word first, in ` +
       `random order; expected MRR@10): title ` +
       `${fmtRatio(references.title, 2)}, excerpt ${fmtRatio(references.excerpt, 2)}; with the typo corrected ` +
       `${fmtRatio(references.typoCorrected, 2)}, with the word completed ${fmtRatio(references.halfCompleted, 2)}`,
+  );
+  console.log(
+    `Ceiling (ranked by the judge's own odds that each article was drawn as the target, ties at random: what ` +
+      `no engine beats on average over draws): title ${fmtRatio(references.bestTitle, 3)}, excerpt ` +
+      `${fmtRatio(references.bestExcerpt, 3)}`,
   );
 
   const onHalf = (answer: (query: string, limit: number) => string[]) =>

@@ -3,6 +3,7 @@ import path from 'node:path';
 import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import {
+  bestExpectedRR,
   drawJudgedSets,
   isStopWord,
   readJudgeCorpus,
@@ -147,6 +148,39 @@ describe('the judge’s known-item sets', () => {
     const other = drawJudgedSets(articles, { seed: 6, perSet: 20, relatedCap: 100 });
     expect(again.known).toEqual(sets.known);
     expect(other.known.title.map((q) => q.query)).not.toEqual(sets.known.title.map((q) => q.query));
+  });
+});
+
+describe('the best any engine can expect on a known-item set', () => {
+  const filler = Array.from({ length: 24 }, (_, i) => COMMON[i % COMMON.length]).join(' ');
+  const article = (url: string, title: string, excerpt = filler): JudgeArticle => ({
+    file: `${url}.md`,
+    url,
+    title,
+    excerpt,
+    topics: [],
+    provider: 'Example',
+    publishedAt: null,
+    live: true,
+    relatedUrls: [],
+  });
+  const articles = [
+    article('long', 'Robots markets cloud zorxa'),
+    article('short', 'Robots markets zorxb'),
+    article('reversed', 'Markets robots zorxc'),
+    article('brief-excerpt', 'Robots markets zorxd', 'cloud robots markets'),
+  ];
+  const expected = (targetUrl: string) =>
+    bestExpectedRR(articles, 'title', [{ words: ['robots', 'markets'], targetUrl }])[0];
+
+  it('GIVEN two titles holding the words in order THEN the shorter is likelier: the longer can expect rank 2', () => {
+    // 1 / C(2, 2) beats 1 / C(3, 2); reversed order and a 3-word excerpt cannot be drawn as targets.
+    expect(expected('short')).toBe(1);
+    expect(expected('long')).toBe(1 / 2);
+  });
+
+  it('GIVEN a target that could not have been drawn for the query THEN it expects nothing', () => {
+    expect(expected('reversed')).toBe(0);
   });
 });
 
