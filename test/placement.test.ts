@@ -129,3 +129,44 @@ describe('topics a query is about', () => {
     expect(topics[3]).toBe('Politics');
   });
 });
+
+describe('a broad topic beside a specific one', () => {
+  const day = { date: '2022-05-30T10:00:00Z' };
+  const library = Library.fromArticles(
+    makeArticles([
+      ...Array.from({ length: 4 }, (_, i) => ({
+        ...day,
+        heat: 10,
+        title: `Banks fight fraud with models, part ${i}`,
+        excerpt: 'Lenders train models on card payments to stop fraud.',
+        topics: ['AI', 'AI in Finance'],
+        webUrl: `https://news.example/finance-${i}`,
+      })),
+      ...Array.from({ length: 4 }, (_, i) => ({
+        // More popular, and carrying the broad topic every match has, but not the specific one.
+        ...day,
+        heat: 40,
+        title: `Banks fight fraud with models, take ${i}`,
+        excerpt: 'Lenders train models on card payments to stop fraud.',
+        topics: ['AI'],
+        webUrl: `https://news.example/broad-${i}`,
+      })),
+      // A library where "AI" is on a third of the articles and "AI in Finance" on a few of 1,500.
+      ...Array.from({ length: 1500 }, (_, i) => ({
+        ...day,
+        heat: 10,
+        title: `Weather outlook for region ${i}`,
+        excerpt: 'Rain moves east over the weekend.',
+        topics: i % 3 ? ['Weather'] : ['AI', 'Weather'],
+        webUrl: `https://news.example/weather-${i}`,
+      })),
+    ]),
+  );
+
+  it('GIVEN a query whose matches all carry a broad topic and some a specific one THEN the specific ones come first', () => {
+    const results = library.search('banks fraud', { now: NOW }).results;
+    const urls = results.map((result) => (result.kind === 'article' ? result.article.webUrl : ''));
+    expect(urls.slice(0, 4).every((url) => url.includes('/finance-'))).toBe(true);
+    expect(urls.slice(4, 8).every((url) => url.includes('/broad-'))).toBe(true);
+  });
+});

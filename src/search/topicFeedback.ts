@@ -8,7 +8,16 @@ import { topK } from './scorer.ts';
  * Impact". A topic counts by its share of those matches (weighted by score) beyond its share of the
  * whole library, so a topic on every other article ("Coronavirus") does not pass for the specific one.
  */
-export const TOPIC_FEEDBACK = { matches: 30, minShare: 0.25, weight: 0.5, named: 0.8 };
+export const TOPIC_FEEDBACK = {
+  matches: 30,
+  minShare: 0.25,
+  weight: 0.5,
+  named: 0.8,
+  /** Lift added for each specific topic a doc carries, times its share and specificity. */
+  specificWeight: 1.5,
+  /** A topic is specific when this many times commoner among the matches than in the library. */
+  specificRatio: 60,
+};
 
 /** Each stem of a topic name → the topics it names, with how many content words each name has. */
 const topicsByNameWord = perCatalog((catalog) => {
@@ -78,9 +87,11 @@ export function inferTopics(
 }
 
 /**
- * Each doc's lift for carrying the topics the query is about (its factor is 1 + weight × the entry), by
- * doc number; null when the query is about none. Read off the topics' doc lists, so a query matching
- * 100k docs looks up no topic key per doc.
+ * Each doc's lift for carrying the topics the query is about (its factor is 1 + the lift), by doc number;
+ * null when the query is about none. The doc's best topic lifts it by weight × share; each specific topic it
+ * carries adds its own. Without the second part a topic on a third of the library ("AI"), carried by nearly
+ * every match, masked the specific one ("AI in Finance" for "banks fighting fraud": P@10 0.1, now 0.5). Read
+ * off the topics' doc lists, so a query matching 100k docs looks up no topic key per doc.
  */
 export function topicLifts(catalog: Catalog, inferred: ReadonlyMap<string, number>): Float64Array | null {
   if (!inferred.size) return null;
@@ -89,5 +100,23 @@ export function topicLifts(catalog: Catalog, inferred: ReadonlyMap<string, numbe
     const lift = TOPIC_FEEDBACK.weight * share;
     for (const doc of catalog.topicIndex.get(key)?.docs ?? []) lifts[doc] = Math.max(lifts[doc]!, lift);
   }
+  for (const [key, share] of inferred) {
+    const docs = catalog.topicIndex.get(key)?.docs ?? [];
+    const extra =
+      TOPIC_FEEDBACK.specificWeight *
+      share *
+      specificity(share, docs.length / Math.max(1, catalog.list.length));
+    if (extra > 0) for (const doc of docs) lifts[doc] = lifts[doc]! + extra;
+  }
   return lifts;
+}
+
+/**
+ * 0 … 1: how far a topic's share of the query's best matches exceeds `specificRatio` times its share of
+ * the library (tuned on bench/quality.ts's sets: topical P@10 0.65 → 0.73 over five seeds, every
+ * known-item set within 0.001 of before). In a small library no topic is that rare: the best topic's lift
+ * is then all there is.
+ */
+function specificity(share: number, libraryShare: number): number {
+  return Math.max(0, 1 - (TOPIC_FEEDBACK.specificRatio * libraryShare) / share);
 }
