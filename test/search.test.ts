@@ -156,6 +156,27 @@ describe('search', () => {
     expect(page.results[0]!.why).toMatch(/“pedes” read as “pedestrians”/);
   });
 
+  it('GIVEN a search ending in a stop word THEN it is read as the start of a word, and what only that matches stays out', () => {
+    const robotics = Library.fromArticles(
+      makeArticles([
+        { title: 'Robotics startups raise money', heat: 50 },
+        { title: 'Robotics in farming', heat: 40 },
+        { title: 'Robotics engineering forum opens in Boston', heat: 1 },
+        { title: 'Weather forum meets', heat: 100 },
+      ]),
+    );
+    const page = robotics.search('robotics for');
+    const found = titles(page.results);
+    expect(found[0]).toBe('Robotics engineering forum opens in Boston');
+    expect(found.slice(1).sort()).toEqual(['Robotics in farming', 'Robotics startups raise money']);
+    expect(page.results[0]!.why).toMatch(/“for” read as “forum”/);
+    expect(page.notices).toEqual([]);
+    // Nothing starts with "the": the other words answer alone, with nothing said about "the".
+    const plain = robotics.search('robotics the');
+    expect(titles(plain.results)).toHaveLength(3);
+    expect(plain.notices).toEqual([]);
+  });
+
   it('GIVEN a half-typed word that runs past its stem THEN the word as written is completed', () => {
     // "pedestri" is not a prefix of the stem "pedestrian", "learnin" not of "learn".
     expect(titles(library.search('pedestri').results)).toEqual([

@@ -47,10 +47,16 @@ export class Scorer {
    * any word may be unfinished or mistyped when the exact word is rare or absent (see Vocabulary.expand).
    */
   plan(words: QueryWord[], vocabulary: Vocabulary): WordPlan[] {
+    const hasContent = words.some((word) => !word.stop);
     return words.map((word, i) => ({
       word,
-      // People press Enter on half-typed words: the last word is completed in every search.
-      matches: vocabulary.expand(word, { prefix: i === words.length - 1, complete: true }),
+      // People press Enter on half-typed words: the last word is completed in every search. A stop word
+      // beside content words is there only as the start of one ("robotics for" → forum).
+      matches: vocabulary.expand(word, {
+        prefix: i === words.length - 1,
+        complete: true,
+        exact: !(word.stop && hasContent),
+      }),
     }));
   }
 

@@ -1,5 +1,6 @@
 import { topicKey } from '../articles/normalize.ts';
 import { analyzeQuery, MAX_QUERY_CHARS, type QueryWord } from './analyzer.ts';
+import { MIN_COMPLETION_LETTERS } from './vocabulary.ts';
 import { perCatalog, resolveTopic, type Catalog } from './catalog.ts';
 import type { Notice } from './notices.ts';
 import { clampLimit, clampOffset, countStories, pageOfStories } from './paging.ts';
@@ -60,9 +61,12 @@ export function searchText(
     notices.push({ kind: 'topic-guessed', typed: options.topic.trim(), name: topicFilter.name });
   }
   const completeLast = prefixLast || /\*\s*$/.test(includedText);
-  // Stop words only count when the query has nothing else ("The Who"): titles index them.
+  // Stop words only count when the query has nothing else ("The Who"): titles index them. One at the
+  // end of a query was sent unfinished ("robotics for", meaning forum): it stands for its completions.
   const content = allWords.filter((word) => !word.stop);
-  const words = content.length ? content : allWords;
+  const last = allWords.at(-1)!;
+  const unfinished = content.length > 0 && last.stop && [...last.raw].length >= MIN_COMPLETION_LETTERS;
+  const words = content.length ? (unfinished ? [...content, last] : content) : allWords;
   const allPlans = catalog.scorer.plan(words, catalog.vocabulary);
   // Words the corpus lacks entirely cannot be matched; they are named in the notice instead.
   const plans = allPlans.filter((plan) => plan.matches.length);
@@ -86,14 +90,19 @@ export function searchText(
     for (const doc of docs) bestText = Math.max(bestText, scores[doc]!);
     const topicBonus = bestText * 0.5;
     const textOf = (doc: number) => (matched(doc) ? scores[doc]! : 0) + (tagged(doc) ? topicBonus : 0);
+    // The unfinished stop word's completions only add to the text score: coverage counts the other words,
+    // and an article matching nothing else is left out.
+    const guessAt = unfinished ? plans.findIndex((plan) => plan.word === last) : -1;
+    const guessBit = guessAt >= 0 ? 1 << guessAt : 0;
+    const wanted = plans.length - (guessBit ? 1 : 0);
     const coverageOf = (doc: number) =>
-      tagged(doc) ? plans.length : matched(doc) ? popcount(masks[doc]!) : 0;
+      tagged(doc) ? wanted : matched(doc) ? popcount(masks[doc]! & ~guessBit) : 0;
 
     const accepted: number[] = [];
     let filteredOut = 0;
     let bestCoverage = 0;
     for (const doc of candidates) {
-      if (!live[doc] || excluded.has(doc)) continue;
+      if (!live[doc] || excluded.has(doc) || (masks[doc] === guessBit && guessBit && !tagged(doc))) continue;
       const article = list[doc]!;
       if (
         (topicFilter && !article.topicKeys.includes(topicFilter.key)) ||
@@ -172,9 +181,12 @@ export function searchText(
     } else if (!accepted.length) {
       notices.push({ kind: 'no-match', query: query.trim() });
     } else {
-      const missing = allPlans.filter((plan) => !plan.matches.length).map((plan) => plan.word.raw);
+      // An unfinished stop word is a guess: nothing completing it is neither a missing word nor a partial match.
+      const missing = allPlans
+        .filter((plan) => !plan.matches.length && !(unfinished && plan.word === last))
+        .map((plan) => plan.word.raw);
       if (missing.length) notices.push({ kind: 'missing-words', words: missing });
-      else if (plans.length > bestCoverage) notices.push({ kind: 'partial-match' });
+      else if (wanted > bestCoverage) notices.push({ kind: 'partial-match' });
     }
     return { results, total: countStories(catalog, accepted), notices };
   } finally {
