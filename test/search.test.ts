@@ -156,6 +156,18 @@ describe('search', () => {
     expect(page.results[0]!.why).toMatch(/“pedes” read as “pedestrians”/);
   });
 
+  it('GIVEN a guessed word the corpus spells several ways THEN the why names it as the article spells it', () => {
+    const spelled = Library.fromArticles(
+      makeArticles([
+        { title: 'Teachers learned new tricks', excerpt: 'Schools learned a lot this year.' },
+        { title: 'New Machine-Learning tools for doctors', excerpt: 'Hospitals try them out.' },
+      ]),
+    );
+    const page = spelled.search('doctors learinng');
+    expect(titles(page.results)[0]).toBe('New Machine-Learning tools for doctors');
+    expect(page.results[0]!.why).toMatch(/“learinng” read as “Learning”/);
+  });
+
   it('GIVEN a search ending in a stop word THEN it is read as the start of a word, and what only that matches stays out', () => {
     const robotics = Library.fromArticles(
       makeArticles([

@@ -50,11 +50,16 @@ const EDGE_PUNCTUATION = /^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu;
  * it. The texts are read once for all the tokens, stopping as soon as each has its spelling.
  */
 export function surfaceForms(tokens: readonly string[], texts: readonly string[]): string[] {
+  return writtenForms(tokens, texts).map((form, i) => form ?? tokens[i]!);
+}
+
+/** Each token's spelling in `texts` (see surfaceForms), or undefined where none of them writes it. */
+function writtenForms(tokens: readonly string[], texts: readonly string[]): Array<string | undefined> {
   const forms = tokens.map((token) => SYMBOL_SPELLINGS[token]);
   let missing = forms.filter((form) => form === undefined).length;
   for (const text of texts) {
     if (!missing) break;
-    for (const written of text.split(/\s+/)) {
+    for (const written of text.split(/[\s/‐–—-]+/u)) {
       const word = written.replace(EDGE_PUNCTUATION, '');
       const known = word ? foldedAndStem(word) : null;
       if (!known) continue;
@@ -68,7 +73,12 @@ export function surfaceForms(tokens: readonly string[], texts: readonly string[]
       if (!missing) break;
     }
   }
-  return forms.map((form, i) => form ?? tokens[i]!);
+  return forms;
+}
+
+/** One token's spelling in `texts`, or undefined when none of them writes it. */
+export function writtenForm(token: string, texts: readonly string[]): string | undefined {
+  return writtenForms([token], texts)[0];
 }
 
 /** One token's surface form (see surfaceForms). */

@@ -9,7 +9,7 @@ import { placementFactor, placementOf } from './placement.ts';
 import { inferTopics, topicLifts } from './topicFeedback.ts';
 import { popcount, topK, type WordPlan } from './scorer.ts';
 import { fieldsOfTerm, termWordOf } from './segments.ts';
-import { surfaceForm } from './surfaceWords.ts';
+import { surfaceForm, writtenForm } from './surfaceWords.ts';
 import { FIELDS } from './textIndex.ts';
 import type { Period, Recommendation, ResultPage, SearchOptions } from './types.ts';
 
@@ -241,12 +241,14 @@ function explainMatch(
     for (const match of plan.matches) {
       const fields = fieldsOfTerm(catalog.segments, match.term, doc);
       if (!fields) continue;
-      // An exact match is named as the user typed it; a completion or a typo guess as the article spells it.
+      // An exact match is named as the user typed it; a completion or a typo guess as the article spells
+      // it ("learning" for the stem learn, not the corpus's first spelling of it, "learned").
       const article = catalog.list[doc]!;
+      const texts = [article.title, article.excerpt];
       const word =
         match.kind === 'exact'
           ? surfaceForm(plan.word.raw, [])
-          : surfaceForm(termWordOf(catalog.segments, match.term), [article.title, article.excerpt]);
+          : (writtenForm(match.term, texts) ?? surfaceForm(termWordOf(catalog.segments, match.term), texts));
       // A completion is said unless it was asked for (autocomplete, `word*`).
       if (match.kind === 'typo' || (match.kind === 'prefix' && plan.word !== asked))
         guesses.push(`${quoted(surfaceForm(plan.word.raw, []))} read as ${quoted(word)}`);
