@@ -181,7 +181,7 @@ export function searchText(
     } else if (!accepted.length) {
       notices.push({ kind: 'no-match', query: query.trim() });
     } else {
-      // An unfinished stop word is a guess: nothing completing it is neither a missing word nor a partial match.
+      // A stop word read as unfinished is a guess: when nothing completes it, nothing is missing or partial.
       const missing = allPlans
         .filter((plan) => !plan.matches.length && !(unfinished && plan.word === last))
         .map((plan) => plan.word.raw);
