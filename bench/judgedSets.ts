@@ -434,14 +434,7 @@ export function allWordsFirstExpectedRR(
   k = 10,
 ): number[] {
   const live = articles.filter((a) => a.live);
-  const postings = new Map<string, Set<number>>();
-  live.forEach((a, i) => {
-    for (const w of new Set(judgeTokens(a[field]))) {
-      let set = postings.get(w);
-      if (!set) postings.set(w, (set = new Set()));
-      set.add(i);
-    }
-  });
+  const postings = new Map([...fieldPostings(live, field)].map(([w, list]) => [w, new Set(list)]));
   const indexOf = new Map(live.map((a, i) => [a.url, i]));
   return queries.map(({ words, targetUrl }) => {
     const lists = words.map((w) => postings.get(w) ?? new Set<number>()).sort((a, b) => a.size - b.size);
@@ -472,14 +465,7 @@ export function bestExpectedRR(
   const df = documentFrequencies(articles);
   const isTarget = targetTest(articles);
   const live = articles.filter((a) => a.live);
-  const postings = new Map<string, number[]>();
-  live.forEach((a, i) => {
-    for (const w of new Set(judgeTokens(a[field]))) {
-      const list = postings.get(w);
-      if (list) list.push(i);
-      else postings.set(w, [i]);
-    }
-  });
+  const postings = fieldPostings(live, field);
   const odds = (a: JudgeArticle, words: string[]): number => {
     if (!isTarget(a)) return 0;
     const drawable = drawableWords(a, field, df);
@@ -511,4 +497,17 @@ function choose(n: number, r: number): number {
   let value = 1;
   for (let i = 0; i < r; i++) value = (value * (n - i)) / (i + 1);
   return value;
+}
+
+/** For each of the judge's tokens, the positions in `live` of the articles whose `field` holds it. */
+function fieldPostings(live: readonly JudgeArticle[], field: 'title' | 'excerpt'): Map<string, number[]> {
+  const postings = new Map<string, number[]>();
+  live.forEach((a, i) => {
+    for (const w of new Set(judgeTokens(a[field]))) {
+      const list = postings.get(w);
+      if (list) list.push(i);
+      else postings.set(w, [i]);
+    }
+  });
+  return postings;
 }
