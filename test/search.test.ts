@@ -189,6 +189,15 @@ describe('search', () => {
     expect(plain.notices).toEqual([]);
   });
 
+  it('GIVEN a search ending in a long stop word THEN it is never read as a slip of another word', () => {
+    const cases = Library.fromArticles(
+      makeArticles([{ title: 'Cases alter the count' }, { title: 'Cases afterwards fall' }]),
+    );
+    const whys = cases.search('cases after').results.map((result) => result.why);
+    expect(whys.join(' ')).not.toMatch(/read as “alter”/);
+    expect(whys[0]).toMatch(/“after” read as “afterwards”/);
+  });
+
   it('GIVEN a half-typed word that runs past its stem THEN the word as written is completed', () => {
     // "pedestri" is not a prefix of the stem "pedestrian", "learnin" not of "learn".
     expect(titles(library.search('pedestri').results)).toEqual([

@@ -55,7 +55,7 @@ export class Scorer {
       matches: vocabulary.expand(word, {
         prefix: i === words.length - 1,
         complete: true,
-        exact: !(word.stop && hasContent),
+        startOnly: word.stop && hasContent,
       }),
     }));
   }

@@ -1,6 +1,5 @@
 import { topicKey } from '../articles/normalize.ts';
 import { analyzeQuery, MAX_QUERY_CHARS, type QueryWord } from './analyzer.ts';
-import { MIN_COMPLETION_LETTERS } from './vocabulary.ts';
 import { perCatalog, resolveTopic, type Catalog } from './catalog.ts';
 import type { Notice } from './notices.ts';
 import { clampLimit, clampOffset, countStories, pageOfStories } from './paging.ts';
@@ -65,7 +64,8 @@ export function searchText(
   // end of a query was sent unfinished ("robotics for", meaning forum): it stands for its completions.
   const content = allWords.filter((word) => !word.stop);
   const last = allWords.at(-1)!;
-  const unfinished = content.length > 0 && last.stop && [...last.raw].length >= MIN_COMPLETION_LETTERS;
+  // (Too short to complete, it matches nothing and is dropped like a word the corpus lacks.)
+  const unfinished = content.length > 0 && last.stop;
   const words = content.length ? (unfinished ? [...content, last] : content) : allWords;
   const allPlans = catalog.scorer.plan(words, catalog.vocabulary);
   // Words the corpus lacks entirely cannot be matched; they are named in the notice instead.
@@ -102,7 +102,7 @@ export function searchText(
     let filteredOut = 0;
     let bestCoverage = 0;
     for (const doc of candidates) {
-      if (!live[doc] || excluded.has(doc) || (masks[doc] === guessBit && guessBit && !tagged(doc))) continue;
+      if (!live[doc] || excluded.has(doc) || (guessBit && masks[doc] === guessBit && !tagged(doc))) continue;
       const article = list[doc]!;
       if (
         (topicFilter && !article.topicKeys.includes(topicFilter.key)) ||

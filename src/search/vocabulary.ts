@@ -20,7 +20,7 @@ const STOP_START_WEIGHT = 0.3;
 const EDIT = { swap: 1, neighbour: 0.8, drop: 0.7, insert: 0.6, replace: 0.45 } as const;
 /** Words read from the sorted surface vocabulary per completion: bounds a two-letter prefix's cost. */
 const MAX_SURFACE_SCAN = 4_000;
-export const MIN_COMPLETION_LETTERS = 3;
+const MIN_COMPLETION_LETTERS = 3;
 const MIN_TYPO_LETTERS = 5;
 /** Fewer articles than this: the exact word may well be a slip. */
 const RARE_DF = 3;
@@ -141,22 +141,22 @@ export class Vocabulary {
    * The terms a query word may stand for: the word itself, and when the exact word is rare or absent,
    * the words it may be the start of (`complete`: the last word, which people submit half-typed) or a
    * slip of (five letters or more). Guesses are weighed by how common the word they give is and how
-   * plausible the edit, and always count less than an exact match. `exact: false` leaves the word itself
-   * out (a stop word at the end of a query stands only for what it may be the start of).
+   * plausible the edit, and always count less than an exact match. `startOnly` (a stop word ending a
+   * query beside other words) reads the word only as the start of another: no exact match, no slips.
    */
   expand(
     word: { raw: string; stem: string },
-    options: { prefix: boolean; complete?: boolean; exact?: boolean },
+    options: { prefix: boolean; complete?: boolean; startOnly?: boolean },
   ): TermMatch[] {
     const matches: TermMatch[] = [];
-    const found = options.exact === false ? undefined : this.has(word.stem) ? word.stem : word.raw;
-    const exact = found !== undefined && this.has(found) ? found : undefined;
+    const startOnly = options.startOnly === true;
+    const exact = startOnly ? undefined : [word.stem, word.raw].find((term) => this.has(term));
     const exactDf = exact === undefined ? 0 : this.df(exact);
     if (exact !== undefined) matches.push({ term: exact, weight: WEIGHT.exact, kind: 'exact' });
     const taken = new Set(matches.map((match) => match.term));
     // What a stop word may be the start of is a weak guess: at full weight "machine and" put articles that
     // merely mention an Andy above the titles about machines.
-    const scale = options.exact === false ? STOP_START_WEIGHT : 1;
+    const scale = startOnly ? STOP_START_WEIGHT : 1;
     const add = (guesses: Array<{ term: string; score: number }>, kind: 'prefix' | 'typo', limit: number) => {
       const best = Math.max(1e-9, ...guesses.map((guess) => guess.score));
       for (const { term, score } of guesses.sort((a, b) => b.score - a.score).slice(0, limit)) {
@@ -172,8 +172,8 @@ export class Vocabulary {
         for (const [term, df] of this.completions(word.stem))
           found.set(term, Math.max(df, found.get(term) ?? 0));
       found.delete(exact ?? '');
-      // Left out, the word itself is not its own completion (a stop word indexed in titles).
-      if (options.exact === false) for (const own of [word.raw, word.stem]) found.delete(own);
+      // Nor is the word its own completion then (a stop word has a term where titles needed it).
+      if (startOnly) for (const own of [word.raw, word.stem]) found.delete(own);
       const top = Math.max(0, ...found.values());
       // Asked for (autocomplete, `word*`), or the typed word is far rarer than what it may be the start of.
       if (options.prefix || exactDf * RARE_AGAINST_COMPLETION < top)
@@ -183,7 +183,8 @@ export class Vocabulary {
           MAX_PREFIX_EXPANSIONS,
         );
     }
-    if (exactDf < RARE_DF) add(this.slips(word.raw), 'typo', MAX_TYPO_EXPANSIONS);
+    // A stop word is no slip: "cases after" is not "cases alter".
+    if (exactDf < RARE_DF && !startOnly) add(this.slips(word.raw), 'typo', MAX_TYPO_EXPANSIONS);
     return matches;
   }
 
