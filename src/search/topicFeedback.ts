@@ -75,12 +75,10 @@ export function inferTopics(
     for (const key of catalog.list[doc]!.topicKeys) weighted.set(key, (weighted.get(key) ?? 0) + weight);
   }
   if (total <= 0) return inferred;
-  const libraryShare = (key: string) =>
-    (catalog.topicIndex.get(key)?.docs.length ?? 0) / Math.max(1, catalog.list.length);
   for (const [key, sum] of weighted) {
     const share = sum / total;
     // Specific: it is far commoner among the matches than in the library as a whole.
-    if (share >= TOPIC_FEEDBACK.minShare && share > 2 * libraryShare(key))
+    if (share >= TOPIC_FEEDBACK.minShare && share > 2 * libraryShare(catalog, key))
       inferred.set(key, Math.max(share, inferred.get(key) ?? 0));
   }
   return inferred;
@@ -101,12 +99,9 @@ export function topicLifts(catalog: Catalog, inferred: ReadonlyMap<string, numbe
     for (const doc of catalog.topicIndex.get(key)?.docs ?? []) lifts[doc] = Math.max(lifts[doc]!, lift);
   }
   for (const [key, share] of inferred) {
-    const docs = catalog.topicIndex.get(key)?.docs ?? [];
-    const extra =
-      TOPIC_FEEDBACK.specificWeight *
-      share *
-      specificity(share, docs.length / Math.max(1, catalog.list.length));
-    if (extra > 0) for (const doc of docs) lifts[doc] = lifts[doc]! + extra;
+    const extra = TOPIC_FEEDBACK.specificWeight * share * specificity(share, libraryShare(catalog, key));
+    if (extra > 0)
+      for (const doc of catalog.topicIndex.get(key)?.docs ?? []) lifts[doc] = lifts[doc]! + extra;
   }
   return lifts;
 }
@@ -117,6 +112,11 @@ export function topicLifts(catalog: Catalog, inferred: ReadonlyMap<string, numbe
  * known-item set within 0.001 of before). In a small library no topic is that rare: the best topic's lift
  * is then all there is.
  */
-function specificity(share: number, libraryShare: number): number {
-  return Math.max(0, 1 - (TOPIC_FEEDBACK.specificRatio * libraryShare) / share);
+function specificity(share: number, inLibrary: number): number {
+  return Math.max(0, 1 - (TOPIC_FEEDBACK.specificRatio * inLibrary) / share);
+}
+
+/** The share of the library's articles that carry the topic. */
+function libraryShare(catalog: Catalog, key: string): number {
+  return (catalog.topicIndex.get(key)?.docs.length ?? 0) / Math.max(1, catalog.list.length);
 }
