@@ -407,6 +407,41 @@ describe('resilience', () => {
 });
 
 describe('a handler that fails', () => {
+  it('GIVEN /search ending in a stop word THEN the reply reads it as the start of a word, says so, and adds no notice', async () => {
+    const robotics = await startHarness({
+      library: Library.fromArticles(
+        makeArticles([
+          { title: 'Robotics startups raise money', heat: 50 },
+          { title: 'Robotics engineering forum opens in Boston', heat: 1 },
+          { title: 'Weather forum meets', heat: 100 },
+        ]),
+      ),
+    });
+    try {
+      const record = await robotics.emu
+        .sendCommand({
+          name: 'search',
+          options: { query: 'robotics for' },
+          user: MEMBER,
+          guildId: GUILD,
+          channelId: GENERAL,
+        })
+        .settled();
+      const original = record.original;
+      expect(titles(original)).toEqual([
+        '1. Robotics engineering forum opens in Boston',
+        '2. Robotics startups raise money',
+      ]);
+      const why = original?.embeds[0]?.fields?.find((field) => field.name === 'Why')?.value;
+      expect(why).toContain('“for” read as “forum”');
+      expect(original?.content).not.toMatch(/No article (matches|mentions)/);
+      expect(original?.allowedMentions).toEqual({ parse: [] });
+      expect(robotics.emu.takeViolations()).toEqual([]);
+    } finally {
+      await robotics.stop();
+    }
+  });
+
   it('GIVEN a command that throws THEN the user gets a short ephemeral error and the bot keeps serving', async () => {
     class BrokenLibrary extends Library {
       override search(): never {
