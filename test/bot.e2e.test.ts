@@ -38,12 +38,13 @@ function titles(message: StoredMessage | null | undefined): string[] {
   return (message?.embeds ?? []).map((embed: APIEmbed) => embed.title ?? '');
 }
 
+/** Sends a slash command (in #general unless `dm`) to the shared bot, or to `where.harness`'s. */
 async function command(
   name: string,
   options: Record<string, string> = {},
-  where: { dm?: boolean; user?: typeof ADMIN } = {},
+  where: { dm?: boolean; user?: typeof ADMIN; harness?: Harness } = {},
 ) {
-  const handle = h.emu.sendCommand({
+  const handle = (where.harness ?? h).emu.sendCommand({
     name,
     options,
     user: where.user ?? MEMBER,
@@ -418,16 +419,7 @@ describe('a handler that fails', () => {
       ),
     });
     try {
-      const record = await robotics.emu
-        .sendCommand({
-          name: 'search',
-          options: { query: 'robotics for' },
-          user: MEMBER,
-          guildId: GUILD,
-          channelId: GENERAL,
-        })
-        .settled();
-      const original = record.original;
+      const { original } = await command('search', { query: 'robotics for' }, { harness: robotics });
       expect(titles(original)).toEqual([
         '1. Robotics engineering forum opens in Boston',
         '2. Robotics startups raise money',
@@ -453,21 +445,11 @@ describe('a handler that fails', () => {
     }
     const broken = await startHarness({ library: new BrokenLibrary(makeArticles(fixtureCorpus())) });
     try {
-      const record = await broken.emu
-        .sendCommand({
-          name: 'search',
-          options: { query: 'x' },
-          user: MEMBER,
-          guildId: GUILD,
-          channelId: GENERAL,
-        })
-        .settled();
+      const { record } = await command('search', { query: 'x' }, { harness: broken });
       expect(record.ephemeral).toBe(true);
       expect(record.original?.content).toMatch(/Something went wrong on our side/);
       expect(record.original?.content).not.toContain('exploded');
-      const topics = await broken.emu
-        .sendCommand({ name: 'topics', user: MEMBER, guildId: GUILD, channelId: GENERAL })
-        .settled();
+      const { record: topics } = await command('topics', {}, { harness: broken });
       expect(topics.original?.embeds[0]?.title).toMatch(/^Topics/);
       expect(broken.emu.takeViolations()).toEqual([]);
     } finally {
