@@ -5,7 +5,7 @@ import type { Notice } from './notices.ts';
 import { clampLimit, clampOffset, countStories, pageOfStories } from './paging.ts';
 import { DAY_MS } from './ranking.ts';
 import { placementFactor, placementOf } from './placement.ts';
-import { inferTopics, topicLifts } from './topicFeedback.ts';
+import { clearTopicLifts, inferTopics, topicLifts } from './topicFeedback.ts';
 import { popcount, topK, type WordPlan } from './scorer.ts';
 import { fieldsOfTerm, termWordOf } from './segments.ts';
 import { surfaceForm, writtenForm } from './surfaceWords.ts';
@@ -76,10 +76,12 @@ export function searchText(
   const namedKey = topicKey(includedText.replace(/\*\s*$/, ''));
   const namedTopic = catalog.topicIndex.get(namedKey);
   const { list, live } = catalog;
-  const { rankOf, inTopic } = scratchFor(catalog);
+  const scratch = scratchFor(catalog);
+  const { rankOf, inTopic } = scratch;
   const tagged = (doc: number) => inTopic[doc] === 1;
 
   const { docs, scores, masks } = catalog.scorer.run(plans);
+  let about: ReadonlyMap<string, number> = new Map();
   try {
     // Marked by doc number: asking each article's topic list costs ten times as much per doc.
     if (namedTopic) for (const doc of namedTopic.docs) inTopic[doc] = 1;
@@ -98,7 +100,7 @@ export function searchText(
     const coverageOf = (doc: number) =>
       tagged(doc) ? wanted : matched(doc) ? popcount(masks[doc]! & ~guessBit) : 0;
 
-    const accepted: number[] = [];
+    let acceptedCount = 0;
     let filteredOut = 0;
     let bestCoverage = 0;
     for (const doc of candidates) {
@@ -111,11 +113,12 @@ export function searchText(
         filteredOut++;
         continue;
       }
-      accepted.push(doc);
+      scratch.accepted[acceptedCount++] = doc;
       bestCoverage = Math.max(bestCoverage, coverageOf(doc));
     }
+    const accepted = scratch.accepted.subarray(0, acceptedCount);
     // Articles carrying the topics the best matches are about count more (see topicFeedback.ts).
-    const about = namedTopic
+    about = namedTopic
       ? new Map<string, number>()
       : inferTopics(
           catalog,
@@ -126,7 +129,7 @@ export function searchText(
     // Each accepted doc's score is computed once: at 100k matches (a stop-word query) the passes below
     // would otherwise recompute heat, freshness and topic factors several times over.
     const lifts = topicLifts(catalog, about);
-    const scoreOf = new Float64Array(accepted.length);
+    const { scoreOf } = scratch;
     const { signals, maxHeat } = catalog;
     accepted.forEach((doc, i) => {
       const score = signals.score(textOf(doc), doc, now, maxHeat) * (1 + (lifts ? lifts[doc]! : 0));
@@ -191,17 +194,22 @@ export function searchText(
     return { results, total: countStories(catalog, accepted), notices };
   } finally {
     if (namedTopic) for (const doc of namedTopic.docs) inTopic[doc] = 0;
+    clearTopicLifts(catalog, about);
     catalog.scorer.reset(docs);
   }
 }
 
 /**
- * Per catalog, made on its first query: by doc number a rank and a mark for the named topic's docs,
- * valid for the query being answered (queries never overlap; the marks are cleared after each).
+ * Per catalog, made on its first query: by doc number a rank and a mark for the named topic's docs; the
+ * accepted docs and their scores, by position. Valid for the query being answered (queries never overlap;
+ * the marks are cleared after each). Fresh arrays per query were up to 1.6 MiB at 100k docs (a stop-word
+ * query accepts every doc), garbage for the collector to pay for during later queries.
  */
 const scratchFor = perCatalog((catalog) => ({
   rankOf: new Float64Array(catalog.docCount),
   inTopic: new Uint8Array(catalog.docCount),
+  accepted: new Uint32Array(catalog.docCount),
+  scoreOf: new Float64Array(catalog.docCount),
 }));
 
 /** Live or not, every doc containing any of `words` exactly (for `-word` exclusions). */
