@@ -5,7 +5,7 @@ import type { Notice } from './notices.ts';
 import { clampLimit, clampOffset, countStories, pageOfStories } from './paging.ts';
 import { DAY_MS } from './ranking.ts';
 import { placementFactor, placementOf } from './placement.ts';
-import { clearTopicLifts, inferTopics, topicLifts } from './topicFeedback.ts';
+import { inferTopics, withTopicLifts } from './topicFeedback.ts';
 import { popcount, topK, type WordPlan } from './scorer.ts';
 import { fieldsOfTerm, termWordOf } from './segments.ts';
 import { surfaceForm, writtenForm } from './surfaceWords.ts';
@@ -81,7 +81,6 @@ export function searchText(
   const tagged = (doc: number) => inTopic[doc] === 1;
 
   const { docs, scores, masks } = catalog.scorer.run(plans);
-  let about: ReadonlyMap<string, number> = new Map();
   try {
     // Marked by doc number: asking each article's topic list costs ten times as much per doc.
     if (namedTopic) for (const doc of namedTopic.docs) inTopic[doc] = 1;
@@ -118,7 +117,7 @@ export function searchText(
     }
     const accepted = scratch.accepted.subarray(0, acceptedCount);
     // Articles carrying the topics the best matches are about count more (see topicFeedback.ts).
-    about = namedTopic
+    const about = namedTopic
       ? new Map<string, number>()
       : inferTopics(
           catalog,
@@ -128,15 +127,16 @@ export function searchText(
         );
     // Each accepted doc's score is computed once: at 100k matches (a stop-word query) the passes below
     // would otherwise recompute heat, freshness and topic factors several times over.
-    const lifts = topicLifts(catalog, about);
     const { scoreOf } = scratch;
     const { signals, maxHeat } = catalog;
-    accepted.forEach((doc, i) => {
-      const score = signals.score(textOf(doc), doc, now, maxHeat) * (1 + (lifts ? lifts[doc]! : 0));
-      scoreOf[i] = score;
-      // Results that match every word come first; a partial match only fills in after them.
-      rankOf[doc] = coverageOf(doc) * 1e6 + Math.min(score, 9e5);
-    });
+    withTopicLifts(catalog, about, (lifts) =>
+      accepted.forEach((doc, i) => {
+        const score = signals.score(textOf(doc), doc, now, maxHeat) * (1 + (lifts ? lifts[doc]! : 0));
+        scoreOf[i] = score;
+        // Results that match every word come first; a partial match only fills in after them.
+        rankOf[doc] = coverageOf(doc) * 1e6 + Math.min(score, 9e5);
+      }),
+    );
     // The best of them are ranked again by where the words stand (see placement.ts), above the rest of
     // their coverage: nothing outside the pool overtakes what is in it. In the order they were accepted,
     // so equal ranks fall the same way whichever list is paged.
@@ -194,7 +194,6 @@ export function searchText(
     return { results, total: countStories(catalog, accepted), notices };
   } finally {
     if (namedTopic) for (const doc of namedTopic.docs) inTopic[doc] = 0;
-    clearTopicLifts(catalog, about);
     catalog.scorer.reset(docs);
   }
 }

@@ -86,34 +86,36 @@ export function inferTopics(
 
 /**
  * Each doc's lift for carrying the topics the query is about (its factor is 1 + the lift), by doc number;
- * null when the query is about none. The doc's best topic lifts it by weight × share; each specific topic it
+ * given as null when the query is about none. The doc's best topic lifts it by weight × share; each specific topic it
  * carries adds its own. Without the second part a topic on a third of the library ("AI"), carried by nearly
  * every match, masked the specific one ("AI in Finance" for "banks fighting fraud": P@10 0.1, now 0.5). Read
  * off the topics' doc lists, so a query matching 100k docs looks up no topic key per doc.
  *
- * The array is the catalog's own, valid until `clearTopicLifts` with the same topics: a fresh one per
- * query was 800 KiB at 100k docs, allocated and zeroed whole for a few topics' docs.
+ * `use` reads the catalog's own array, zeroed again after it returns: a fresh one per query was 800 KiB at
+ * 100k docs, allocated and zeroed whole for a few topics' docs.
  */
-export function topicLifts(catalog: Catalog, inferred: ReadonlyMap<string, number>): Float64Array | null {
-  if (!inferred.size) return null;
+export function withTopicLifts<T>(
+  catalog: Catalog,
+  inferred: ReadonlyMap<string, number>,
+  use: (lifts: Float64Array | null) => T,
+): T {
+  if (!inferred.size) return use(null);
   const lifts = liftsFor(catalog);
-  for (const [key, share] of inferred) {
-    const lift = TOPIC_FEEDBACK.weight * share;
-    for (const doc of catalog.topicIndex.get(key)?.docs ?? []) lifts[doc] = Math.max(lifts[doc]!, lift);
+  try {
+    for (const [key, share] of inferred) {
+      const lift = TOPIC_FEEDBACK.weight * share;
+      for (const doc of catalog.topicIndex.get(key)?.docs ?? []) lifts[doc] = Math.max(lifts[doc]!, lift);
+    }
+    for (const [key, share] of inferred) {
+      const extra = TOPIC_FEEDBACK.specificWeight * share * specificity(share, libraryShare(catalog, key));
+      if (extra > 0)
+        for (const doc of catalog.topicIndex.get(key)?.docs ?? []) lifts[doc] = lifts[doc]! + extra;
+    }
+    return use(lifts);
+  } finally {
+    for (const key of inferred.keys())
+      for (const doc of catalog.topicIndex.get(key)?.docs ?? []) lifts[doc] = 0;
   }
-  for (const [key, share] of inferred) {
-    const extra = TOPIC_FEEDBACK.specificWeight * share * specificity(share, libraryShare(catalog, key));
-    if (extra > 0)
-      for (const doc of catalog.topicIndex.get(key)?.docs ?? []) lifts[doc] = lifts[doc]! + extra;
-  }
-  return lifts;
-}
-
-/** Zeroes what `topicLifts` set for the same topics, for the next query. */
-export function clearTopicLifts(catalog: Catalog, inferred: ReadonlyMap<string, number>): void {
-  const lifts = liftsFor(catalog);
-  for (const key of inferred.keys())
-    for (const doc of catalog.topicIndex.get(key)?.docs ?? []) lifts[doc] = 0;
 }
 
 const liftsFor = perCatalog((catalog) => new Float64Array(catalog.docCount));
