@@ -86,10 +86,10 @@ export function inferTopics(
 
 /**
  * Each doc's lift for carrying the topics the query is about (its factor is 1 + the lift), by doc number;
- * given as null when the query is about none. The doc's best topic lifts it by weight × share; each specific topic it
- * carries adds its own. Without the second part a topic on a third of the library ("AI"), carried by nearly
- * every match, masked the specific one ("AI in Finance" for "banks fighting fraud": P@10 0.1, now 0.5). Read
- * off the topics' doc lists, so a query matching 100k docs looks up no topic key per doc.
+ * null when the query is about none. The doc's best topic lifts it by weight × share; each specific topic
+ * it carries adds its own. Without the second part a topic on a third of the library ("AI"), carried by
+ * nearly every match, masked the specific one ("AI in Finance" for "banks fighting fraud": P@10 0.1, now
+ * 0.5). Read off the topics' doc lists, so a query matching 100k docs looks up no topic key per doc.
  *
  * `use` reads the catalog's own array, zeroed again after it returns: a fresh one per query was 800 KiB at
  * 100k docs, allocated and zeroed whole for a few topics' docs.
@@ -101,20 +101,23 @@ export function withTopicLifts<T>(
 ): T {
   if (!inferred.size) return use(null);
   const lifts = liftsFor(catalog);
+  const topics = [...inferred].map(([key, share]) => ({
+    share,
+    inLibrary: libraryShare(catalog, key),
+    docs: catalog.topicIndex.get(key)?.docs ?? [],
+  }));
   try {
-    for (const [key, share] of inferred) {
+    for (const { share, docs } of topics) {
       const lift = TOPIC_FEEDBACK.weight * share;
-      for (const doc of catalog.topicIndex.get(key)?.docs ?? []) lifts[doc] = Math.max(lifts[doc]!, lift);
+      for (const doc of docs) lifts[doc] = Math.max(lifts[doc]!, lift);
     }
-    for (const [key, share] of inferred) {
-      const extra = TOPIC_FEEDBACK.specificWeight * share * specificity(share, libraryShare(catalog, key));
-      if (extra > 0)
-        for (const doc of catalog.topicIndex.get(key)?.docs ?? []) lifts[doc] = lifts[doc]! + extra;
+    for (const { share, inLibrary, docs } of topics) {
+      const extra = TOPIC_FEEDBACK.specificWeight * share * specificity(share, inLibrary);
+      if (extra > 0) for (const doc of docs) lifts[doc] = lifts[doc]! + extra;
     }
     return use(lifts);
   } finally {
-    for (const key of inferred.keys())
-      for (const doc of catalog.topicIndex.get(key)?.docs ?? []) lifts[doc] = 0;
+    for (const { docs } of topics) for (const doc of docs) lifts[doc] = 0;
   }
 }
 
