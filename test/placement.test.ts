@@ -170,3 +170,48 @@ describe('a broad topic beside a specific one', () => {
     expect(urls.slice(4, 8).every((url) => url.includes('/broad-'))).toBe(true);
   });
 });
+
+describe('a topic among matches that lack a word', () => {
+  const day = { heat: 10, date: '2022-05-30T10:00:00Z' };
+  const library = Library.fromArticles(
+    makeArticles([
+      ...Array.from({ length: 2 }, (_, i) => ({
+        ...day,
+        title: `Airlines and tourism slump, report ${i}`,
+        excerpt: 'Flights are grounded and hotels stand empty.',
+        topics: ['Travel Impact'],
+        webUrl: `https://news.example/both-${i}`,
+      })),
+      ...Array.from({ length: 3 }, (_, i) => ({
+        ...day,
+        title: `Airlines cut routes as bookings fall across the region this spring, part ${i}`,
+        excerpt: 'Carriers park planes until demand returns.',
+        topics: ['Travel Impact'],
+        webUrl: `https://news.example/travel-${i}`,
+      })),
+      ...Array.from({ length: 3 }, (_, i) => ({
+        // Short titles the word makes much of: placed better, but not about travel.
+        ...day,
+        title: `Airlines app compares fares ${i}`,
+        excerpt: 'A new app compares seat prices.',
+        topics: ['Apps'],
+        webUrl: `https://news.example/app-${i}`,
+      })),
+      ...Array.from({ length: 300 }, (_, i) => ({
+        ...day,
+        title: `Weather outlook for region ${i}`,
+        excerpt: 'Rain moves east over the weekend.',
+        topics: ['Weather'],
+        webUrl: `https://news.example/weather-${i}`,
+      })),
+    ]),
+  );
+
+  it('GIVEN a query most matches hold one word of THEN among those the ones of the topic the best matches share come first', () => {
+    const results = library.search('airlines tourism', { now: NOW }).results;
+    const urls = results.map((result) => (result.kind === 'article' ? result.article.webUrl : ''));
+    expect(urls.slice(0, 2).every((url) => url.includes('/both-'))).toBe(true);
+    expect(urls.slice(2, 5).every((url) => url.includes('/travel-'))).toBe(true);
+    expect(urls.slice(5, 8).every((url) => url.includes('/app-'))).toBe(true);
+  });
+});

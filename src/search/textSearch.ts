@@ -129,27 +129,33 @@ export function searchText(
     // would otherwise recompute heat, freshness and topic factors several times over.
     const { scoreOf } = scratch;
     const { signals, maxHeat } = catalog;
-    withTopicLifts(catalog, about, (lifts) =>
+    const poolIndices = withTopicLifts(catalog, about, (lifts) => {
       accepted.forEach((doc, i) => {
         const score = signals.score(textOf(doc), doc, now, maxHeat) * (1 + (lifts ? lifts[doc]! : 0));
         scoreOf[i] = score;
         // Results that match every word come first; a partial match only fills in after them.
         rankOf[doc] = coverageOf(doc) * 1e6 + Math.min(score, 9e5);
-      }),
-    );
-    // The best of them are ranked again by where the words stand (see placement.ts), above the rest of
-    // their coverage: nothing outside the pool overtakes what is in it. In the order they were accepted,
-    // so equal ranks fall the same way whichever list is paged.
-    const poolIndices = topK(accepted.keys(), PLACEMENT_POOL + offset, (i) => rankOf[accepted[i]!]!).sort(
-      (a, b) => a - b,
-    );
-    const pool = poolIndices.map((i) => {
-      const doc = accepted[i]!;
-      const factor = matched(doc) ? placementFactor(placementOf(list[doc]!, plans)) : 1;
-      const text = Math.pow(scoreOf[i]!, TEXT_EXPONENT) * factor;
-      rankOf[doc] = coverageOf(doc) * 1e6 + 1e3 + Math.min(text, 8e5);
-      return doc;
+      });
+      // The best of them are ranked again by where the words stand (see placement.ts), above the rest of
+      // their coverage: nothing outside the pool overtakes what is in it. In the order they were accepted,
+      // so equal ranks fall the same way whichever list is paged.
+      const indices = topK(accepted.keys(), PLACEMENT_POOL + offset, (i) => rankOf[accepted[i]!]!).sort(
+        (a, b) => a - b,
+      );
+      for (const i of indices) {
+        const doc = accepted[i]!;
+        const factor = matched(doc) ? placementFactor(placementOf(list[doc]!, plans)) : 1;
+        const coverage = coverageOf(doc);
+        // Where placement says little of which article was meant (it lacks a word, or the query is one
+        // word), the topic lift counts in full again, not damped with the text score.
+        const topical =
+          lifts && (wanted === 1 || coverage < wanted) ? Math.pow(1 + lifts[doc]!, 1 - TEXT_EXPONENT) : 1;
+        const text = Math.pow(scoreOf[i]!, TEXT_EXPONENT) * factor * topical;
+        rankOf[doc] = coverage * 1e6 + 1e3 + Math.min(text, 8e5);
+      }
+      return indices;
     });
+    const pool = poolIndices.map((i) => accepted[i]!);
     const rank = (doc: number) => rankOf[doc]!;
     let page = pageOfStories(catalog, pool, offset, limit, rank);
     if (page.length < limit && pool.length < accepted.length) {
