@@ -482,6 +482,29 @@ describe('suggest', () => {
     expect(names('makret cra')).toContain('Stock market crash wipes out gains');
   });
 
+  it('GIVEN a title with odd spacing or over 100 characters THEN its choice is tidied and cut at a word, and choosing it searches the title without the mark', () => {
+    const long = `Lighthouse keepers ${'remember the long winter nights '.repeat(4)}on the coast`;
+    const coast = Library.fromArticles(
+      makeArticles([
+        { title: 'Lighthouse\tkeepers  meet\u00a0again', heat: 50 },
+        { title: long, heat: 40 },
+      ]),
+    );
+    for (let ask = 0; ask < 2; ask++) {
+      // Twice: the second answer comes from the choices kept, and must be the same.
+      const choices = coast.suggest('lighthouse', { kind: 'query' });
+      expect(choices.map((choice) => choice.name)).toEqual([
+        'lighthouse',
+        'Lighthouse keepers meet again',
+        'Lighthouse keepers remember the long winter nights remember the long winter nights remember the…',
+      ]);
+      const cut = choices[2]!;
+      expect(cut.name.length).toBeLessThanOrEqual(100);
+      expect(cut.value).toBe(cut.name.slice(0, -1));
+      expect(long.startsWith(cut.value)).toBe(true);
+    }
+  });
+
   it('GIVEN a topic prefix THEN topics whose words start so are suggested', () => {
     expect(library.suggest('lear', { kind: 'topic' }).map((choice) => choice.value)).toEqual([
       'Machine Learning',
