@@ -456,6 +456,22 @@ describe('suggest', () => {
     ]);
   });
 
+  it('GIVEN a start that dozens of words share THEN autocomplete offers the most popular titles across all of them, however late the word', () => {
+    // Forty words starting "quor", three titles each; the hottest titles hold the last words.
+    const suffixes = Array.from({ length: 40 }, (_, w) =>
+      String.fromCharCode(97 + (w % 26), 97 + Math.floor(w / 26)),
+    );
+    const titles = suffixes.flatMap((suffix, w) =>
+      [0, 1, 2].map((k) => ({ title: `Quor${suffix} report number ${w * 3 + k}`, heat: 10 + w * 7 + k })),
+    );
+    const quorum = Library.fromArticles(makeArticles(titles));
+    const expected = [...titles]
+      .sort((a, b) => b.heat - a.heat)
+      .slice(0, 25)
+      .map((t) => t.title);
+    expect(quorum.suggest('quor', { kind: 'article' }).map((choice) => choice.name)).toEqual(expected);
+  });
+
   it('GIVEN several words, the last unfinished THEN autocomplete offers titles holding them all, in the order typed first, and a slip goes to the search', () => {
     const market = Library.fromArticles(
       makeArticles([
